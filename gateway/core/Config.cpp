@@ -1,0 +1,160 @@
+#include "gateway/core/Config.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "gateway/core/ErrorCode.h"
+
+namespace medbridge::core {
+namespace {
+
+using Poco::Dynamic::Var;
+using Poco::JSON::Object;
+
+[[noreturn]] void invalid(const std::string& key, const std::string& why) {
+  throw Error(ErrorCode::ConfigInvalid, key + ": " + why);
+}
+
+int asInt(const std::string& key, const Var& v, int min, int max) {
+  if (!v.isInteger()) invalid(key, "must be an integer");
+  long long n = v.convert<long long>();
+  if (n < min || n > max)
+    invalid(key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+  return static_cast<int>(n);
+}
+
+std::string asString(const std::string& key, const Var& v, bool allowEmpty = false) {
+  if (!v.isString()) invalid(key, "must be a string");
+  std::string s = v.convert<std::string>();
+  if (s.empty() && !allowEmpty) invalid(key, "must not be empty");
+  return s;
+}
+
+bool asBool(const std::string& key, const Var& v) {
+  if (!v.isBoolean()) invalid(key, "must be true or false");
+  return v.convert<bool>();
+}
+
+std::string oneOf(const std::string& key, const Var& v, std::initializer_list<const char*> allowed) {
+  std::string s = asString(key, v);
+  std::string list;
+  for (const char* a : allowed) {
+    if (s == a) return s;
+    list += (list.empty() ? "" : ", ") + std::string(a);
+  }
+  invalid(key, "must be one of " + list);
+}
+
+using Setter = std::function<void(GatewayConfig&, const std::string&, const Var&)>;
+
+// Every key the gateway understands; anything else in the file is an error.
+const std::map<std::string, Setter>& schema() {
+  static const std::map<std::string, Setter> kSchema = {
+      {"profile", [](auto& c, auto& k, auto& v) { c.profile = oneOf(k, v, {"hospital", "platform"}); }},
+      {"dataDir", [](auto& c, auto& k, auto& v) { c.dataDir = asString(k, v); }},
+      {"log.level",
+       [](auto& c, auto& k, auto& v) {
+         c.logLevel = oneOf(k, v, {"fatal", "critical", "error", "warning", "notice",
+                                   "information", "debug", "trace"});
+       }},
+      {"workflow.timeZone", [](auto& c, auto& k, auto& v) { c.timeZone = asString(k, v); }},
+      {"store.url",
+       [](auto& c, auto& k, auto& v) {
+         c.store.url = asString(k, v);
+         if (c.store.url.rfind("sqlite:", 0) != 0) invalid(k, "only sqlite:PATH is supported");
+       }},
+      {"store.maxBatch", [](auto& c, auto& k, auto& v) { c.store.maxBatch = asInt(k, v, 1, 10000); }},
+      {"http.host", [](auto& c, auto& k, auto& v) { c.http.host = asString(k, v); }},
+      {"http.port", [](auto& c, auto& k, auto& v) { c.http.port = asInt(k, v, 0, 65535); }},
+      {"mllp.host", [](auto& c, auto& k, auto& v) { c.mllp.host = asString(k, v); }},
+      {"mllp.port", [](auto& c, auto& k, auto& v) { c.mllp.port = asInt(k, v, 0, 65535); }},
+      {"mllp.maxMessageBytes",
+       [](auto& c, auto& k, auto& v) {
+         c.mllp.maxMessageBytes = static_cast<std::size_t>(asInt(k, v, 1024, 1 << 30));
+       }},
+      {"mllp.idleTimeoutSeconds",
+       [](auto& c, auto& k, auto& v) { c.mllp.idleTimeoutSeconds = asInt(k, v, 1, 86400); }},
+      {"mllp.ackMode",
+       [](auto& c, auto& k, auto& v) {
+         c.mllp.ackMode = oneOf(k, v, {"original", "enhanced"}) == "original" ? AckMode::Original
+                                                                              : AckMode::Enhanced;
+       }},
+      {"mllp.rejectUnknownTriggers",
+       [](auto& c, auto& k, auto& v) { c.mllp.rejectUnknownTriggers = asBool(k, v); }},
+      {"mllp.maxConnections",
+       [](auto& c, auto& k, auto& v) { c.mllp.maxConnections = asInt(k, v, 1, 10000); }},
+      {"workers.count", [](auto& c, auto& k, auto& v) { c.workers.count = asInt(k, v, 1, 64); }},
+      {"workers.leaseSeconds",
+       [](auto& c, auto& k, auto& v) { c.workers.leaseSeconds = asInt(k, v, 1, 86400); }},
+      {"workers.maxAttempts",
+       [](auto& c, auto& k, auto& v) { c.workers.maxAttempts = asInt(k, v, 1, 1000); }},
+      {"workers.retryBaseSeconds",
+       [](auto& c, auto& k, auto& v) { c.workers.retryBaseSeconds = asInt(k, v, 0, 3600); }},
+  };
+  return kSchema;
+}
+
+void flatten(const Object& obj, const std::string& prefix, std::map<std::string, Var>& out) {
+  for (const auto& [name, value] : obj) {
+    std::string key = prefix.empty() ? name : prefix + "." + name;
+    if (value.type() == typeid(Object::Ptr)) {
+      flatten(*value.extract<Object::Ptr>(), key, out);
+    } else {
+      out[key] = value;
+    }
+  }
+}
+
+// An override value is JSON when it parses as JSON (numbers, true/false, quoted strings),
+// else a plain string: --set mllp.port=0, --set store.url=sqlite:x.db
+Var overrideValue(const std::string& text) {
+  try {
+    Poco::JSON::Parser parser;
+    return parser.parse(text);
+  } catch (const Poco::Exception&) {
+    return Var(text);
+  }
+}
+
+}  // namespace
+
+GatewayConfig parseConfig(const std::string& text, const std::vector<std::string>& overrides) {
+  std::map<std::string, Var> values;
+  try {
+    Poco::JSON::Parser parser;
+    parser.setAllowComments(true);
+    Var root = parser.parse(text);
+    if (root.type() != typeid(Object::Ptr)) throw Error(ErrorCode::ConfigInvalid, "(root): must be an object");
+    flatten(*root.extract<Object::Ptr>(), "", values);
+  } catch (const Poco::Exception& e) {
+    throw Error(ErrorCode::ConfigInvalid, "(file): not valid JSON: " + e.displayText());
+  }
+  for (const auto& o : overrides) {
+    auto eq = o.find('=');
+    if (eq == std::string::npos || eq == 0) throw Error(ErrorCode::ConfigInvalid, o + ": --set needs key=value");
+    values[o.substr(0, eq)] = overrideValue(o.substr(eq + 1));
+  }
+  GatewayConfig config;
+  const auto& keys = schema();
+  for (const auto& [key, value] : values) {
+    auto it = keys.find(key);
+    if (it == keys.end()) throw Error(ErrorCode::ConfigUnknownKey, key);
+    it->second(config, key, value);
+  }
+  return config;
+}
+
+GatewayConfig loadConfig(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::ConfigUnreadable, path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parseConfig(text.str(), overrides);
+}
+
+}  // namespace medbridge::core

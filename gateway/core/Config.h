@@ -1,0 +1,56 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace medbridge::core {
+
+enum class AckMode { Original, Enhanced };
+
+struct MllpConfig {
+  std::string host = "127.0.0.1";
+  int port = 2575;
+  std::size_t maxMessageBytes = 16 * 1024 * 1024;
+  int idleTimeoutSeconds = 60;
+  AckMode ackMode = AckMode::Original;
+  bool rejectUnknownTriggers = false;
+  int maxConnections = 64;
+};
+
+struct HttpConfig {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+};
+
+struct StoreConfig {
+  std::string url = "sqlite:data/medbridge.db";
+  int maxBatch = 256;  // messages committed in one group-commit transaction at most
+};
+
+struct WorkerConfig {
+  int count = 2;
+  int leaseSeconds = 60;
+  int maxAttempts = 5;
+  int retryBaseSeconds = 5;
+};
+
+// The validated, immutable configuration of one gateway instance.
+struct GatewayConfig {
+  std::string profile = "hospital";
+  std::string dataDir = "data";
+  std::string logLevel = "information";
+  std::string timeZone = "Asia/Shanghai";
+  StoreConfig store;
+  HttpConfig http;
+  MllpConfig mllp;
+  WorkerConfig workers;
+};
+
+// Reads a commented JSON file, applies "key=value" overrides (dot paths) and validates every key.
+// Throws core::Error (ConfigUnreadable / ConfigUnknownKey / ConfigInvalid) naming the key.
+GatewayConfig loadConfig(const std::string& path, const std::vector<std::string>& overrides);
+// Same, from text (tests).
+GatewayConfig parseConfig(const std::string& text, const std::vector<std::string>& overrides);
+
+}  // namespace medbridge::core

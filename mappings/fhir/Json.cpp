@@ -1,0 +1,106 @@
+#include "mappings/fhir/Json.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace medbridge::mappings::fhir {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void write(const Value& v, Writer& w) {
+  switch (v.GetType()) {
+    case rapidjson::kObjectType:
+      w.StartObject();
+      for (const auto& m : v.GetObject()) {
+        w.Key(m.name.GetString(), m.name.GetStringLength());
+        write(m.value, w);
+      }
+      w.EndObject();
+      break;
+    case rapidjson::kArrayType:
+      w.StartArray();
+      for (const auto& e : v.GetArray()) write(e, w);
+      w.EndArray();
+      break;
+    case rapidjson::kStringType:
+      if (v.GetStringLength() > 1 && v.GetString()[0] == kDecimalMark)
+        w.RawValue(v.GetString() + 1, v.GetStringLength() - 1, rapidjson::kNumberType);
+      else
+        w.String(v.GetString(), v.GetStringLength());
+      break;
+    default:
+      v.Accept(w);
+  }
+}
+
+}  // namespace
+
+bool isDecimalText(std::string_view t) {
+  std::size_t i = 0;
+  if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+  bool digits = false, dot = false;
+  for (; i < t.size(); ++i) {
+    if (t[i] >= '0' && t[i] <= '9') digits = true;
+    else if (t[i] == '.' && !dot) dot = true;
+    else return false;
+  }
+  return digits;
+}
+
+Value decimal(std::string_view text, Allocator& a) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  if (!isDecimalText(text)) return Value();
+  std::string out(1, kDecimalMark);
+  if (text.front() == '+') text.remove_prefix(1);
+  if (text.front() == '-') {
+    out += '-';
+    text.remove_prefix(1);
+  }
+  // JSON has no leading zeros, no leading or trailing dot.
+  while (text.size() > 1 && text[0] == '0' && text[1] != '.') text.remove_prefix(1);
+  if (text.front() == '.') out += '0';
+  out += text;
+  if (out.back() == '.') out.pop_back();
+  if (out == std::string(1, kDecimalMark) + "-0") out = std::string(1, kDecimalMark) + "0";
+  return Value(out.c_str(), static_cast<rapidjson::SizeType>(out.size()), a);
+}
+
+Value str(std::string_view s, Allocator& a) {
+  return Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
+}
+
+bool isEmpty(const Value& v) {
+  return v.IsNull() || (v.IsObject() && v.MemberCount() == 0) || (v.IsArray() && v.Empty()) ||
+         (v.IsString() && v.GetStringLength() == 0);
+}
+
+void setString(Value& obj, const char* name, std::string_view s, Allocator& a) {
+  if (s.empty()) return;
+  obj.AddMember(Value(name, a), str(s, a), a);
+}
+
+void setValue(Value& obj, const char* name, Value&& v, Allocator& a) {
+  if (isEmpty(v)) return;
+  obj.AddMember(Value(name, a), v, a);
+}
+
+void push(Value& obj, const char* name, Value&& v, Allocator& a) {
+  if (isEmpty(v)) return;
+  auto it = obj.FindMember(name);
+  if (it == obj.MemberEnd()) {
+    obj.AddMember(Value(name, a), Value(rapidjson::kArrayType), a);
+    it = obj.FindMember(name);
+  }
+  it->value.PushBack(v, a);
+}
+
+std::string toJson(const Value& v) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  write(v, w);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+}  // namespace medbridge::mappings::fhir

@@ -1,0 +1,11 @@
+# Writes OUT: a C++ file defining medbridge::mappings::embeddedTables() from DIR/*.json.
+file(GLOB FILES ${DIR}/*.json)
+list(SORT FILES)
+set(body "#include <map>\n#include <string>\nnamespace medbridge::mappings {\nconst std::map<std::string, std::string>& embeddedTables() {\n  static const std::map<std::string, std::string> kTables = {\n")
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME_WE)
+  file(READ ${f} content)
+  string(APPEND body "    {\"${name}\", R\"mbtable(${content})mbtable\"},\n")
+endforeach()
+string(APPEND body "  };\n  return kTables;\n}\n}  // namespace medbridge::mappings\n")
+file(WRITE ${OUT} "${body}")

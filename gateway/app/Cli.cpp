@@ -4,7 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "gateway/app/BackupCommand.h"
 #include "gateway/app/ConvertCommand.h"
+#include "gateway/app/ServeCommand.h"
 
 namespace medbridge::app {
 namespace {
@@ -27,7 +29,10 @@ int runCli(int argc, char** argv) {
   }
   std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "serve") return runServe(args);
   if (command == "convert") return runConvert(args, std::cout, std::cerr);
+  if (command == "backup") return runBackup(args);
+  if (command == "restore") return runRestore(args);
   if (command == "version") {
     std::cout << "medbridge " << MEDBRIDGE_VERSION << "\n";
     return 0;

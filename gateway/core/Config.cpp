@@ -110,15 +110,47 @@ void flatten(const Object& obj, const std::string& prefix, std::map<std::string,
   }
 }
 
-// An override value is JSON when it parses as JSON (numbers, true/false, quoted strings),
-// else a plain string: --set mllp.port=0, --set store.url=sqlite:x.db
+// An override value is an integer, true/false, a "quoted string" or else a plain string:
+// --set mllp.port=0, --set store.url=sqlite:x.db
 Var overrideValue(const std::string& text) {
-  try {
-    Poco::JSON::Parser parser;
-    return parser.parse(text);
-  } catch (const Poco::Exception&) {
-    return Var(text);
+  if (text == "true" || text == "false") return Var(text == "true");
+  if (!text.empty() && text.find_first_not_of("-0123456789") == std::string::npos && text != "-") {
+    try {
+      return Var(static_cast<Poco::Int64>(std::stoll(text)));
+    } catch (const std::exception&) {
+    }
   }
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') return Var(text.substr(1, text.size() - 2));
+  return Var(text);
+}
+
+// Removes // and /* */ comments outside strings (Poco 1.11's own stripping trips over quotes
+// inside comments).
+std::string stripComments(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  bool inString = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (inString) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size()) out += text[++i];
+      else if (c == '"') inString = false;
+    } else if (c == '"') {
+      inString = true;
+      out += c;
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
+      while (i < text.size() && text[i] != '\n') ++i;
+      out += '\n';
+    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+      std::size_t end = text.find("*/", i + 2);
+      i = end == std::string::npos ? text.size() : end + 1;
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -127,8 +159,7 @@ GatewayConfig parseConfig(const std::string& text, const std::vector<std::string
   std::map<std::string, Var> values;
   try {
     Poco::JSON::Parser parser;
-    parser.setAllowComments(true);
-    Var root = parser.parse(text);
+    Var root = parser.parse(stripComments(text));
     if (root.type() != typeid(Object::Ptr)) throw Error(ErrorCode::ConfigInvalid, "(root): must be an object");
     flatten(*root.extract<Object::Ptr>(), "", values);
   } catch (const Poco::Exception& e) {

@@ -21,6 +21,8 @@ class BundleBuilder {
   // The fullUrl of every entry so far, in order.
   std::vector<std::string> fullUrls() const;
   std::string toJson() const;
+  // Each entry's resource as stored: ("Type/id", JSON) with urn:uuid references made relative.
+  std::vector<std::pair<std::string, std::string>> resourcesForStore() const;
   std::size_t size() const;
 
  private:

@@ -141,6 +141,7 @@ MappingResult mapMessage(const Message& msg, const MappingContext& ctx) {
   addProvenance(state, ctx);
   reportUnmappedSegments(msg, result.trigger, result);
   result.bundleJson = bundle.toJson();
+  result.resources = bundle.resourcesForStore();
   return result;
 }
 

@@ -25,6 +25,7 @@ struct MappingResult {
   std::string trigger;  // "ADT_A01"
   bool mapped = false;  // false: no mapping for this trigger (the message is Unmapped)
   std::string bundleJson;
+  std::vector<std::pair<std::string, std::string>> resources;  // ("Type/id", JSON) as stored
   std::string identityInstruction;  // JSON for ADT A40/A47 (for the patient index), else ""
   std::vector<Issue> issues;
   std::vector<std::string> unmappedSegments;

@@ -174,8 +174,8 @@ void mapResults(MapState& s) {
       setString(obs, "status", status, a);
       Value code = dt.codeableConcept(seg.field(3));
       if (fhir::isEmpty(code)) {
-        dt.error(where + "-3", "Observation.code", "OBX-3 observation identifier is required");
-        setString(code, "text", "unknown", a);
+        dt.warn(where + "-3", "Observation.code", "OBX-3 observation identifier is missing; the OBX is left out");
+        continue;
       }
       obs.AddMember("code", code, a);
       obs.AddMember("subject", reference(s.patientRef, a), a);

@@ -1,0 +1,108 @@
+#include "gateway/app/Gateway.h"
+
+#include <Poco/Logger.h>
+
+#include "adapters/his_mllp/MllpServer.h"
+#include "gateway/core/ErrorCode.h"
+#include "gateway/http/HttpServer.h"
+#include "gateway/routing/Ingestor.h"
+#include "gateway/routing/Processor.h"
+#include "gateway/store/SqliteStore.h"
+
+namespace medbridge::app {
+namespace {
+
+Poco::Logger& log() { return Poco::Logger::get("medbridge.app.gateway"); }
+
+}  // namespace
+
+class Gateway::FrameHandler : public adapters::his_mllp::IFrameHandler {
+ public:
+  explicit FrameHandler(routing::Ingestor& ingestor) : ingestor_(ingestor) {}
+  std::string onFrame(std::string_view frame, const std::string& peer) override {
+    return ingestor_.ingest(frame, peer);
+  }
+  std::string onReject(std::string_view partial, Problem problem, const std::string& peer) override {
+    return ingestor_.reject(partial,
+                            problem == Problem::TooLarge ? core::ErrorCode::Hl7FrameTooLarge
+                                                         : core::ErrorCode::Hl7TruncatedFrame,
+                            peer);
+  }
+
+ private:
+  routing::Ingestor& ingestor_;
+};
+
+std::string storePath(const core::GatewayConfig& config) {
+  if (config.store.url.rfind("sqlite:", 0) != 0)
+    throw core::Error(core::ErrorCode::StoreUrlUnsupported, config.store.url);
+  return config.store.url.substr(7);
+}
+
+std::unique_ptr<store::IStore> openStore(const core::GatewayConfig& config) {
+  return std::make_unique<store::SqliteStore>(storePath(config), config.store.maxBatch);
+}
+
+Gateway::Gateway(core::GatewayConfig config) : config_(std::move(config)) {}
+
+Gateway::~Gateway() { stop(); }
+
+void Gateway::start() {
+  store_ = openStore(config_);
+  ingestor_ = std::make_unique<routing::Ingestor>(*store_, config_.mllp, metrics_, clock_);
+  std::string offset = routing::offsetForZone(config_.timeZone);
+  if (offset.empty()) log().warning("workflow.timeZone '%s' is not known; HL7 times without offset use +08:00", config_.timeZone);
+  processor_ = std::make_unique<routing::Processor>(*store_, config_.workers, offset, metrics_, clock_);
+  ingestor_->setOnQueued([p = processor_.get()] { p->wake(); });
+  processor_->start();
+  frameHandler_ = std::make_unique<FrameHandler>(*ingestor_);
+  mllp_ = std::make_unique<adapters::his_mllp::MllpServer>(config_.mllp, *frameHandler_);
+  mllp_->start();
+  http_ = std::make_unique<http::HttpServer>(config_.http);
+  http_->route("/health", [this] {
+    bool ok = healthy();
+    return http::Response{ok ? 200 : 503, "application/json",
+                          std::string("{\"status\":\"") + (ok ? "up" : "down") + "\",\"store\":\"" +
+                              (store_->healthy() ? "up" : "down") + "\",\"mllp\":\"" +
+                              (mllp_ && mllp_->running() ? "up" : "down") + "\"}\n"};
+  });
+  http_->route("/metrics", [this] {
+    store::StoreStats st = store_->stats();
+    std::string extra =
+        "# HELP medbridge_queue_depth Work items waiting or in progress.\n# TYPE medbridge_queue_depth gauge\n"
+        "medbridge_queue_depth{channel=\"mllp\"} " + std::to_string(st.queueDepth) + "\n"
+        "# HELP medbridge_queue_dead_lettered Work items dead-lettered.\n# TYPE medbridge_queue_dead_lettered gauge\n"
+        "medbridge_queue_dead_lettered{channel=\"mllp\"} " + std::to_string(st.deadLettered) + "\n"
+        "# HELP medbridge_store_messages Stored messages by status.\n# TYPE medbridge_store_messages gauge\n";
+    for (const auto& [status, n] : st.messagesByStatus)
+      extra += "medbridge_store_messages{status=\"" + status + "\"} " + std::to_string(n) + "\n";
+    return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(extra)};
+  });
+  http_->start();
+  log().information("MLLP listening on %s:%d", config_.mllp.host, mllp_->port());
+  log().information("HTTP listening on %s:%d", config_.http.host, http_->port());
+}
+
+void Gateway::stop() {
+  if (mllp_) {
+    mllp_->stop();  // no new connections; frames in hand are answered
+    mllp_.reset();
+  }
+  if (processor_) {
+    processor_->stop();  // items in hand are completed
+    processor_.reset();
+  }
+  if (http_) {
+    http_->stop();
+    http_.reset();
+  }
+  frameHandler_.reset();
+  ingestor_.reset();
+  store_.reset();  // the writer drains pending commits first
+}
+
+int Gateway::mllpPort() const { return mllp_ ? mllp_->port() : 0; }
+int Gateway::httpPort() const { return http_ ? http_->port() : 0; }
+bool Gateway::healthy() const { return store_ && store_->healthy() && mllp_ && mllp_->running(); }
+
+}  // namespace medbridge::app

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "gateway/core/Clock.h"
+#include "gateway/core/Config.h"
+#include "gateway/core/Metrics.h"
+
+namespace medbridge::store {
+class IStore;
+}
+namespace medbridge::routing {
+class Ingestor;
+class Processor;
+}
+namespace medbridge::adapters::his_mllp {
+class MllpServer;
+}
+namespace medbridge::http {
+class HttpServer;
+}
+
+namespace medbridge::app {
+
+// The wiring of one running gateway: store, ingest, workers, MLLP and HTTP listeners.
+class Gateway {
+ public:
+  explicit Gateway(core::GatewayConfig config);
+  ~Gateway();
+  void start();
+  // Stop accepting, finish in-flight work, close the store.
+  void stop();
+  int mllpPort() const;
+  int httpPort() const;
+  bool healthy() const;
+
+ private:
+  class FrameHandler;
+  core::GatewayConfig config_;
+  core::SystemClock clock_;
+  core::Metrics metrics_;
+  std::unique_ptr<store::IStore> store_;
+  std::unique_ptr<routing::Ingestor> ingestor_;
+  std::unique_ptr<routing::Processor> processor_;
+  std::unique_ptr<FrameHandler> frameHandler_;
+  std::unique_ptr<adapters::his_mllp::MllpServer> mllp_;
+  std::unique_ptr<http::HttpServer> http_;
+};
+
+// The store a config names ("sqlite:PATH"); throws core::Error for other schemes.
+std::unique_ptr<store::IStore> openStore(const core::GatewayConfig& config);
+std::string storePath(const core::GatewayConfig& config);
+
+}  // namespace medbridge::app

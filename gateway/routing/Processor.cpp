@@ -1,0 +1,169 @@
+#include "gateway/routing/Processor.h"
+
+#include <Poco/Logger.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <ctime>
+#include <random>
+
+#include "gateway/core/ErrorCode.h"
+#include "mappings/hl7v2/Charset.h"
+#include "mappings/hl7v2/Mapping.h"
+#include "mappings/hl7v2/Message.h"
+
+namespace medbridge::routing {
+namespace {
+
+namespace hl7 = mappings::hl7v2;
+constexpr const char* kChannel = "mllp";
+
+Poco::Logger& log() { return Poco::Logger::get("medbridge.routing.processor"); }
+
+std::string instantOf(std::int64_t ms) {
+  std::time_t t = ms / 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string issuesJson(const std::vector<hl7::Issue>& issues) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartArray();
+  for (const auto& i : issues) {
+    w.StartObject();
+    w.Key("severity");
+    w.String(i.severity == hl7::Issue::Severity::Warning ? "warning" : i.severity == hl7::Issue::Severity::Error ? "error" : "fatal");
+    w.Key("location");
+    w.String(i.location.c_str());
+    w.Key("expression");
+    w.String(i.fhirPath.c_str());
+    w.Key("text");
+    w.String(i.text.c_str());
+    w.EndObject();
+  }
+  w.EndArray();
+  return buf.GetString();
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+}  // namespace
+
+std::string offsetForZone(const std::string& zone) {
+  if (zone == "Asia/Shanghai" || zone == "Asia/Chongqing" || zone == "Asia/Harbin" || zone == "Asia/Urumqi" ||
+      zone == "PRC" || zone == "Asia/Hong_Kong" || zone == "Asia/Macau" || zone == "Asia/Taipei")
+    return "+08:00";
+  if (zone == "UTC" || zone == "Etc/UTC") return "+00:00";
+  return "";
+}
+
+Processor::Processor(store::IStore& store, const core::WorkerConfig& config, const std::string& offset,
+                     core::Metrics& metrics, const core::IClock& clock)
+    : store_(store), config_(config), offset_(offset), metrics_(metrics), clock_(clock) {}
+
+Processor::~Processor() { stop(); }
+
+void Processor::start() {
+  for (int i = 0; i < config_.count; ++i) threads_.emplace_back([this, i] { run(i); });
+}
+
+void Processor::stop() {
+  stopping_ = true;
+  cv_.notify_all();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+}
+
+void Processor::wake() {
+  {
+    std::lock_guard lock(mutex_);
+    ++wakeups_;
+  }
+  cv_.notify_one();
+}
+
+void Processor::run(int index) {
+  std::string owner = "worker-" + std::to_string(index);
+  while (!stopping_) {
+    std::uint64_t seen;
+    {
+      std::lock_guard lock(mutex_);
+      seen = wakeups_;
+    }
+    bool worked = false;
+    try {
+      worked = processOne(owner);
+    } catch (const std::exception& e) {
+      log().error("%s: %s", owner, std::string(e.what()));
+    }
+    if (worked) continue;
+    std::unique_lock lock(mutex_);
+    // Poll now and then as well: retries become due without a wake-up.
+    cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stopping_ || wakeups_ != seen; });
+  }
+}
+
+bool Processor::processOne(const std::string& owner) {
+  std::int64_t now = clock_.nowMillis();
+  auto item = store_.claim(owner, now, static_cast<std::int64_t>(config_.leaseSeconds) * 1000);
+  if (!item) return false;
+  store::ProcessOutcome out;
+  out.queueItemId = item->id;
+  out.messageId = item->messageId;
+  try {
+    auto stored = store_.message(item->messageId);
+    if (!stored) throw core::Error(core::ErrorCode::Internal, "queued message " + std::to_string(item->messageId) + " is missing");
+    hl7::Message msg = hl7::Message::parse(hl7::decodeToUtf8(stored->raw).utf8);
+    hl7::MappingContext ctx;
+    ctx.receivedAt = instantOf(stored->receivedAt);
+    if (!offset_.empty()) ctx.defaultOffset = offset_;
+    hl7::MappingResult result = hl7::mapMessage(msg, ctx);
+    out.issues = issuesJson(result.issues);
+    out.unmappedSegments = join(result.unmappedSegments);
+    if (!result.mapped) {
+      out.status = store::kUnmapped;
+      metrics_.add(kChannel, core::Metrics::Unmapped);
+    } else if (result.hasErrors()) {
+      out.status = store::kFailed;  // a data error: retrying cannot help; kept for inspection
+      out.error = "mapping failed; see issues";
+      metrics_.add(kChannel, core::Metrics::Failed);
+      log().warning("message %Ld (%s) failed to map", item->messageId, result.trigger);
+    } else {
+      out.status = store::kMapped;
+      out.bundle = result.bundleJson;
+      out.identityInstruction = result.identityInstruction;
+      out.resources = std::move(result.resources);
+      metrics_.add(kChannel, core::Metrics::Mapped);
+    }
+  } catch (const core::Error& e) {
+    out.status = store::kFailed;
+    out.error = e.what();
+    metrics_.add(kChannel, core::Metrics::Failed);
+  }
+  try {
+    store_.complete(out, clock_.nowMillis());
+  } catch (const std::exception& e) {
+    // The store could not take the outcome: try again later, dead-letter after maxAttempts.
+    if (item->attempts >= config_.maxAttempts) {
+      store_.deadLetter(item->id, e.what());
+      metrics_.add(kChannel, core::Metrics::DeadLettered);
+    } else {
+      static thread_local std::mt19937 rng{std::random_device{}()};
+      std::int64_t base = static_cast<std::int64_t>(config_.retryBaseSeconds) * 1000 << (item->attempts - 1);
+      std::int64_t jitter = base > 0 ? std::uniform_int_distribution<std::int64_t>(0, base / 2)(rng) : 0;
+      store_.retryAt(item->id, clock_.nowMillis() + base + jitter, e.what());
+    }
+  }
+  return true;
+}
+
+}  // namespace medbridge::routing

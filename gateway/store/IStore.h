@@ -1,0 +1,104 @@
+#pragma once
+
+#include <cstdint>
+#include <future>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace medbridge::store {
+
+// Message statuses as stored.
+inline constexpr const char* kReceived = "Received";
+inline constexpr const char* kMapped = "Mapped";
+inline constexpr const char* kUnmapped = "Unmapped";
+inline constexpr const char* kFailed = "Failed";
+inline constexpr const char* kDeadLettered = "DeadLettered";
+
+struct InboundMessage {
+  std::string channel;      // "mllp"
+  std::string sender;       // MSH-3|MSH-4
+  std::string controlId;    // MSH-10
+  std::string messageType;  // "ADT_A01"
+  std::string version;      // MSH-12
+  std::string charset;      // wire encoding (iconv name)
+  std::string contentHash;  // SHA-256 of the raw bytes
+  std::string raw;          // the bytes as received
+  std::string ack;          // the acknowledgement to return (wire encoding)
+  std::string status = kReceived;  // kReceived queues it for processing; others are final
+  std::string error;
+  std::int64_t receivedAt = 0;     // ms since epoch
+};
+
+struct AcceptOutcome {
+  enum class Kind { Stored, Duplicate, Failed };
+  Kind kind = Kind::Failed;
+  std::int64_t messageId = 0;
+  bool keyReused = false;  // same sender + control id as an earlier message, different content
+  std::string ack;         // for a duplicate: the ACK first sent
+  std::string error;
+};
+
+struct QueueItem {
+  std::int64_t id = 0;
+  std::int64_t messageId = 0;
+  int attempts = 0;
+};
+
+struct StoredMessage {
+  std::int64_t id = 0;
+  std::string channel, sender, controlId, messageType, charset, contentHash, raw, ack, status;
+  std::string bundle, issues, unmappedSegments, identityInstruction, error;
+  bool keyReused = false;
+  int processCount = 0;
+  std::int64_t receivedAt = 0;
+};
+
+struct ResourceVersion {
+  std::string type, id, json, lastUpdated;
+  int version = 0;
+  bool deleted = false;
+};
+
+// What processing a message produced, committed in one transaction with the queue item's end.
+struct ProcessOutcome {
+  std::int64_t queueItemId = 0;
+  std::int64_t messageId = 0;
+  std::string status;  // kMapped / kUnmapped / kFailed
+  std::string bundle, issues, unmappedSegments, identityInstruction, error;
+  std::vector<std::pair<std::string, std::string>> resources;  // (type/id, json without meta)
+};
+
+struct StoreStats {
+  std::map<std::string, std::int64_t> messagesByStatus;
+  std::int64_t queueDepth = 0;  // ready + leased items
+  std::int64_t deadLettered = 0;
+};
+
+// The durable store. Every write is committed before its future is ready; an implementation
+// may commit many writes in one transaction (group commit). A PostgreSQL backend implements the
+// same interface later.
+class IStore {
+ public:
+  virtual ~IStore() = default;
+  virtual std::future<AcceptOutcome> accept(InboundMessage message) = 0;
+  virtual std::optional<QueueItem> claim(const std::string& owner, std::int64_t nowMs, std::int64_t leaseMs) = 0;
+  virtual void complete(const ProcessOutcome& outcome, std::int64_t nowMs) = 0;
+  virtual void retryAt(std::int64_t queueItemId, std::int64_t atMs, const std::string& error) = 0;
+  virtual void deadLetter(std::int64_t queueItemId, const std::string& error) = 0;
+
+  virtual std::optional<StoredMessage> message(std::int64_t id) = 0;
+  virtual std::vector<StoredMessage> messages() = 0;
+  virtual std::optional<ResourceVersion> readResource(const std::string& type, const std::string& id) = 0;
+  virtual std::vector<ResourceVersion> history(const std::string& type, const std::string& id) = 0;
+  // Writes a new version unless the JSON is identical to the current one; returns the version.
+  virtual int putResource(const std::string& type, const std::string& id, const std::string& json, std::int64_t nowMs) = 0;
+  virtual StoreStats stats() = 0;
+  virtual std::string pragma(const std::string& name) = 0;
+  virtual bool healthy() = 0;
+  // A consistent online copy of the database into `file`.
+  virtual void snapshotTo(const std::string& file) = 0;
+};
+
+}  // namespace medbridge::store

@@ -1,0 +1,58 @@
+#include "gateway/store/Migrations.h"
+
+namespace medbridge::store {
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1,
+       {
+           // Every inbound message as received, with what each stage produced.
+           "CREATE TABLE messages ("
+           " id INTEGER PRIMARY KEY,"
+           " received_at INTEGER NOT NULL,"
+           " channel TEXT NOT NULL,"
+           " sender TEXT NOT NULL,"
+           " control_id TEXT NOT NULL,"
+           " message_type TEXT NOT NULL,"
+           " version TEXT NOT NULL,"
+           " charset TEXT NOT NULL,"
+           " content_hash TEXT NOT NULL,"
+           " raw BLOB NOT NULL,"
+           " ack BLOB NOT NULL,"
+           " status TEXT NOT NULL,"
+           " key_reused INTEGER NOT NULL DEFAULT 0,"
+           " bundle TEXT NOT NULL DEFAULT '',"
+           " issues TEXT NOT NULL DEFAULT '',"
+           " unmapped_segments TEXT NOT NULL DEFAULT '',"
+           " identity_instruction TEXT NOT NULL DEFAULT '',"
+           " error TEXT NOT NULL DEFAULT '',"
+           " process_count INTEGER NOT NULL DEFAULT 0)",
+           "CREATE INDEX messages_key ON messages(sender, control_id)",
+           // The work queue: leases make a crashed worker's item claimable again.
+           "CREATE TABLE queue ("
+           " id INTEGER PRIMARY KEY,"
+           " message_id INTEGER NOT NULL REFERENCES messages(id),"
+           " state TEXT NOT NULL,"  // ready | leased | done | dead
+           " attempts INTEGER NOT NULL DEFAULT 0,"
+           " available_at INTEGER NOT NULL,"
+           " lease_owner TEXT NOT NULL DEFAULT '',"
+           " lease_until INTEGER NOT NULL DEFAULT 0,"
+           " last_error TEXT NOT NULL DEFAULT '')",
+           "CREATE INDEX queue_claim ON queue(state, available_at)",
+           // Versioned FHIR resources: every version kept, the head row points at the current one.
+           "CREATE TABLE resource_versions ("
+           " type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,"
+           " last_updated TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, json TEXT NOT NULL,"
+           " PRIMARY KEY (type, id, version))",
+           "CREATE TABLE resource_heads ("
+           " type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,"
+           " content_hash TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,"
+           " PRIMARY KEY (type, id))",
+       }},
+  };
+  return kMigrations;
+}
+
+int latestSchemaVersion() { return migrations().back().version; }
+
+}  // namespace medbridge::store

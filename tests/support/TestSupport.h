@@ -1,0 +1,92 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace medbridge::testing {
+
+// Paths fixed at configure time.
+std::string binaryPath();   // build/medbridge
+std::string sourceDir();    // the repository
+std::string corpusDir();    // ../shared/corpus/hl7v2
+std::string peersDir();     // tests/integration/peers (npm test peers)
+
+// A fresh directory under /tmp, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::string readFile(const std::string& path);
+void writeFile(const std::string& path, const std::string& content);
+std::vector<std::string> listFiles(const std::string& dir, const std::string& suffix);
+
+// Waits until pred() is true or the deadline passes; returns pred()'s last value.
+bool waitFor(const std::function<bool()>& pred, std::chrono::milliseconds deadline);
+
+// Runs a command (argv) to completion; stdout and stderr captured; exit code returned.
+struct CommandResult {
+  int exitCode = -1;
+  std::string out, err;
+};
+CommandResult runCommand(const std::vector<std::string>& argv, const std::string& stdinText = "");
+
+// A `medbridge serve` child process with its own store under dir, ports 0.
+class GatewayProcess {
+ public:
+  GatewayProcess(const std::string& dir, std::vector<std::string> extraSets = {});
+  ~GatewayProcess();
+  // Starts and waits until both listeners logged their port.
+  void start();
+  // SIGTERM and wait; returns the exit status (or -1 on timeout, then SIGKILL).
+  int terminate();
+  void kill9();
+  pid_t pid() const { return pid_; }
+  int mllpPort() const { return mllpPort_; }
+  int httpPort() const { return httpPort_; }
+  std::string log() const;
+  std::string dbPath() const { return dir_ + "/medbridge.db"; }
+  std::string configPath() const { return dir_ + "/medbridge.json"; }
+
+ private:
+  std::string dir_;
+  std::vector<std::string> sets_;
+  pid_t pid_ = -1;
+  int mllpPort_ = 0;
+  int httpPort_ = 0;
+};
+
+// HTTP GET on 127.0.0.1; returns the status (0 when the connection failed) and body.
+std::pair<int, std::string> httpGet(int port, const std::string& path);
+
+// A plain TCP client speaking MLLP frames.
+class MllpClient {
+ public:
+  explicit MllpClient(int port);
+  ~MllpClient();
+  void sendRaw(const std::string& bytes);
+  void sendFrame(const std::string& message);
+  // The next frame's payload, or "" when the peer closed / timed out.
+  std::string readFrame(std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
+  // True when the peer closed the connection within the timeout.
+  bool closedByPeer(std::chrono::milliseconds timeout);
+
+ private:
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+// MSA-1 / MSA-2 / ERR of an ACK (UTF-8 or ASCII text).
+std::string ackField(const std::string& ack, const std::string& segment, int field);
+
+}  // namespace medbridge::testing

@@ -1,0 +1,168 @@
+#include "gateway/store/SqliteStore.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include "gateway/core/ErrorCode.h"
+#include "tests/support/TestSupport.h"
+
+namespace medbridge::store {
+namespace {
+
+InboundMessage message(const std::string& controlId, const std::string& raw) {
+  InboundMessage m;
+  m.channel = "mllp";
+  m.sender = "HIS|ZJYY";
+  m.controlId = controlId;
+  m.messageType = "ADT_A01";
+  m.version = "2.5";
+  m.charset = "UTF-8";
+  m.contentHash = "hash-of-" + raw;
+  m.raw = raw;
+  m.ack = "ACK for " + controlId;
+  m.receivedAt = 1000;
+  return m;
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  testing::TempDir dir;
+  std::string path = dir.file("store.db");
+};
+
+TEST_F(SqliteStoreTest, IsDurableByConfiguration) {
+  SqliteStore store(path, 64);
+  EXPECT_EQ(store.pragma("synchronous"), "2");  // FULL
+  EXPECT_EQ(store.pragma("journal_mode"), "wal");
+}
+
+TEST_F(SqliteStoreTest, DuplicatesAreAnsweredTheSameAndKeyReuseIsFlagged) {
+  SqliteStore store(path, 64);
+  AcceptOutcome first = store.accept(message("C1", "body")).get();
+  ASSERT_EQ(first.kind, AcceptOutcome::Kind::Stored);
+  EXPECT_FALSE(first.keyReused);
+  InboundMessage again = message("C1", "body");
+  again.ack = "a different ack";
+  AcceptOutcome dup = store.accept(again).get();
+  EXPECT_EQ(dup.kind, AcceptOutcome::Kind::Duplicate);
+  EXPECT_EQ(dup.messageId, first.messageId);
+  EXPECT_EQ(dup.ack, "ACK for C1");
+  AcceptOutcome reused = store.accept(message("C1", "other body")).get();
+  EXPECT_EQ(reused.kind, AcceptOutcome::Kind::Stored);
+  EXPECT_TRUE(reused.keyReused);
+  auto all = store.messages();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_FALSE(all[0].keyReused);
+  EXPECT_TRUE(all[1].keyReused);
+  EXPECT_EQ(all[1].raw, "other body");
+}
+
+TEST_F(SqliteStoreTest, RawBytesAreKeptExactly) {
+  SqliteStore store(path, 64);
+  std::string bytes("MSH|\x83\x7c\x00\xff", 8);
+  InboundMessage m = message("C2", bytes);
+  auto id = store.accept(m).get().messageId;
+  EXPECT_EQ(store.message(id)->raw, bytes);
+}
+
+TEST_F(SqliteStoreTest, QueueLeasesRetriesAndDeadLetters) {
+  SqliteStore store(path, 64);
+  auto id = store.accept(message("C3", "x")).get().messageId;
+  auto item = store.claim("w1", 10'000, 5'000);
+  ASSERT_TRUE(item);
+  EXPECT_EQ(item->messageId, id);
+  EXPECT_EQ(item->attempts, 1);
+  EXPECT_FALSE(store.claim("w2", 12'000, 5'000)) << "leased item must not be claimed twice";
+  auto expired = store.claim("w2", 15'000, 5'000);  // the first worker died: its lease ran out
+  ASSERT_TRUE(expired);
+  EXPECT_EQ(expired->attempts, 2);
+  store.retryAt(expired->id, 30'000, "transient");
+  EXPECT_FALSE(store.claim("w3", 29'999, 5'000));
+  auto retried = store.claim("w3", 30'000, 5'000);
+  ASSERT_TRUE(retried);
+  store.deadLetter(retried->id, "gave up");
+  EXPECT_EQ(store.message(id)->status, kDeadLettered);
+  EXPECT_EQ(store.stats().deadLettered, 1);
+  EXPECT_EQ(store.stats().queueDepth, 0);
+}
+
+TEST_F(SqliteStoreTest, QueueSurvivesRestart) {
+  {
+    SqliteStore store(path, 64);
+    store.accept(message("C4", "x")).get();
+    ASSERT_TRUE(store.claim("w1", 1'000, 60'000));  // then the process dies holding the lease
+  }
+  SqliteStore reopened(path, 64);
+  EXPECT_EQ(reopened.stats().queueDepth, 1);
+  EXPECT_FALSE(reopened.claim("w1", 2'000, 60'000));
+  EXPECT_TRUE(reopened.claim("w1", 61'000, 60'000));
+}
+
+TEST_F(SqliteStoreTest, CompleteWritesOutcomeAndResourcesOnce) {
+  SqliteStore store(path, 64);
+  auto id = store.accept(message("C5", "x")).get().messageId;
+  auto item = store.claim("w", 0, 1000);
+  ProcessOutcome o;
+  o.queueItemId = item->id;
+  o.messageId = id;
+  o.status = kMapped;
+  o.bundle = "{}";
+  o.resources = {{"Patient/p1", R"({"resourceType":"Patient","id":"p1"})"}};
+  store.complete(o, 1'700'000'000'123);
+  auto stored = store.message(id);
+  EXPECT_EQ(stored->status, kMapped);
+  EXPECT_EQ(stored->processCount, 1);
+  auto r = store.readResource("Patient", "p1");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->version, 1);
+  EXPECT_EQ(r->lastUpdated, "2023-11-14T22:13:20.123Z");
+  EXPECT_EQ(store.stats().queueDepth, 0);
+}
+
+TEST_F(SqliteStoreTest, IdenticalUpdateMakesNoNewVersion) {
+  SqliteStore store(path, 64);
+  EXPECT_EQ(store.putResource("Patient", "p", R"({"resourceType":"Patient","id":"p","gender":"male"})", 1), 1);
+  EXPECT_EQ(store.putResource("Patient", "p", R"({"resourceType":"Patient","id":"p","gender":"male"})", 2), 1);
+  EXPECT_EQ(store.putResource("Patient", "p", R"({"resourceType":"Patient","id":"p","gender":"female"})", 3), 2);
+  auto h = store.history("Patient", "p");
+  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(h[0].json, R"({"resourceType":"Patient","id":"p","gender":"male"})");
+  EXPECT_EQ(store.readResource("Patient", "p")->version, 2);
+}
+
+TEST_F(SqliteStoreTest, FailedCommitAcceptsNothing) {
+  SqliteStore store(path, 64);
+  store.setFailWrites(true);
+  AcceptOutcome o = store.accept(message("C6", "x")).get();
+  EXPECT_EQ(o.kind, AcceptOutcome::Kind::Failed);
+  EXPECT_FALSE(store.healthy());
+  store.setFailWrites(false);
+  EXPECT_TRUE(store.messages().empty());
+}
+
+TEST_F(SqliteStoreTest, RefusesASchemaNewerThanTheBinary) {
+  { SqliteStore store(path, 64); }
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_exec(db, "UPDATE schema_version SET version = 999", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  try {
+    SqliteStore store(path, 64);
+    FAIL();
+  } catch (const core::Error& e) {
+    EXPECT_EQ(e.code(), core::ErrorCode::StoreSchemaTooNew);
+  }
+}
+
+TEST_F(SqliteStoreTest, SnapshotIsAConsistentCopy) {
+  SqliteStore store(path, 64);
+  store.accept(message("C7", "x")).get();
+  store.putResource("Patient", "p", "{}", 1);
+  store.snapshotTo(dir.file("copy.db"));
+  SqliteStore copy(dir.file("copy.db"), 64);
+  EXPECT_EQ(copy.messages().size(), 1u);
+  EXPECT_EQ(copy.readResource("Patient", "p")->json, "{}");
+}
+
+}  // namespace
+}  // namespace medbridge::store

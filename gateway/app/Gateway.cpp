@@ -49,6 +49,9 @@ Gateway::~Gateway() { stop(); }
 
 void Gateway::start() {
   store_ = openStore(config_);
+  // The embedded store has one gateway process: leases still held were held by a crashed run.
+  if (int released = store_->releaseLeases())
+    log().warning("%d work items left in progress by an earlier run are queued again", released);
   ingestor_ = std::make_unique<routing::Ingestor>(*store_, config_.mllp, metrics_, clock_);
   std::string offset = routing::offsetForZone(config_.timeZone);
   if (offset.empty()) log().warning("workflow.timeZone '%s' is not known; HL7 times without offset use +08:00", config_.timeZone);

@@ -87,6 +87,9 @@ class IStore {
   virtual void complete(const ProcessOutcome& outcome, std::int64_t nowMs) = 0;
   virtual void retryAt(std::int64_t queueItemId, std::int64_t atMs, const std::string& error) = 0;
   virtual void deadLetter(std::int64_t queueItemId, const std::string& error) = 0;
+  // Makes every leased item claimable now; returns how many. For a gateway starting on a store
+  // no other live process works on (the embedded SQLite store): leases left by a crash.
+  virtual int releaseLeases() = 0;
 
   virtual std::optional<StoredMessage> message(std::int64_t id) = 0;
   virtual std::vector<StoredMessage> messages() = 0;

@@ -17,8 +17,8 @@ const std::vector<Migration>& migrations() {
            " version TEXT NOT NULL,"
            " charset TEXT NOT NULL,"
            " content_hash TEXT NOT NULL,"
-           " raw BLOB NOT NULL,"
-           " ack BLOB NOT NULL,"
+           " raw BLOB,"
+           " ack BLOB,"  // NULL: empty (no ACK sent, enhanced mode)
            " status TEXT NOT NULL,"
            " key_reused INTEGER NOT NULL DEFAULT 0,"
            " bundle TEXT NOT NULL DEFAULT '',"

@@ -169,7 +169,7 @@ std::future<AcceptOutcome> SqliteStore::accept(InboundMessage m) {
             std::vector<BLOB> acks;
             std::vector<Poco::Int64> ids;
             std::string sender = msg.sender, controlId = msg.controlId;
-            s << "SELECT id, content_hash, ack FROM messages WHERE sender = ? AND control_id = ? ORDER BY id",
+            s << "SELECT id, content_hash, COALESCE(ack, X'') FROM messages WHERE sender = ? AND control_id = ? ORDER BY id",
                 into(ids), into(hashes), into(acks), use(sender), use(controlId), now;
             for (std::size_t i = 0; i < ids.size(); ++i) {
               if (hashes[i] == msg.contentHash) {
@@ -279,6 +279,15 @@ void SqliteStore::deadLetter(std::int64_t queueItemId, const std::string& error)
   });
 }
 
+int SqliteStore::releaseLeases() {
+  int released = 0;
+  write([&](Session& s) {
+    s << "UPDATE queue SET state = 'ready', lease_owner = '', lease_until = 0 WHERE state = 'leased'", now;
+    s << "SELECT changes()", into(released), now;
+  });
+  return released;
+}
+
 namespace {
 
 using Row = Poco::Tuple<Poco::Int64, std::string, std::string, std::string, std::string, std::string, std::string,
@@ -286,7 +295,8 @@ using Row = Poco::Tuple<Poco::Int64, std::string, std::string, std::string, std:
                         int, int, Poco::Int64>;
 
 constexpr const char* kMessageColumns =
-    "SELECT id, channel, sender, control_id, message_type, charset, content_hash, raw, ack, status, bundle, issues,"
+    "SELECT id, channel, sender, control_id, message_type, charset, content_hash, COALESCE(raw, X''),"
+    " COALESCE(ack, X''), status, bundle, issues,"
     " unmapped_segments, identity_instruction, error, key_reused, process_count, received_at FROM messages";
 
 StoredMessage toMessage(const Row& r) {

@@ -27,6 +27,7 @@ class SqliteStore : public IStore {
   void complete(const ProcessOutcome& outcome, std::int64_t nowMs) override;
   void retryAt(std::int64_t queueItemId, std::int64_t atMs, const std::string& error) override;
   void deadLetter(std::int64_t queueItemId, const std::string& error) override;
+  int releaseLeases() override;
   std::optional<StoredMessage> message(std::int64_t id) override;
   std::vector<StoredMessage> messages() override;
   std::optional<ResourceVersion> readResource(const std::string& type, const std::string& id) override;

@@ -98,6 +98,16 @@ TEST_F(SqliteStoreTest, QueueSurvivesRestart) {
   EXPECT_TRUE(reopened.claim("w1", 61'000, 60'000));
 }
 
+TEST_F(SqliteStoreTest, ReleasingLeasesAfterACrashRequeuesAtOnce) {
+  SqliteStore store(path, 64);
+  store.accept(message("C8", "x")).get();
+  ASSERT_TRUE(store.claim("w1", 1'000, 60'000));
+  EXPECT_EQ(store.releaseLeases(), 1);
+  auto again = store.claim("w2", 1'001, 60'000);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->attempts, 2);
+}
+
 TEST_F(SqliteStoreTest, CompleteWritesOutcomeAndResourcesOnce) {
   SqliteStore store(path, 64);
   auto id = store.accept(message("C5", "x")).get().messageId;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "gateway/core/ErrorCode.h"
+#include "gateway/core/Hash.h"
 #include "mappings/hl7v2/Charset.h"
 #include "mappings/hl7v2/Mapping.h"
 #include "mappings/hl7v2/Message.h"
@@ -49,6 +50,7 @@ int runConvert(const std::vector<std::string>& files, std::ostream& out, std::os
       hl7::Message msg = hl7::Message::parse(hl7::decodeToUtf8(raw.str()).utf8);
       hl7::MappingContext ctx;
       ctx.receivedAt = nowInstant();
+      ctx.contentHash = core::sha256Hex(raw.str());
       hl7::MappingResult result = hl7::mapMessage(msg, ctx);
       if (!result.mapped) {
         err << file << ": " << core::errorId(core::ErrorCode::Hl7UnknownTrigger) << " no mapping for "

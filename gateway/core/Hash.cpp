@@ -13,13 +13,17 @@ constexpr std::uint8_t kNamespace[16] = {0x6b, 0x1f, 0x0e, 0x2a, 0x9d, 0x3c, 0x4
 
 template <std::size_t N>
 void digest(const EVP_MD* md, std::string_view a, std::string_view b, std::uint8_t (&out)[N]) {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  // One context per thread: allocating one per digest costs more than hashing a short name.
+  struct Context {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Context() { EVP_MD_CTX_free(ctx); }
+  };
+  static thread_local Context context;
   unsigned int len = 0;
-  EVP_DigestInit_ex(ctx, md, nullptr);
-  EVP_DigestUpdate(ctx, a.data(), a.size());
-  EVP_DigestUpdate(ctx, b.data(), b.size());
-  EVP_DigestFinal_ex(ctx, out, &len);
-  EVP_MD_CTX_free(ctx);
+  EVP_DigestInit_ex(context.ctx, md, nullptr);
+  EVP_DigestUpdate(context.ctx, a.data(), a.size());
+  EVP_DigestUpdate(context.ctx, b.data(), b.size());
+  EVP_DigestFinal_ex(context.ctx, out, &len);
 }
 
 std::string hex(const std::uint8_t* p, std::size_t n) {

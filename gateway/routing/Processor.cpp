@@ -125,6 +125,7 @@ bool Processor::processOne(const std::string& owner) {
     hl7::Message msg = hl7::Message::parse(hl7::decodeToUtf8(stored->raw).utf8);
     hl7::MappingContext ctx;
     ctx.receivedAt = instantOf(stored->receivedAt);
+    ctx.contentHash = stored->contentHash;
     if (!offset_.empty()) ctx.defaultOffset = offset_;
     hl7::MappingResult result = hl7::mapMessage(msg, ctx);
     out.issues = issuesJson(result.issues);

@@ -48,17 +48,11 @@ std::vector<std::string> BundleBuilder::fullUrls() const {
 }
 
 std::vector<std::pair<std::string, std::string>> BundleBuilder::resourcesForStore() const {
+  std::map<std::string, std::string, std::less<>> relative;
+  for (const auto& key : keys_) relative.emplace("urn:uuid:" + key.substr(key.find('/') + 1), key);
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& entry : doc_["entry"].GetArray()) {
-    std::string json = fhir::toJson(entry["resource"]);
-    for (const auto& key : keys_) {
-      std::string urn = "\"urn:uuid:" + key.substr(key.find('/') + 1) + "\"";
-      std::string rel = "\"" + key + "\"";
-      for (std::size_t pos = json.find(urn); pos != std::string::npos; pos = json.find(urn, pos + rel.size()))
-        json.replace(pos, urn.size(), rel);
-    }
-    out.emplace_back(std::string(entry["request"]["url"].GetString()), std::move(json));
-  }
+  for (const auto& entry : doc_["entry"].GetArray())
+    out.emplace_back(std::string(entry["request"]["url"].GetString()), fhir::toJson(entry["resource"], &relative));
   return out;
 }
 

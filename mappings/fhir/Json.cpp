@@ -8,19 +8,28 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void write(const Value& v, Writer& w) {
+using References = std::map<std::string, std::string, std::less<>>;
+
+void write(const Value& v, Writer& w, const References* refs) {
   switch (v.GetType()) {
     case rapidjson::kObjectType:
       w.StartObject();
       for (const auto& m : v.GetObject()) {
         w.Key(m.name.GetString(), m.name.GetStringLength());
-        write(m.value, w);
+        if (refs && m.value.IsString() && std::string_view(m.name.GetString()) == "reference") {
+          auto it = refs->find(std::string_view(m.value.GetString(), m.value.GetStringLength()));
+          if (it != refs->end()) {
+            w.String(it->second.data(), static_cast<rapidjson::SizeType>(it->second.size()));
+            continue;
+          }
+        }
+        write(m.value, w, refs);
       }
       w.EndObject();
       break;
     case rapidjson::kArrayType:
       w.StartArray();
-      for (const auto& e : v.GetArray()) write(e, w);
+      for (const auto& e : v.GetArray()) write(e, w, refs);
       w.EndArray();
       break;
     case rapidjson::kStringType:
@@ -96,10 +105,10 @@ void push(Value& obj, const char* name, Value&& v, Allocator& a) {
   it->value.PushBack(v, a);
 }
 
-std::string toJson(const Value& v) {
+std::string toJson(const Value& v, const References* references) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
-  write(v, w);
+  write(v, w, references);
   return std::string(buf.GetString(), buf.GetSize());
 }
 

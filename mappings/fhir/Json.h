@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -29,7 +30,8 @@ void setValue(Value& obj, const char* name, Value&& v, Allocator& a);
 void push(Value& obj, const char* name, Value&& v, Allocator& a);
 bool isEmpty(const Value& v);
 
-// Serialises compactly, writing marked decimals as raw numbers.
-std::string toJson(const Value& v);
+// Serialises compactly, writing marked decimals as raw numbers. With `references`, the value of
+// every "reference" member found in it is replaced by its mapped value.
+std::string toJson(const Value& v, const std::map<std::string, std::string, std::less<>>* references = nullptr);
 
 }  // namespace medbridge::mappings::fhir

@@ -90,14 +90,24 @@ void addProvenance(MapState& s, const MappingContext& ctx) {
   s.bundle.add(std::move(p));
 }
 
+// Segments each message type's mappers read (mappings/tables/segment-support.json).
+const std::map<std::string, std::set<std::string, std::less<>>, std::less<>>& supportedSegments() {
+  static const auto kSupported = [] {
+    std::map<std::string, std::set<std::string, std::less<>>, std::less<>> out;
+    rapidjson::Document doc;
+    doc.Parse(embeddedTables().at("segment-support").c_str());
+    for (const auto& m : doc.GetObject())
+      if (m.value.IsArray())
+        for (const auto& v : m.value.GetArray()) out[m.name.GetString()].insert(v.GetString());
+    return out;
+  }();
+  return kSupported;
+}
+
 void reportUnmappedSegments(const Message& msg, const std::string& trigger, MappingResult& r) {
-  const auto& table = embeddedTables().at("segment-support");
-  rapidjson::Document doc;
-  doc.Parse(table.c_str());
-  std::string type = trigger.substr(0, 3);
-  std::set<std::string, std::less<>> known;
-  if (doc.HasMember(type.c_str()))
-    for (const auto& v : doc[type.c_str()].GetArray()) known.insert(v.GetString());
+  static const std::set<std::string, std::less<>> kNone;
+  auto it = supportedSegments().find(std::string_view(trigger).substr(0, 3));
+  const auto& known = it == supportedSegments().end() ? kNone : it->second;
   for (const auto& seg : msg.segments()) {
     std::string name(seg.name());
     if (known.count(name) == 0 &&
@@ -134,7 +144,8 @@ MappingResult mapMessage(const Message& msg, const MappingContext& ctx) {
   if (it == registry().end()) return result;
   result.mapped = true;
   std::string key = msg.get("MSH-3") + "|" + msg.get("MSH-4") + "|" + msg.get("MSH-10");
-  fhir::BundleBuilder bundle(core::nameUuid("Bundle|" + key + "|" + core::sha256Hex(msg.text())));
+  // The Bundle id depends on the content: the same key with other content is another Bundle.
+  fhir::BundleBuilder bundle(core::nameUuid("Bundle|" + key + "|" + ctx.contentHash));
   Datatypes dt(msg, bundle.alloc(), result.issues, ctx);
   MapState state{msg, bundle, dt, result, key, "", ""};
   it->second(state);

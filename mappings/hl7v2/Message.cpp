@@ -58,14 +58,21 @@ Message Message::parse(std::string utf8) {
   if (utf8.size() >= 3 && utf8.compare(0, 3, "\xEF\xBB\xBF") == 0) utf8.erase(0, 3);
   // Normalise segment terminators to CR (LF and CRLF are common in files and some feeds).
   std::string text;
-  text.reserve(utf8.size());
-  for (std::size_t i = 0; i < utf8.size(); ++i) {
-    char c = utf8[i];
-    if (c == '\n') {
-      if (!text.empty() && text.back() == '\r') continue;
-      c = '\r';
+  if (utf8.find('\n') == std::string::npos) {
+    text = std::move(utf8);
+  } else {
+    text.reserve(utf8.size());
+    std::size_t pos = 0;
+    while (pos < utf8.size()) {
+      std::size_t lf = utf8.find('\n', pos);
+      if (lf == std::string::npos) {
+        text.append(utf8, pos, std::string::npos);
+        break;
+      }
+      text.append(utf8, pos, lf - pos);
+      if (text.empty() || text.back() != '\r') text += '\r';  // CRLF stays one CR
+      pos = lf + 1;
     }
-    text += c;
   }
   m.text_ = std::move(text);
   const std::string& t = m.text_;

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 
+#include "gateway/core/Hash.h"
 #include "mappings/hl7v2/Charset.h"
 #include "mappings/hl7v2/Mapping.h"
 #include "mappings/hl7v2/Message.h"
@@ -33,8 +34,10 @@ class Golden : public ::testing::TestWithParam<std::string> {};
 TEST_P(Golden, MapsToTheExpectedBundle) {
   std::string input = GetParam();
   std::string expectedPath = input.substr(0, input.size() - 4) + ".json";
-  Message msg = Message::parse(decodeToUtf8(testing::readFile(input)).utf8);
+  std::string raw = testing::readFile(input);
+  Message msg = Message::parse(decodeToUtf8(raw).utf8);
   MappingContext ctx;
+  ctx.contentHash = core::sha256Hex(raw);
   ctx.receivedAt = "2026-01-01T00:00:00+08:00";
   MappingResult result = mapMessage(msg, ctx);
   ASSERT_TRUE(result.mapped) << result.trigger;

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "gateway/core/ErrorCode.h"
+#include "gateway/core/Hash.h"
 #include "mappings/hl7v2/Charset.h"
 #include "mappings/hl7v2/Mapping.h"
 #include "mappings/hl7v2/Message.h"
@@ -17,6 +18,7 @@ namespace {
 
 namespace hl7 = mappings::hl7v2;
 constexpr const char* kChannel = "mllp";
+constexpr int kBatch = 16;  // items claimed and completed per commit
 
 Poco::Logger& log() { return Poco::Logger::get("medbridge.routing.processor"); }
 
@@ -101,7 +103,7 @@ void Processor::run(int index) {
     }
     bool worked = false;
     try {
-      worked = processOne(owner);
+      worked = processBatch(owner);
     } catch (const std::exception& e) {
       log().error("%s: %s", owner, std::string(e.what()));
     }
@@ -112,16 +114,38 @@ void Processor::run(int index) {
   }
 }
 
-bool Processor::processOne(const std::string& owner) {
-  std::int64_t now = clock_.nowMillis();
-  auto item = store_.claim(owner, now, static_cast<std::int64_t>(config_.leaseSeconds) * 1000);
-  if (!item) return false;
-  store::ProcessOutcome out;
-  out.queueItemId = item->id;
-  out.messageId = item->messageId;
+bool Processor::processBatch(const std::string& owner) {
+  auto items = store_.claim(owner, clock_.nowMillis(), static_cast<std::int64_t>(config_.leaseSeconds) * 1000, kBatch);
+  if (items.empty()) return false;
+  std::vector<store::ProcessOutcome> outcomes;
+  outcomes.reserve(items.size());
+  for (const auto& item : items) outcomes.push_back(process(item));
   try {
-    auto stored = store_.message(item->messageId);
-    if (!stored) throw core::Error(core::ErrorCode::Internal, "queued message " + std::to_string(item->messageId) + " is missing");
+    store_.complete(outcomes, clock_.nowMillis());
+  } catch (const std::exception& e) {
+    // The store could not take the outcomes: try again later, dead-letter after maxAttempts.
+    static thread_local std::mt19937 rng{std::random_device{}()};
+    for (const auto& item : items) {
+      if (item.attempts >= config_.maxAttempts) {
+        store_.deadLetter(item.id, e.what());
+        metrics_.add(kChannel, core::Metrics::DeadLettered);
+        continue;
+      }
+      std::int64_t base = static_cast<std::int64_t>(config_.retryBaseSeconds) * 1000 << (item.attempts - 1);
+      std::int64_t jitter = base > 0 ? std::uniform_int_distribution<std::int64_t>(0, base / 2)(rng) : 0;
+      store_.retryAt(item.id, clock_.nowMillis() + base + jitter, e.what());
+    }
+  }
+  return true;
+}
+
+store::ProcessOutcome Processor::process(const store::QueueItem& item) {
+  store::ProcessOutcome out;
+  out.queueItemId = item.id;
+  out.messageId = item.messageId;
+  try {
+    auto stored = store_.message(item.messageId);
+    if (!stored) throw core::Error(core::ErrorCode::Internal, "queued message " + std::to_string(item.messageId) + " is missing");
     hl7::Message msg = hl7::Message::parse(hl7::decodeToUtf8(stored->raw).utf8);
     hl7::MappingContext ctx;
     ctx.receivedAt = instantOf(stored->receivedAt);
@@ -137,12 +161,16 @@ bool Processor::processOne(const std::string& owner) {
       out.status = store::kFailed;  // a data error: retrying cannot help; kept for inspection
       out.error = "mapping failed; see issues";
       metrics_.add(kChannel, core::Metrics::Failed);
-      log().warning("message %Ld (%s) failed to map", item->messageId, result.trigger);
+      log().warning("message %Ld (%s) failed to map", item.messageId, result.trigger);
     } else {
       out.status = store::kMapped;
       out.bundle = result.bundleJson;
       out.identityInstruction = result.identityInstruction;
-      out.resources = std::move(result.resources);
+      for (auto& [key, json] : result.resources) {
+        auto slash = key.find('/');
+        std::string hash = core::sha256Hex(json);
+        out.resources.push_back({key.substr(0, slash), key.substr(slash + 1), std::move(json), std::move(hash)});
+      }
       metrics_.add(kChannel, core::Metrics::Mapped);
     }
   } catch (const core::Error& e) {
@@ -150,21 +178,7 @@ bool Processor::processOne(const std::string& owner) {
     out.error = e.what();
     metrics_.add(kChannel, core::Metrics::Failed);
   }
-  try {
-    store_.complete(out, clock_.nowMillis());
-  } catch (const std::exception& e) {
-    // The store could not take the outcome: try again later, dead-letter after maxAttempts.
-    if (item->attempts >= config_.maxAttempts) {
-      store_.deadLetter(item->id, e.what());
-      metrics_.add(kChannel, core::Metrics::DeadLettered);
-    } else {
-      static thread_local std::mt19937 rng{std::random_device{}()};
-      std::int64_t base = static_cast<std::int64_t>(config_.retryBaseSeconds) * 1000 << (item->attempts - 1);
-      std::int64_t jitter = base > 0 ? std::uniform_int_distribution<std::int64_t>(0, base / 2)(rng) : 0;
-      store_.retryAt(item->id, clock_.nowMillis() + base + jitter, e.what());
-    }
-  }
-  return true;
+  return out;
 }
 
 }  // namespace medbridge::routing

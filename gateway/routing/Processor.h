@@ -27,11 +27,13 @@ class Processor {
   void stop();
   void wake();
 
-  // Processes one claimed item (also used by tests without threads). Returns false when idle.
-  bool processOne(const std::string& owner);
+  // Claims a batch of due items, maps them and commits all outcomes together. Returns false when
+  // there was nothing to do.
+  bool processBatch(const std::string& owner);
 
  private:
   void run(int index);
+  store::ProcessOutcome process(const store::QueueItem& item);
 
   store::IStore& store_;
   core::WorkerConfig config_;

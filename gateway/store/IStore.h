@@ -61,13 +61,19 @@ struct ResourceVersion {
   bool deleted = false;
 };
 
+// A resource version to write: JSON without meta, and the SHA-256 of that JSON (computed by the
+// caller, off the writer thread).
+struct ResourceWrite {
+  std::string type, id, json, hash;
+};
+
 // What processing a message produced, committed in one transaction with the queue item's end.
 struct ProcessOutcome {
   std::int64_t queueItemId = 0;
   std::int64_t messageId = 0;
   std::string status;  // kMapped / kUnmapped / kFailed
   std::string bundle, issues, unmappedSegments, identityInstruction, error;
-  std::vector<std::pair<std::string, std::string>> resources;  // (type/id, json without meta)
+  std::vector<ResourceWrite> resources;
 };
 
 struct StoreStats {
@@ -83,8 +89,10 @@ class IStore {
  public:
   virtual ~IStore() = default;
   virtual std::future<AcceptOutcome> accept(InboundMessage message) = 0;
-  virtual std::optional<QueueItem> claim(const std::string& owner, std::int64_t nowMs, std::int64_t leaseMs) = 0;
-  virtual void complete(const ProcessOutcome& outcome, std::int64_t nowMs) = 0;
+  // Leases up to `max` due items (oldest first) in one commit.
+  virtual std::vector<QueueItem> claim(const std::string& owner, std::int64_t nowMs, std::int64_t leaseMs, int max) = 0;
+  // Commits the outcomes, their resources and the end of their queue items in one transaction.
+  virtual void complete(const std::vector<ProcessOutcome>& outcomes, std::int64_t nowMs) = 0;
   virtual void retryAt(std::int64_t queueItemId, std::int64_t atMs, const std::string& error) = 0;
   virtual void deadLetter(std::int64_t queueItemId, const std::string& error) = 0;
   // Makes every leased item claimable now; returns how many. For a gateway starting on a store

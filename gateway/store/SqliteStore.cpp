@@ -1,7 +1,7 @@
 #include "gateway/store/SqliteStore.h"
 
-#include <Poco/Data/LOB.h>
 #include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/File.h>
 #include <Poco/Logger.h>
@@ -12,22 +12,14 @@
 #include "gateway/core/ErrorCode.h"
 #include "gateway/core/Hash.h"
 #include "gateway/store/Migrations.h"
+#include "gateway/store/SqliteStatement.h"
 
 namespace medbridge::store {
 namespace {
 
 using namespace Poco::Data::Keywords;
-using Poco::Data::BLOB;
 using core::Error;
 using core::ErrorCode;
-
-BLOB blobOf(const std::string& s) {
-  return BLOB(reinterpret_cast<const unsigned char*>(s.data()), s.size());
-}
-
-std::string stringOf(const BLOB& b) {
-  return b.size() == 0 ? std::string() : std::string(reinterpret_cast<const char*>(b.rawContent()), b.size());
-}
 
 std::string instantOf(std::int64_t ms) {
   std::time_t t = ms / 1000;
@@ -43,6 +35,40 @@ std::string instantOf(std::int64_t ms) {
 Poco::Logger& log() { return Poco::Logger::get("medbridge.store.sqlite"); }
 
 }  // namespace
+
+struct SqliteStore::Writer {
+  explicit Writer(Session& s) : session(s), db(Poco::Data::SQLite::Utility::dbHandle(s)) {}
+  Session& session;
+  sqlite3* db;
+  SqliteStatement begin{db, "BEGIN IMMEDIATE"};
+  SqliteStatement commit{db, "COMMIT"};
+  SqliteStatement savepoint{db, "SAVEPOINT job"};
+  SqliteStatement release{db, "RELEASE job"};
+  SqliteStatement rollbackTo{db, "ROLLBACK TO job"};
+  SqliteStatement duplicates{db,
+      "SELECT id, content_hash, COALESCE(ack, X'') FROM messages WHERE sender = ? AND control_id = ? ORDER BY id"};
+  SqliteStatement insertMessage{db,
+      "INSERT INTO messages (received_at, channel, sender, control_id, message_type, version, charset,"
+      " content_hash, raw, ack, status, key_reused, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"};
+  SqliteStatement insertQueue{db, "INSERT INTO queue (message_id, state, available_at) VALUES (?, 'ready', 0)"};
+  // Ready items that are due, and leased items whose lease ran out (their worker died).
+  SqliteStatement claim{db,
+      "UPDATE queue SET state = 'leased', lease_owner = ?1, lease_until = ?2, attempts = attempts + 1"
+      " WHERE id IN (SELECT id FROM queue WHERE (state = 'ready' AND available_at <= ?3)"
+      " OR (state = 'leased' AND lease_until <= ?3) ORDER BY id LIMIT ?4)"
+      " RETURNING id, message_id, attempts"};
+  SqliteStatement head{db, "SELECT version, content_hash, deleted FROM resource_heads WHERE type = ? AND id = ?"};
+  SqliteStatement insertVersion{db,
+      "INSERT INTO resource_versions (type, id, version, last_updated, deleted, json) VALUES (?,?,?,?,0,?)"};
+  SqliteStatement upsertHead{db,
+      "INSERT INTO resource_heads (type, id, version, content_hash, deleted) VALUES (?,?,?,?,0)"
+      " ON CONFLICT(type, id) DO UPDATE SET version = excluded.version, content_hash = excluded.content_hash,"
+      " deleted = 0"};
+  SqliteStatement updateMessage{db,
+      "UPDATE messages SET status = ?, bundle = ?, issues = ?, unmapped_segments = ?, identity_instruction = ?,"
+      " error = ?, process_count = process_count + 1 WHERE id = ?"};
+  SqliteStatement queueDone{db, "UPDATE queue SET state = 'done', lease_owner = '', lease_until = 0 WHERE id = ?"};
+};
 
 SqliteStore::SqliteStore(const std::string& path, int maxBatch) : path_(path), maxBatch_(maxBatch) {
   Poco::Data::SQLite::Connector::registerConnector();
@@ -94,63 +120,69 @@ void SqliteStore::migrate(Session& s) {
   }
 }
 
-void SqliteStore::submit(Job job) {
+void SqliteStore::submit(Job job, bool urgent) {
   {
     std::lock_guard lock(jobsMutex_);
-    jobs_.push_back(std::move(job));
+    (urgent ? urgentJobs_ : backgroundJobs_).push_back(std::move(job));
   }
   jobsCv_.notify_one();
 }
 
-void SqliteStore::write(std::function<void(Session&)> fn) {
+void SqliteStore::write(std::function<void(Writer&)> fn, bool urgent) {
   auto promise = std::make_shared<std::promise<void>>();
   auto result = promise->get_future();
-  submit({std::move(fn), [promise](const std::string& error) {
+  submit({std::move(fn),
+          [promise](const std::string& error) {
             if (error.empty()) promise->set_value();
             else promise->set_exception(std::make_exception_ptr(Error(ErrorCode::StoreUnavailable, error)));
-          }});
+          }},
+         urgent);
   result.get();
 }
 
 void SqliteStore::writerLoop() {
-  Session& s = *writer_;
+  Writer w(*writer_);
   while (true) {
     std::vector<Job> batch;
     {
       std::unique_lock lock(jobsMutex_);
-      jobsCv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-      if (jobs_.empty() && stopping_) return;
-      while (!jobs_.empty() && static_cast<int>(batch.size()) < maxBatch_) {
-        batch.push_back(std::move(jobs_.front()));
-        jobs_.pop_front();
+      jobsCv_.wait(lock, [this] { return stopping_ || !urgentJobs_.empty() || !backgroundJobs_.empty(); });
+      if (urgentJobs_.empty() && backgroundJobs_.empty() && stopping_) return;
+      while (!urgentJobs_.empty() && static_cast<int>(batch.size()) < maxBatch_) {
+        batch.push_back(std::move(urgentJobs_.front()));
+        urgentJobs_.pop_front();
+      }
+      // Background work shares a commit with waiting peers only one job at a time, so a large
+      // processing batch never holds up ACKs for long.
+      std::size_t backgroundBudget = batch.empty() ? static_cast<std::size_t>(maxBatch_) : 1;
+      while (!backgroundJobs_.empty() && backgroundBudget-- > 0) {
+        batch.push_back(std::move(backgroundJobs_.front()));
+        backgroundJobs_.pop_front();
       }
     }
     std::vector<std::string> errors(batch.size());
     std::string batchError;
     try {
       if (failWrites_) throw Error(ErrorCode::StoreUnavailable, "writes disabled (test)");
-      s << "BEGIN IMMEDIATE", now;
+      w.begin.run();
       for (std::size_t i = 0; i < batch.size(); ++i) {
-        s << "SAVEPOINT job", now;
+        w.savepoint.run();
         try {
-          batch[i].run(s);
-          s << "RELEASE job", now;
+          batch[i].run(w);
+          w.release.run();
         } catch (const std::exception& e) {
           errors[i] = e.what();
-          s << "ROLLBACK TO job", now;
-          s << "RELEASE job", now;
+          w.rollbackTo.run();
+          w.release.run();
         }
       }
-      s << "COMMIT", now;
+      w.commit.run();
       writerHealthy_ = true;
     } catch (const std::exception& e) {
       batchError = e.what();
       writerHealthy_ = false;
       log().error("group commit of %z writes failed: %s", batch.size(), batchError);
-      try {
-        s << "ROLLBACK", now;
-      } catch (...) {
-      }
+      if (!sqlite3_get_autocommit(w.db)) sqlite3_exec(w.db, "ROLLBACK", nullptr, nullptr, nullptr);
     }
     for (std::size_t i = 0; i < batch.size(); ++i)
       batch[i].done(batchError.empty() ? errors[i] : batchError);
@@ -162,38 +194,33 @@ std::future<AcceptOutcome> SqliteStore::accept(InboundMessage m) {
   auto promise = std::make_shared<std::promise<AcceptOutcome>>();
   auto future = promise->get_future();
   auto message = std::make_shared<InboundMessage>(std::move(m));
-  submit({[outcome, message](Session& s) {
+  submit({[outcome, message](Writer& w) {
             const InboundMessage& msg = *message;
             // A duplicate is the same sender + control id *and* the same content.
-            std::vector<std::string> hashes;
-            std::vector<BLOB> acks;
-            std::vector<Poco::Int64> ids;
-            std::string sender = msg.sender, controlId = msg.controlId;
-            s << "SELECT id, content_hash, COALESCE(ack, X'') FROM messages WHERE sender = ? AND control_id = ? ORDER BY id",
-                into(ids), into(hashes), into(acks), use(sender), use(controlId), now;
-            for (std::size_t i = 0; i < ids.size(); ++i) {
-              if (hashes[i] == msg.contentHash) {
+            bool earlier = false;
+            w.duplicates.bind(1, msg.sender).bind(2, msg.controlId);
+            while (w.duplicates.step()) {
+              earlier = true;
+              if (w.duplicates.text(1) == msg.contentHash) {
                 outcome->kind = AcceptOutcome::Kind::Duplicate;
-                outcome->messageId = ids[i];
-                outcome->ack = stringOf(acks[i]);
+                outcome->messageId = w.duplicates.integer(0);
+                outcome->ack = w.duplicates.text(2);
+                w.duplicates.reset();
                 return;
               }
             }
-            int keyReused = ids.empty() || controlId.empty() ? 0 : 1;
-            BLOB raw = blobOf(msg.raw), ack = blobOf(msg.ack);
-            Poco::Int64 receivedAt = msg.receivedAt;
-            s << "INSERT INTO messages (received_at, channel, sender, control_id, message_type, version, charset,"
-                 " content_hash, raw, ack, status, key_reused, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                use(receivedAt), bind(msg.channel), use(sender), use(controlId), bind(msg.messageType),
-                bind(msg.version), bind(msg.charset), bind(msg.contentHash), use(raw), use(ack), bind(msg.status),
-                use(keyReused), bind(msg.error), now;
-            Poco::Int64 id = 0;
-            s << "SELECT last_insert_rowid()", into(id), now;
-            if (msg.status == kReceived)
-              s << "INSERT INTO queue (message_id, state, available_at) VALUES (?, 'ready', 0)", use(id), now;
+            w.duplicates.reset();
+            bool keyReused = earlier && !msg.controlId.empty();
+            w.insertMessage.bind(1, msg.receivedAt).bind(2, msg.channel).bind(3, msg.sender).bind(4, msg.controlId);
+            w.insertMessage.bind(5, msg.messageType).bind(6, msg.version).bind(7, msg.charset).bind(8, msg.contentHash);
+            w.insertMessage.bindBlob(9, msg.raw).bindBlob(10, msg.ack).bind(11, msg.status);
+            w.insertMessage.bind(12, static_cast<std::int64_t>(keyReused)).bind(13, msg.error);
+            w.insertMessage.run();
+            std::int64_t id = sqlite3_last_insert_rowid(w.db);
+            if (msg.status == kReceived) w.insertQueue.bind(1, id).run();
             outcome->kind = AcceptOutcome::Kind::Stored;
             outcome->messageId = id;
-            outcome->keyReused = keyReused != 0;
+            outcome->keyReused = keyReused;
             outcome->ack = msg.ack;
           },
           [outcome, promise](const std::string& error) {
@@ -202,66 +229,55 @@ std::future<AcceptOutcome> SqliteStore::accept(InboundMessage m) {
               outcome->error = error;
             }
             promise->set_value(*outcome);
-          }});
+          }},
+         /*urgent=*/true);
   return future;
 }
 
-std::optional<QueueItem> SqliteStore::claim(const std::string& owner, std::int64_t nowMs, std::int64_t leaseMs) {
-  std::optional<QueueItem> item;
-  write([&](Session& s) {
-    std::vector<Poco::Int64> ids, messageIds;
-    std::vector<int> attempts;
-    Poco::Int64 t = nowMs;
-    // Ready items that are due, and leased items whose lease ran out (their worker died).
-    s << "SELECT id, message_id, attempts FROM queue WHERE (state = 'ready' AND available_at <= ?)"
-         " OR (state = 'leased' AND lease_until <= ?) ORDER BY id LIMIT 1",
-        into(ids), into(messageIds), into(attempts), use(t), use(t), now;
-    if (ids.empty()) return;
-    Poco::Int64 until = nowMs + leaseMs, id = ids[0];
-    s << "UPDATE queue SET state = 'leased', lease_owner = ?, lease_until = ?, attempts = attempts + 1 WHERE id = ?",
-        bind(owner), use(until), use(id), now;
-    item = QueueItem{ids[0], messageIds[0], attempts[0] + 1};
+std::vector<QueueItem> SqliteStore::claim(const std::string& owner, std::int64_t nowMs, std::int64_t leaseMs,
+                                          int max) {
+  std::vector<QueueItem> items;
+  write([&](Writer& w) {
+    w.claim.bind(1, owner).bind(2, nowMs + leaseMs).bind(3, nowMs).bind(4, static_cast<std::int64_t>(max));
+    while (w.claim.step())
+      items.push_back(QueueItem{w.claim.integer(0), w.claim.integer(1), static_cast<int>(w.claim.integer(2))});
+    w.claim.reset();
   });
-  return item;
+  std::sort(items.begin(), items.end(), [](const QueueItem& a, const QueueItem& b) { return a.id < b.id; });
+  return items;
 }
 
-int SqliteStore::putResourceIn(Session& s, const std::string& type, const std::string& id, const std::string& json,
-                               std::int64_t nowMs) {
-  std::string hash = core::sha256Hex(json);
-  std::vector<int> versions;
-  std::vector<std::string> hashes;
-  std::vector<int> deleted;
-  s << "SELECT version, content_hash, deleted FROM resource_heads WHERE type = ? AND id = ?", into(versions),
-      into(hashes), into(deleted), bind(type), bind(id), now;
-  if (!versions.empty() && hashes[0] == hash && deleted[0] == 0) return versions[0];  // identical: no new version
-  int version = versions.empty() ? 1 : versions[0] + 1;
-  std::string updated = instantOf(nowMs);
-  s << "INSERT INTO resource_versions (type, id, version, last_updated, deleted, json) VALUES (?,?,?,?,0,?)",
-      bind(type), bind(id), use(version), use(updated), bind(json), now;
-  s << "INSERT INTO resource_heads (type, id, version, content_hash, deleted) VALUES (?,?,?,?,0)"
-       " ON CONFLICT(type, id) DO UPDATE SET version = excluded.version, content_hash = excluded.content_hash,"
-       " deleted = 0",
-      bind(type), bind(id), use(version), use(hash), now;
+int SqliteStore::putResourceIn(Writer& w, const ResourceWrite& r, std::int64_t nowMs) {
+  int current = 0;
+  bool same = false;
+  w.head.bind(1, r.type).bind(2, r.id);
+  if (w.head.step()) {
+    current = static_cast<int>(w.head.integer(0));
+    same = w.head.text(1) == r.hash && w.head.integer(2) == 0;
+  }
+  w.head.reset();
+  if (same) return current;  // identical content: no new version
+  int version = current + 1;
+  w.insertVersion.bind(1, r.type).bind(2, r.id).bind(3, static_cast<std::int64_t>(version)).bind(4, instantOf(nowMs));
+  w.insertVersion.bind(5, r.json).run();
+  w.upsertHead.bind(1, r.type).bind(2, r.id).bind(3, static_cast<std::int64_t>(version)).bind(4, r.hash).run();
   return version;
 }
 
-void SqliteStore::complete(const ProcessOutcome& o, std::int64_t nowMs) {
-  write([&](Session& s) {
-    for (const auto& [key, json] : o.resources) {
-      auto slash = key.find('/');
-      putResourceIn(s, key.substr(0, slash), key.substr(slash + 1), json, nowMs);
+void SqliteStore::complete(const std::vector<ProcessOutcome>& outcomes, std::int64_t nowMs) {
+  write([&](Writer& w) {
+    for (const auto& o : outcomes) {
+      for (const auto& r : o.resources) putResourceIn(w, r, nowMs);
+      w.updateMessage.bind(1, o.status).bind(2, o.bundle).bind(3, o.issues).bind(4, o.unmappedSegments);
+      w.updateMessage.bind(5, o.identityInstruction).bind(6, o.error).bind(7, o.messageId).run();
+      w.queueDone.bind(1, o.queueItemId).run();
     }
-    Poco::Int64 messageId = o.messageId, itemId = o.queueItemId;
-    s << "UPDATE messages SET status = ?, bundle = ?, issues = ?, unmapped_segments = ?, identity_instruction = ?,"
-         " error = ?, process_count = process_count + 1 WHERE id = ?",
-        bind(o.status), bind(o.bundle), bind(o.issues), bind(o.unmappedSegments), bind(o.identityInstruction),
-        bind(o.error), use(messageId), now;
-    s << "UPDATE queue SET state = 'done', lease_owner = '', lease_until = 0 WHERE id = ?", use(itemId), now;
   });
 }
 
 void SqliteStore::retryAt(std::int64_t queueItemId, std::int64_t atMs, const std::string& error) {
-  write([&](Session& s) {
+  write([&](Writer& w) {
+    Session& s = w.session;
     Poco::Int64 id = queueItemId, at = atMs;
     s << "UPDATE queue SET state = 'ready', available_at = ?, last_error = ?, lease_owner = '', lease_until = 0"
          " WHERE id = ?",
@@ -270,7 +286,8 @@ void SqliteStore::retryAt(std::int64_t queueItemId, std::int64_t atMs, const std
 }
 
 void SqliteStore::deadLetter(std::int64_t queueItemId, const std::string& error) {
-  write([&](Session& s) {
+  write([&](Writer& w) {
+    Session& s = w.session;
     Poco::Int64 id = queueItemId;
     s << "UPDATE queue SET state = 'dead', last_error = ?, lease_owner = '', lease_until = 0 WHERE id = ?",
         bind(error), use(id), now;
@@ -281,7 +298,8 @@ void SqliteStore::deadLetter(std::int64_t queueItemId, const std::string& error)
 
 int SqliteStore::releaseLeases() {
   int released = 0;
-  write([&](Session& s) {
+  write([&](Writer& w) {
+    Session& s = w.session;
     s << "UPDATE queue SET state = 'ready', lease_owner = '', lease_until = 0 WHERE state = 'leased'", now;
     s << "SELECT changes()", into(released), now;
   });
@@ -290,35 +308,31 @@ int SqliteStore::releaseLeases() {
 
 namespace {
 
-using Row = Poco::Tuple<Poco::Int64, std::string, std::string, std::string, std::string, std::string, std::string,
-                        BLOB, BLOB, std::string, std::string, std::string, std::string, std::string, std::string,
-                        int, int, Poco::Int64>;
-
 constexpr const char* kMessageColumns =
     "SELECT id, channel, sender, control_id, message_type, charset, content_hash, COALESCE(raw, X''),"
-    " COALESCE(ack, X''), status, bundle, issues,"
-    " unmapped_segments, identity_instruction, error, key_reused, process_count, received_at FROM messages";
+    " COALESCE(ack, X''), status, bundle, issues, unmapped_segments, identity_instruction, error, key_reused,"
+    " process_count, received_at FROM messages";
 
-StoredMessage toMessage(const Row& r) {
+StoredMessage toMessage(const SqliteStatement& r) {
   StoredMessage m;
-  m.id = r.get<0>();
-  m.channel = r.get<1>();
-  m.sender = r.get<2>();
-  m.controlId = r.get<3>();
-  m.messageType = r.get<4>();
-  m.charset = r.get<5>();
-  m.contentHash = r.get<6>();
-  m.raw = stringOf(r.get<7>());
-  m.ack = stringOf(r.get<8>());
-  m.status = r.get<9>();
-  m.bundle = r.get<10>();
-  m.issues = r.get<11>();
-  m.unmappedSegments = r.get<12>();
-  m.identityInstruction = r.get<13>();
-  m.error = r.get<14>();
-  m.keyReused = r.get<15>() != 0;
-  m.processCount = r.get<16>();
-  m.receivedAt = r.get<17>();
+  m.id = r.integer(0);
+  m.channel = r.text(1);
+  m.sender = r.text(2);
+  m.controlId = r.text(3);
+  m.messageType = r.text(4);
+  m.charset = r.text(5);
+  m.contentHash = r.text(6);
+  m.raw = r.text(7);
+  m.ack = r.text(8);
+  m.status = r.text(9);
+  m.bundle = r.text(10);
+  m.issues = r.text(11);
+  m.unmappedSegments = r.text(12);
+  m.identityInstruction = r.text(13);
+  m.error = r.text(14);
+  m.keyReused = r.integer(15) != 0;
+  m.processCount = static_cast<int>(r.integer(16));
+  m.receivedAt = r.integer(17);
   return m;
 }
 
@@ -326,19 +340,22 @@ StoredMessage toMessage(const Row& r) {
 
 std::optional<StoredMessage> SqliteStore::message(std::int64_t id) {
   std::lock_guard lock(readerMutex_);
-  std::vector<Row> rows;
-  Poco::Int64 key = id;
-  *reader_ << std::string(kMessageColumns) + " WHERE id = ?", into(rows), use(key), now;
-  if (rows.empty()) return std::nullopt;
-  return toMessage(rows[0]);
+  // Workers read every message they process: keep this statement prepared.
+  if (!messageById_)
+    messageById_ = std::make_unique<SqliteStatement>(Poco::Data::SQLite::Utility::dbHandle(*reader_),
+                                                     (std::string(kMessageColumns) + " WHERE id = ?").c_str());
+  messageById_->bind(1, id);
+  std::optional<StoredMessage> out;
+  if (messageById_->step()) out = toMessage(*messageById_);
+  messageById_->reset();
+  return out;
 }
 
 std::vector<StoredMessage> SqliteStore::messages() {
   std::lock_guard lock(readerMutex_);
-  std::vector<Row> rows;
-  *reader_ << std::string(kMessageColumns) + " ORDER BY id", into(rows), now;
+  SqliteStatement all(Poco::Data::SQLite::Utility::dbHandle(*reader_), (std::string(kMessageColumns) + " ORDER BY id").c_str());
   std::vector<StoredMessage> out;
-  for (const auto& r : rows) out.push_back(toMessage(r));
+  while (all.step()) out.push_back(toMessage(all));
   return out;
 }
 
@@ -369,7 +386,8 @@ std::vector<ResourceVersion> SqliteStore::history(const std::string& type, const
 int SqliteStore::putResource(const std::string& type, const std::string& id, const std::string& json,
                              std::int64_t nowMs) {
   int version = 0;
-  write([&](Session& s) { version = putResourceIn(s, type, id, json, nowMs); });
+  ResourceWrite r{type, id, json, core::sha256Hex(json)};
+  write([&](Writer& w) { version = putResourceIn(w, r, nowMs); });
   return version;
 }
 
@@ -391,7 +409,8 @@ StoreStats SqliteStore::stats() {
 std::string SqliteStore::pragma(const std::string& name) {
   // Read on the writer's connection: synchronous and journal_mode are per connection.
   std::string value;
-  write([&](Session& s) {
+  write([&](Writer& w) {
+    Session& s = w.session;
     s << "PRAGMA " + name, into(value), now;
   });
   return value;

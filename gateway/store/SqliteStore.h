@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "gateway/store/IStore.h"
+#include "gateway/store/SqliteStatement.h"
 
 namespace medbridge::store {
 
@@ -23,8 +24,8 @@ class SqliteStore : public IStore {
   ~SqliteStore() override;
 
   std::future<AcceptOutcome> accept(InboundMessage message) override;
-  std::optional<QueueItem> claim(const std::string& owner, std::int64_t nowMs, std::int64_t leaseMs) override;
-  void complete(const ProcessOutcome& outcome, std::int64_t nowMs) override;
+  std::vector<QueueItem> claim(const std::string& owner, std::int64_t nowMs, std::int64_t leaseMs, int max) override;
+  void complete(const std::vector<ProcessOutcome>& outcomes, std::int64_t nowMs) override;
   void retryAt(std::int64_t queueItemId, std::int64_t atMs, const std::string& error) override;
   void deadLetter(std::int64_t queueItemId, const std::string& error) override;
   int releaseLeases() override;
@@ -43,26 +44,29 @@ class SqliteStore : public IStore {
 
  private:
   using Session = Poco::Data::Session;
+  struct Writer;  // the writer connection and its prepared statements
   struct Job {
-    std::function<void(Session&)> run;
+    std::function<void(Writer&)> run;
     std::function<void(const std::string& error)> done;  // error empty = committed
   };
-  void submit(Job job);
+  // Urgent jobs (ingest: a peer waits for its ACK) go before background ones (processing).
+  void submit(Job job, bool urgent);
   // Runs fn on the writer thread inside the group transaction and waits for the commit.
-  void write(std::function<void(Session&)> fn);
+  void write(std::function<void(Writer&)> fn, bool urgent = false);
   void writerLoop();
   void migrate(Session& s);
-  int putResourceIn(Session& s, const std::string& type, const std::string& id, const std::string& json,
-                    std::int64_t nowMs);
+  static int putResourceIn(Writer& w, const ResourceWrite& r, std::int64_t nowMs);
 
   std::string path_;
   int maxBatch_;
   std::unique_ptr<Session> writer_;
   std::unique_ptr<Session> reader_;
+  std::unique_ptr<SqliteStatement> messageById_;  // on reader_, under readerMutex_
   std::mutex readerMutex_;
   std::mutex jobsMutex_;
   std::condition_variable jobsCv_;
-  std::deque<Job> jobs_;
+  std::deque<Job> urgentJobs_;
+  std::deque<Job> backgroundJobs_;
   bool stopping_ = false;
   std::atomic<bool> failWrites_{false};
   std::atomic<bool> writerHealthy_{true};

@@ -68,57 +68,68 @@ TEST_F(SqliteStoreTest, RawBytesAreKeptExactly) {
 TEST_F(SqliteStoreTest, QueueLeasesRetriesAndDeadLetters) {
   SqliteStore store(path, 64);
   auto id = store.accept(message("C3", "x")).get().messageId;
-  auto item = store.claim("w1", 10'000, 5'000);
-  ASSERT_TRUE(item);
-  EXPECT_EQ(item->messageId, id);
-  EXPECT_EQ(item->attempts, 1);
-  EXPECT_FALSE(store.claim("w2", 12'000, 5'000)) << "leased item must not be claimed twice";
-  auto expired = store.claim("w2", 15'000, 5'000);  // the first worker died: its lease ran out
-  ASSERT_TRUE(expired);
-  EXPECT_EQ(expired->attempts, 2);
-  store.retryAt(expired->id, 30'000, "transient");
-  EXPECT_FALSE(store.claim("w3", 29'999, 5'000));
-  auto retried = store.claim("w3", 30'000, 5'000);
-  ASSERT_TRUE(retried);
-  store.deadLetter(retried->id, "gave up");
+  auto items = store.claim("w1", 10'000, 5'000, 8);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].messageId, id);
+  EXPECT_EQ(items[0].attempts, 1);
+  EXPECT_TRUE(store.claim("w2", 12'000, 5'000, 8).empty()) << "leased item must not be claimed twice";
+  auto expired = store.claim("w2", 15'000, 5'000, 8);  // the first worker died: its lease ran out
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0].attempts, 2);
+  store.retryAt(expired[0].id, 30'000, "transient");
+  EXPECT_TRUE(store.claim("w3", 29'999, 5'000, 8).empty());
+  auto retried = store.claim("w3", 30'000, 5'000, 8);
+  ASSERT_EQ(retried.size(), 1u);
+  store.deadLetter(retried[0].id, "gave up");
   EXPECT_EQ(store.message(id)->status, kDeadLettered);
   EXPECT_EQ(store.stats().deadLettered, 1);
   EXPECT_EQ(store.stats().queueDepth, 0);
+}
+
+TEST_F(SqliteStoreTest, ClaimTakesABatchOldestFirst) {
+  SqliteStore store(path, 64);
+  for (int i = 0; i < 5; ++i) store.accept(message("B" + std::to_string(i), "x" + std::to_string(i))).get();
+  auto first = store.claim("w", 0, 1000, 3);
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_LT(first[0].id, first[1].id);
+  EXPECT_EQ(store.claim("w", 0, 1000, 3).size(), 2u);
+  EXPECT_TRUE(store.claim("w", 0, 1000, 3).empty());
 }
 
 TEST_F(SqliteStoreTest, QueueSurvivesRestart) {
   {
     SqliteStore store(path, 64);
     store.accept(message("C4", "x")).get();
-    ASSERT_TRUE(store.claim("w1", 1'000, 60'000));  // then the process dies holding the lease
+    ASSERT_EQ(store.claim("w1", 1'000, 60'000, 8).size(), 1u);  // then the process dies holding the lease
   }
   SqliteStore reopened(path, 64);
   EXPECT_EQ(reopened.stats().queueDepth, 1);
-  EXPECT_FALSE(reopened.claim("w1", 2'000, 60'000));
-  EXPECT_TRUE(reopened.claim("w1", 61'000, 60'000));
+  EXPECT_TRUE(reopened.claim("w1", 2'000, 60'000, 8).empty());
+  EXPECT_EQ(reopened.claim("w1", 61'000, 60'000, 8).size(), 1u);
 }
 
 TEST_F(SqliteStoreTest, ReleasingLeasesAfterACrashRequeuesAtOnce) {
   SqliteStore store(path, 64);
   store.accept(message("C8", "x")).get();
-  ASSERT_TRUE(store.claim("w1", 1'000, 60'000));
+  ASSERT_EQ(store.claim("w1", 1'000, 60'000, 8).size(), 1u);
   EXPECT_EQ(store.releaseLeases(), 1);
-  auto again = store.claim("w2", 1'001, 60'000);
-  ASSERT_TRUE(again);
-  EXPECT_EQ(again->attempts, 2);
+  auto again = store.claim("w2", 1'001, 60'000, 8);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].attempts, 2);
 }
 
 TEST_F(SqliteStoreTest, CompleteWritesOutcomeAndResourcesOnce) {
   SqliteStore store(path, 64);
   auto id = store.accept(message("C5", "x")).get().messageId;
-  auto item = store.claim("w", 0, 1000);
+  auto items = store.claim("w", 0, 1000, 8);
+  ASSERT_EQ(items.size(), 1u);
   ProcessOutcome o;
-  o.queueItemId = item->id;
+  o.queueItemId = items[0].id;
   o.messageId = id;
   o.status = kMapped;
   o.bundle = "{}";
-  o.resources = {{"Patient/p1", R"({"resourceType":"Patient","id":"p1"})"}};
-  store.complete(o, 1'700'000'000'123);
+  o.resources = {{"Patient", "p1", R"({"resourceType":"Patient","id":"p1"})", "h1"}};
+  store.complete({o}, 1'700'000'000'123);
   auto stored = store.message(id);
   EXPECT_EQ(stored->status, kMapped);
   EXPECT_EQ(stored->processCount, 1);

@@ -39,15 +39,19 @@ const std::vector<Migration>& migrations() {
            " lease_until INTEGER NOT NULL DEFAULT 0,"
            " last_error TEXT NOT NULL DEFAULT '')",
            "CREATE INDEX queue_claim ON queue(state, available_at)",
-           // Versioned FHIR resources: every version kept, the head row points at the current one.
+           // Versioned FHIR resources. Versions are appended in write order (no index of their own, so
+           // random resource ids do not scatter page writes); the head row per resource points at
+           // its latest version, and each version at the one before it (history).
            "CREATE TABLE resource_versions ("
+           " seq INTEGER PRIMARY KEY,"
            " type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,"
            " last_updated TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, json TEXT NOT NULL,"
-           " PRIMARY KEY (type, id, version))",
+           " previous INTEGER REFERENCES resource_versions(seq))",
            "CREATE TABLE resource_heads ("
            " type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,"
            " content_hash TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,"
-           " PRIMARY KEY (type, id))",
+           " latest INTEGER NOT NULL REFERENCES resource_versions(seq),"
+           " PRIMARY KEY (type, id)) WITHOUT ROWID",
        }},
   };
   return kMigrations;

@@ -57,13 +57,15 @@ struct SqliteStore::Writer {
       " WHERE id IN (SELECT id FROM queue WHERE (state = 'ready' AND available_at <= ?3)"
       " OR (state = 'leased' AND lease_until <= ?3) ORDER BY id LIMIT ?4)"
       " RETURNING id, message_id, attempts"};
-  SqliteStatement head{db, "SELECT version, content_hash, deleted FROM resource_heads WHERE type = ? AND id = ?"};
+  SqliteStatement head{db,
+      "SELECT version, content_hash, deleted, latest FROM resource_heads WHERE type = ? AND id = ?"};
   SqliteStatement insertVersion{db,
-      "INSERT INTO resource_versions (type, id, version, last_updated, deleted, json) VALUES (?,?,?,?,0,?)"};
+      "INSERT INTO resource_versions (type, id, version, last_updated, deleted, json, previous)"
+      " VALUES (?,?,?,?,0,?,?)"};
   SqliteStatement upsertHead{db,
-      "INSERT INTO resource_heads (type, id, version, content_hash, deleted) VALUES (?,?,?,?,0)"
+      "INSERT INTO resource_heads (type, id, version, content_hash, deleted, latest) VALUES (?,?,?,?,0,?)"
       " ON CONFLICT(type, id) DO UPDATE SET version = excluded.version, content_hash = excluded.content_hash,"
-      " deleted = 0"};
+      " deleted = 0, latest = excluded.latest"};
   SqliteStatement updateMessage{db,
       "UPDATE messages SET status = ?, bundle = ?, issues = ?, unmapped_segments = ?, identity_instruction = ?,"
       " error = ?, process_count = process_count + 1 WHERE id = ?"};
@@ -121,11 +123,48 @@ void SqliteStore::migrate(Session& s) {
 }
 
 void SqliteStore::submit(Job job, bool urgent) {
+  job.queuedAt = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(jobsMutex_);
+    if (urgent) lastUrgentAt_ = job.queuedAt;
     (urgent ? urgentJobs_ : backgroundJobs_).push_back(std::move(job));
   }
   jobsCv_.notify_one();
+}
+
+std::vector<SqliteStore::Job> SqliteStore::nextBatch() {
+  // Peers wait for their ACK on urgent jobs; background work (processing) runs when ingest is
+  // quiet, or when it has waited kBackgroundMaxWait, so bursts are acknowledged at full speed and
+  // mapped right after.
+  constexpr auto kIngestQuiet = std::chrono::milliseconds(2);
+  constexpr auto kBackgroundMaxWait = std::chrono::milliseconds(200);
+  std::vector<Job> batch;
+  std::unique_lock lock(jobsMutex_);
+  while (true) {
+    if (!urgentJobs_.empty()) break;
+    if (stopping_ && backgroundJobs_.empty()) return batch;
+    if (!backgroundJobs_.empty()) {
+      auto now = std::chrono::steady_clock::now();
+      if (stopping_ || now - lastUrgentAt_ >= kIngestQuiet ||
+          now - backgroundJobs_.front().queuedAt >= kBackgroundMaxWait)
+        break;
+      jobsCv_.wait_for(lock, kIngestQuiet - (now - lastUrgentAt_));
+    } else {
+      jobsCv_.wait(lock);
+    }
+  }
+  while (!urgentJobs_.empty() && static_cast<int>(batch.size()) < maxBatch_) {
+    batch.push_back(std::move(urgentJobs_.front()));
+    urgentJobs_.pop_front();
+  }
+  bool overdue = !backgroundJobs_.empty() &&
+                 std::chrono::steady_clock::now() - backgroundJobs_.front().queuedAt >= kBackgroundMaxWait;
+  std::size_t budget = batch.empty() ? static_cast<std::size_t>(maxBatch_) : overdue ? 1 : 0;
+  while (!backgroundJobs_.empty() && budget-- > 0) {
+    batch.push_back(std::move(backgroundJobs_.front()));
+    backgroundJobs_.pop_front();
+  }
+  return batch;
 }
 
 void SqliteStore::write(std::function<void(Writer&)> fn, bool urgent) {
@@ -143,23 +182,8 @@ void SqliteStore::write(std::function<void(Writer&)> fn, bool urgent) {
 void SqliteStore::writerLoop() {
   Writer w(*writer_);
   while (true) {
-    std::vector<Job> batch;
-    {
-      std::unique_lock lock(jobsMutex_);
-      jobsCv_.wait(lock, [this] { return stopping_ || !urgentJobs_.empty() || !backgroundJobs_.empty(); });
-      if (urgentJobs_.empty() && backgroundJobs_.empty() && stopping_) return;
-      while (!urgentJobs_.empty() && static_cast<int>(batch.size()) < maxBatch_) {
-        batch.push_back(std::move(urgentJobs_.front()));
-        urgentJobs_.pop_front();
-      }
-      // Background work shares a commit with waiting peers only one job at a time, so a large
-      // processing batch never holds up ACKs for long.
-      std::size_t backgroundBudget = batch.empty() ? static_cast<std::size_t>(maxBatch_) : 1;
-      while (!backgroundJobs_.empty() && backgroundBudget-- > 0) {
-        batch.push_back(std::move(backgroundJobs_.front()));
-        backgroundJobs_.pop_front();
-      }
-    }
+    std::vector<Job> batch = nextBatch();
+    if (batch.empty()) return;
     std::vector<std::string> errors(batch.size());
     std::string batchError;
     try {
@@ -250,17 +274,23 @@ std::vector<QueueItem> SqliteStore::claim(const std::string& owner, std::int64_t
 int SqliteStore::putResourceIn(Writer& w, const ResourceWrite& r, std::int64_t nowMs) {
   int current = 0;
   bool same = false;
+  std::int64_t latest = 0;
   w.head.bind(1, r.type).bind(2, r.id);
   if (w.head.step()) {
     current = static_cast<int>(w.head.integer(0));
     same = w.head.text(1) == r.hash && w.head.integer(2) == 0;
+    latest = w.head.integer(3);
   }
   w.head.reset();
   if (same) return current;  // identical content: no new version
   int version = current + 1;
   w.insertVersion.bind(1, r.type).bind(2, r.id).bind(3, static_cast<std::int64_t>(version)).bind(4, instantOf(nowMs));
-  w.insertVersion.bind(5, r.json).run();
-  w.upsertHead.bind(1, r.type).bind(2, r.id).bind(3, static_cast<std::int64_t>(version)).bind(4, r.hash).run();
+  w.insertVersion.bind(5, r.json);
+  if (latest != 0) w.insertVersion.bind(6, latest);
+  w.insertVersion.run();
+  std::int64_t seq = sqlite3_last_insert_rowid(w.db);
+  w.upsertHead.bind(1, r.type).bind(2, r.id).bind(3, static_cast<std::int64_t>(version)).bind(4, r.hash).bind(5, seq);
+  w.upsertHead.run();
   return version;
 }
 
@@ -364,7 +394,7 @@ std::optional<ResourceVersion> SqliteStore::readResource(const std::string& type
   std::vector<int> versions, deleted;
   std::vector<std::string> json, updated;
   *reader_ << "SELECT v.version, v.last_updated, v.deleted, v.json FROM resource_heads h JOIN resource_versions v"
-              " ON v.type = h.type AND v.id = h.id AND v.version = h.version WHERE h.type = ? AND h.id = ?",
+              " ON v.seq = h.latest WHERE h.type = ? AND h.id = ?",
       into(versions), into(updated), into(deleted), into(json), bind(type), bind(id), now;
   if (versions.empty()) return std::nullopt;
   return ResourceVersion{type, id, json[0], updated[0], versions[0], deleted[0] != 0};
@@ -374,8 +404,11 @@ std::vector<ResourceVersion> SqliteStore::history(const std::string& type, const
   std::lock_guard lock(readerMutex_);
   std::vector<int> versions, deleted;
   std::vector<std::string> json, updated;
-  *reader_ << "SELECT version, last_updated, deleted, json FROM resource_versions WHERE type = ? AND id = ?"
-              " ORDER BY version",
+  *reader_ << "WITH RECURSIVE chain(seq) AS (SELECT latest FROM resource_heads WHERE type = ? AND id = ?"
+              " UNION ALL SELECT v.previous FROM resource_versions v JOIN chain ON v.seq = chain.seq"
+              " WHERE v.previous IS NOT NULL)"
+              " SELECT v.version, v.last_updated, v.deleted, v.json FROM chain JOIN resource_versions v"
+              " ON v.seq = chain.seq ORDER BY v.version",
       into(versions), into(updated), into(deleted), into(json), bind(type), bind(id), now;
   std::vector<ResourceVersion> out;
   for (std::size_t i = 0; i < versions.size(); ++i)

@@ -2,6 +2,7 @@
 
 #include <Poco/Data/Session.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -48,7 +49,10 @@ class SqliteStore : public IStore {
   struct Job {
     std::function<void(Writer&)> run;
     std::function<void(const std::string& error)> done;  // error empty = committed
+    std::chrono::steady_clock::time_point queuedAt{};  // set by submit()
   };
+  // Takes the next group of jobs (waits while there is none); empty when stopping.
+  std::vector<Job> nextBatch();
   // Urgent jobs (ingest: a peer waits for its ACK) go before background ones (processing).
   void submit(Job job, bool urgent);
   // Runs fn on the writer thread inside the group transaction and waits for the commit.
@@ -67,6 +71,7 @@ class SqliteStore : public IStore {
   std::condition_variable jobsCv_;
   std::deque<Job> urgentJobs_;
   std::deque<Job> backgroundJobs_;
+  std::chrono::steady_clock::time_point lastUrgentAt_;
   bool stopping_ = false;
   std::atomic<bool> failWrites_{false};
   std::atomic<bool> writerHealthy_{true};

@@ -43,6 +43,8 @@ void parseAndMap(benchmark::State& state, const std::string& file) {
 }
 
 BENCHMARK_CAPTURE(parseOnly, ADT_A01_corpus, "tests/golden/hl7v2/ADT-A01-01.hl7");
+BENCHMARK_CAPTURE(parseOnly, ADT_A01_zh, "tests/golden/hl7v2/ADT-A01-zh.hl7");
+BENCHMARK_CAPTURE(parseOnly, ORU_R01_zh, "tests/golden/hl7v2/ORU-R01-zh.hl7");
 BENCHMARK_CAPTURE(parseAndMap, ADT_A01_corpus, "tests/golden/hl7v2/ADT-A01-01.hl7");
 BENCHMARK_CAPTURE(parseAndMap, ADT_A01_zh, "tests/golden/hl7v2/ADT-A01-zh.hl7");
 BENCHMARK_CAPTURE(parseAndMap, ADT_A01_gb18030, "tests/golden/hl7v2/ADT-A01-gb18030.hl7");

@@ -21,7 +21,9 @@ echo "medbridge is up: http://127.0.0.1:$http_port/health, MLLP on 127.0.0.1:$ml
 for f in samples/hl7v2/*.hl7; do
   exec 3<>"/dev/tcp/127.0.0.1/$mllp_port"
   printf '\x0b%s\x1c\x0d' "$(cat "$f")" >&3
-  ack=$(timeout 10 head -c 4096 <&3 | tr '\r' '\n' | grep '^MSA' || true)
+  ack=""
+  IFS= read -r -d $'\x1c' -t 10 ack <&3 || true
+  ack=$(printf '%s' "$ack" | tr '\r' '\n' | grep '^MSA' || true)
   exec 3>&-
   echo "sample $(basename "$f"): ${ack:-no ACK}"
 done

@@ -24,10 +24,13 @@ std::string message(int c, int i) {
   std::string id = "BENCH-" + std::to_string(c) + "-" + std::to_string(i);
   return "\x0bMSH|^~\\&|HIS|ZJYY|MEDBRIDGE|PLATFORM|20261123093000+0800||ADT^A01^ADT_A01|" + id +
          "|P|2.5||||||UNICODE UTF-8\rEVN|A01|20261123093000+0800\r"
-         "PID|1||M" + std::to_string(c * 1000000 + i) + "^^^ZJYY-HIS&1.2.156.112604.1.2.1.1&ISO^MR||王^秀英^^^^^L^I~"
-         "Wang^Xiuying^^^^^L^P||19491231|F|||朝阳路10号^^北京市^北京市^100020^CHN^H^^朝阳区||^PRN^CP^^86^^13800138000\r"
-         "PV1|1|I|内科^301^2||||D001^李^明|||MED|||||||||V" + std::to_string(c * 1000000 + i) +
-         "\r\x1c\x0d";
+         "PID|1||M" +
+         std::to_string(c * 1000000 + i) +
+         "^^^ZJYY-HIS&1.2.156.112604.1.2.1.1&ISO^MR||王^秀英^^^^^L^I~"
+         "Wang^Xiuying^^^^^L^P||19491231|F|||朝阳路10号^^北京市^北京市^100020^CHN^H^^朝阳区||^PRN^"
+         "CP^^86^^13800138000\r"
+         "PV1|1|I|内科^301^2||||D001^李^明|||MED|||||||||V" +
+         std::to_string(c * 1000000 + i) + "\r\x1c\x0d";
 }
 
 bool run(int port, int c, int n, std::vector<double>& latencies, std::atomic<int>& failures) {
@@ -43,7 +46,8 @@ bool run(int port, int c, int n, std::vector<double>& latencies, std::atomic<int
   for (int i = 0; i < n; ++i) {
     std::string m = message(c, i);
     auto start = Clock::now();
-    if (::send(fd, m.data(), m.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(m.size())) return false;
+    if (::send(fd, m.data(), m.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(m.size()))
+      return false;
     std::string ack;
     while (ack.find("\x1c\x0d") == std::string::npos) {
       ssize_t r = ::recv(fd, buf, sizeof buf, 0);
@@ -64,7 +68,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s PORT CONNECTIONS MESSAGES_PER_CONNECTION\n", argv[0]);
     return 2;
   }
-  int port = std::atoi(argv[1]), connections = std::atoi(argv[2]), perConnection = std::atoi(argv[3]);
+  int port = std::atoi(argv[1]), connections = std::atoi(argv[2]),
+      perConnection = std::atoi(argv[3]);
   std::vector<std::vector<double>> latencies(connections);
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
@@ -79,8 +84,13 @@ int main(int argc, char** argv) {
   for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   std::sort(all.begin(), all.end());
   if (all.empty()) return 1;
-  auto pct = [&](double p) { return all[std::min(all.size() - 1, static_cast<std::size_t>(p * all.size()))]; };
-  std::printf("messages %zu connections %d seconds %.2f msg/s %.0f ack_p50_ms %.2f ack_p99_ms %.2f not_AA %d\n",
-              all.size(), connections, seconds, all.size() / seconds, pct(0.50), pct(0.99), failures.load());
+  auto pct = [&](double p) {
+    return all[std::min(all.size() - 1, static_cast<std::size_t>(p * all.size()))];
+  };
+  std::printf(
+      "messages %zu connections %d seconds %.2f msg/s %.0f ack_p50_ms %.2f ack_p99_ms %.2f not_AA "
+      "%d\n",
+      all.size(), connections, seconds, all.size() / seconds, pct(0.50), pct(0.99),
+      failures.load());
   return failures == 0 ? 0 : 1;
 }

@@ -18,13 +18,18 @@ constexpr char kEnd2 = 0x0D;
 // Bytes outside any frame tolerated before the peer is taken for something that is not MLLP.
 constexpr std::size_t kMaxGarbage = 4096;
 
-Poco::Logger& log() { return Poco::Logger::get("medbridge.adapters.mllp"); }
+Poco::Logger& log() {
+  return Poco::Logger::get("medbridge.adapters.mllp");
+}
 
 class Connection : public Poco::Net::TCPServerConnection {
  public:
-  Connection(const Poco::Net::StreamSocket& socket, const core::MllpConfig& config, IFrameHandler& handler,
-             std::shared_ptr<std::atomic<bool>> stopping)
-      : TCPServerConnection(socket), config_(config), handler_(handler), stopping_(std::move(stopping)) {}
+  Connection(const Poco::Net::StreamSocket& socket, const core::MllpConfig& config,
+             IFrameHandler& handler, std::shared_ptr<std::atomic<bool>> stopping)
+      : TCPServerConnection(socket),
+        config_(config),
+        handler_(handler),
+        stopping_(std::move(stopping)) {}
 
   void run() override {
     auto& sock = socket();
@@ -78,7 +83,8 @@ class Connection : public Poco::Net::TCPServerConnection {
         idle += 0.2;
         if (idle >= config_.idleTimeoutSeconds) {
           if (state == State::InFrame) {
-            log().warning("%s: frame not finished within %d s; rejected and closed", peer_, config_.idleTimeoutSeconds);
+            log().warning("%s: frame not finished within %d s; rejected and closed", peer_,
+                          config_.idleTimeoutSeconds);
             send(sock, handler_.onReject(frame, IFrameHandler::Problem::Unterminated, peer_));
           } else {
             log().debug("%s: idle for %d s; closed", peer_, config_.idleTimeoutSeconds);
@@ -89,7 +95,8 @@ class Connection : public Poco::Net::TCPServerConnection {
       }
       if (n <= 0) {
         if (state == State::InFrame)
-          log().warning("%s: connection closed inside a frame (%z bytes); nothing stored", peer_, frame.size());
+          log().warning("%s: connection closed inside a frame (%z bytes); nothing stored", peer_,
+                        frame.size());
         return;
       }
       idle = 0;
@@ -102,7 +109,8 @@ class Connection : public Poco::Net::TCPServerConnection {
               frame.clear();
               sawEnd1 = false;
             } else if (c != '\r' && c != '\n' && ++garbage > kMaxGarbage) {
-              log().warning("%s: %z bytes outside MLLP frames; not an MLLP peer, closed", peer_, garbage);
+              log().warning("%s: %z bytes outside MLLP frames; not an MLLP peer, closed", peer_,
+                            garbage);
               return;
             }
             break;
@@ -128,7 +136,8 @@ class Connection : public Poco::Net::TCPServerConnection {
             } else {
               frame += c;
               if (frame.size() > config_.maxMessageBytes) {
-                log().warning("%s: frame exceeds %z bytes; rejected, rest discarded", peer_, config_.maxMessageBytes);
+                log().warning("%s: frame exceeds %z bytes; rejected, rest discarded", peer_,
+                              config_.maxMessageBytes);
                 send(sock, handler_.onReject(frame, IFrameHandler::Problem::TooLarge, peer_));
                 frame.clear();
                 frame.shrink_to_fit();
@@ -153,7 +162,8 @@ class Connection : public Poco::Net::TCPServerConnection {
 
 class Factory : public Poco::Net::TCPServerConnectionFactory {
  public:
-  Factory(const core::MllpConfig& config, IFrameHandler& handler, std::shared_ptr<std::atomic<bool>> stopping)
+  Factory(const core::MllpConfig& config, IFrameHandler& handler,
+          std::shared_ptr<std::atomic<bool>> stopping)
       : config_(config), handler_(handler), stopping_(std::move(stopping)) {}
   Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
     return new Connection(socket, config_, handler_, stopping_);
@@ -170,14 +180,18 @@ class Factory : public Poco::Net::TCPServerConnectionFactory {
 MllpServer::MllpServer(const core::MllpConfig& config, IFrameHandler& handler)
     : config_(config), handler_(handler), stopping_(std::make_shared<std::atomic<bool>>(false)) {}
 
-MllpServer::~MllpServer() { stop(); }
+MllpServer::~MllpServer() {
+  stop();
+}
 
 void MllpServer::start() {
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(config_.host, static_cast<Poco::UInt16>(config_.port)), 64);
+  Poco::Net::ServerSocket socket(
+      Poco::Net::SocketAddress(config_.host, static_cast<Poco::UInt16>(config_.port)), 64);
   auto params = new Poco::Net::TCPServerParams;
   params->setMaxThreads(config_.maxConnections);
   params->setMaxQueued(config_.maxConnections);
-  server_ = std::make_unique<Poco::Net::TCPServer>(new Factory(config_, handler_, stopping_), socket, params);
+  server_ = std::make_unique<Poco::Net::TCPServer>(new Factory(config_, handler_, stopping_),
+                                                   socket, params);
   server_->start();
   running_ = true;
 }
@@ -188,13 +202,18 @@ void MllpServer::stop() {
   running_ = false;
   server_->stop();  // stops accepting
   // Open connections see the flag between frames and close; a frame in hand is finished first.
-  for (int i = 0; i < 50 * (config_.idleTimeoutSeconds + 5) && server_->currentConnections() > 0; ++i)
+  for (int i = 0; i < 50 * (config_.idleTimeoutSeconds + 5) && server_->currentConnections() > 0;
+       ++i)
     Poco::Thread::sleep(20);
   server_.reset();
 }
 
-int MllpServer::port() const { return server_ ? server_->port() : 0; }
+int MllpServer::port() const {
+  return server_ ? server_->port() : 0;
+}
 
-int MllpServer::currentConnections() const { return server_ ? server_->currentConnections() : 0; }
+int MllpServer::currentConnections() const {
+  return server_ ? server_->currentConnections() : 0;
+}
 
 }  // namespace medbridge::adapters::his_mllp

@@ -18,7 +18,8 @@ class IFrameHandler {
   enum class Problem { TooLarge, Unterminated };
   virtual ~IFrameHandler() = default;
   virtual std::string onFrame(std::string_view frame, const std::string& peer) = 0;
-  virtual std::string onReject(std::string_view partialFrame, Problem problem, const std::string& peer) = 0;
+  virtual std::string onReject(std::string_view partialFrame, Problem problem,
+                               const std::string& peer) = 0;
 };
 
 // MLLP listener: 0x0B <message> 0x1C 0x0D, many messages per connection, one thread per

@@ -29,10 +29,14 @@ struct Options {
 
 bool parseOptions(const std::vector<std::string>& args, const std::string& dirFlag, Options& o) {
   for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == dirFlag && i + 1 < args.size()) o.dir = args[++i];
-    else if (args[i] == "--config" && i + 1 < args.size()) o.config = args[++i];
-    else if (args[i] == "--set" && i + 1 < args.size()) o.overrides.push_back(args[++i]);
-    else return false;
+    if (args[i] == dirFlag && i + 1 < args.size())
+      o.dir = args[++i];
+    else if (args[i] == "--config" && i + 1 < args.size())
+      o.config = args[++i];
+    else if (args[i] == "--set" && i + 1 < args.size())
+      o.overrides.push_back(args[++i]);
+    else
+      return false;
   }
   return !o.dir.empty();
 }
@@ -53,7 +57,8 @@ bool isEmptyOrMissing(const std::string& dir) {
 }
 
 // Relative paths of the regular files under root (recursively), skipping `skip` (absolute).
-void listFiles(const Poco::Path& root, const Poco::Path& dir, const std::string& skip, std::vector<std::string>& out) {
+void listFiles(const Poco::Path& root, const Poco::Path& dir, const std::string& skip,
+               std::vector<std::string>& out) {
   for (Poco::DirectoryIterator it(dir), end; it != end; ++it) {
     Poco::Path p(it.path());
     if (p.absolute().toString().rfind(skip, 0) == 0) continue;
@@ -101,7 +106,8 @@ int runBackup(const std::vector<std::string>& args) {
       }
     }
     std::ofstream manifest(target.toString() + "manifest.sha256");
-    for (const auto& rel : files) manifest << fileHash(target.toString() + rel) << "  " << rel << "\n";
+    for (const auto& rel : files)
+      manifest << fileHash(target.toString() + rel) << "  " << rel << "\n";
     std::cout << "backup of " << files.size() << " files written to " << o.dir << "\n";
     return 0;
   } catch (const std::exception& e) {
@@ -127,17 +133,21 @@ int runRestore(const std::vector<std::string>& args) {
     while (std::getline(manifest, line)) {
       if (line.size() < 67) continue;
       std::string hash = line.substr(0, 64), rel = line.substr(66);
-      if (!Poco::File(source.toString() + rel).exists() || fileHash(source.toString() + rel) != hash)
+      if (!Poco::File(source.toString() + rel).exists() ||
+          fileHash(source.toString() + rel) != hash)
         throw Error(ErrorCode::BackupManifestMismatch, rel);
       files.push_back(rel);
     }
     std::string db = storePath(config);
-    if (Poco::File(db).exists()) throw Error(ErrorCode::BackupTargetNotEmpty, "store " + db + " already exists");
+    if (Poco::File(db).exists())
+      throw Error(ErrorCode::BackupTargetNotEmpty, "store " + db + " already exists");
     Poco::Path data(Poco::Path(config.dataDir).absolute());
     data.makeDirectory();
     for (const auto& rel : files) {
-      if (rel == kStoreFile) copyFile(source.toString() + rel, db);
-      else if (rel.rfind("data/", 0) == 0) copyFile(source.toString() + rel, data.toString() + rel.substr(5));
+      if (rel == kStoreFile)
+        copyFile(source.toString() + rel, db);
+      else if (rel.rfind("data/", 0) == 0)
+        copyFile(source.toString() + rel, data.toString() + rel.substr(5));
     }
     openStore(config);  // checks the schema version
     std::cout << "restored " << files.size() << " files from " << o.dir << "\n";

@@ -53,8 +53,8 @@ int runConvert(const std::vector<std::string>& files, std::ostream& out, std::os
       ctx.contentHash = core::sha256Hex(raw.str());
       hl7::MappingResult result = hl7::mapMessage(msg, ctx);
       if (!result.mapped) {
-        err << file << ": " << core::errorId(core::ErrorCode::Hl7UnknownTrigger) << " no mapping for "
-            << result.trigger << "\n";
+        err << file << ": " << core::errorId(core::ErrorCode::Hl7UnknownTrigger)
+            << " no mapping for " << result.trigger << "\n";
         ++failures;
         continue;
       }

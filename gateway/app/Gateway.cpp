@@ -12,7 +12,9 @@
 namespace medbridge::app {
 namespace {
 
-Poco::Logger& log() { return Poco::Logger::get("medbridge.app.gateway"); }
+Poco::Logger& log() {
+  return Poco::Logger::get("medbridge.app.gateway");
+}
 
 }  // namespace
 
@@ -22,7 +24,8 @@ class Gateway::FrameHandler : public adapters::his_mllp::IFrameHandler {
   std::string onFrame(std::string_view frame, const std::string& peer) override {
     return ingestor_.ingest(frame, peer);
   }
-  std::string onReject(std::string_view partial, Problem problem, const std::string& peer) override {
+  std::string onReject(std::string_view partial, Problem problem,
+                       const std::string& peer) override {
     return ingestor_.reject(partial,
                             problem == Problem::TooLarge ? core::ErrorCode::Hl7FrameTooLarge
                                                          : core::ErrorCode::Hl7TruncatedFrame,
@@ -45,7 +48,9 @@ std::unique_ptr<store::IStore> openStore(const core::GatewayConfig& config) {
 
 Gateway::Gateway(core::GatewayConfig config) : config_(std::move(config)) {}
 
-Gateway::~Gateway() { stop(); }
+Gateway::~Gateway() {
+  stop();
+}
 
 void Gateway::start() {
   store_ = openStore(config_);
@@ -54,8 +59,11 @@ void Gateway::start() {
     log().warning("%d work items left in progress by an earlier run are queued again", released);
   ingestor_ = std::make_unique<routing::Ingestor>(*store_, config_.mllp, metrics_, clock_);
   std::string offset = routing::offsetForZone(config_.timeZone);
-  if (offset.empty()) log().warning("workflow.timeZone '%s' is not known; HL7 times without offset use +08:00", config_.timeZone);
-  processor_ = std::make_unique<routing::Processor>(*store_, config_.workers, offset, metrics_, clock_);
+  if (offset.empty())
+    log().warning("workflow.timeZone '%s' is not known; HL7 times without offset use +08:00",
+                  config_.timeZone);
+  processor_ =
+      std::make_unique<routing::Processor>(*store_, config_.workers, offset, metrics_, clock_);
   ingestor_->setOnQueued([p = processor_.get()] { p->wake(); });
   processor_->start();
   frameHandler_ = std::make_unique<FrameHandler>(*ingestor_);
@@ -72,11 +80,18 @@ void Gateway::start() {
   http_->route("/metrics", [this] {
     store::StoreStats st = store_->stats();
     std::string extra =
-        "# HELP medbridge_queue_depth Work items waiting or in progress.\n# TYPE medbridge_queue_depth gauge\n"
-        "medbridge_queue_depth{channel=\"mllp\"} " + std::to_string(st.queueDepth) + "\n"
-        "# HELP medbridge_queue_dead_lettered Work items dead-lettered.\n# TYPE medbridge_queue_dead_lettered gauge\n"
-        "medbridge_queue_dead_lettered{channel=\"mllp\"} " + std::to_string(st.deadLettered) + "\n"
-        "# HELP medbridge_store_messages Stored messages by status.\n# TYPE medbridge_store_messages gauge\n";
+        "# HELP medbridge_queue_depth Work items waiting or in progress.\n# TYPE "
+        "medbridge_queue_depth gauge\n"
+        "medbridge_queue_depth{channel=\"mllp\"} " +
+        std::to_string(st.queueDepth) +
+        "\n"
+        "# HELP medbridge_queue_dead_lettered Work items dead-lettered.\n# TYPE "
+        "medbridge_queue_dead_lettered gauge\n"
+        "medbridge_queue_dead_lettered{channel=\"mllp\"} " +
+        std::to_string(st.deadLettered) +
+        "\n"
+        "# HELP medbridge_store_messages Stored messages by status.\n# TYPE "
+        "medbridge_store_messages gauge\n";
     for (const auto& [status, n] : st.messagesByStatus)
       extra += "medbridge_store_messages{status=\"" + status + "\"} " + std::to_string(n) + "\n";
     return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(extra)};
@@ -104,8 +119,14 @@ void Gateway::stop() {
   store_.reset();  // the writer drains pending commits first
 }
 
-int Gateway::mllpPort() const { return mllp_ ? mllp_->port() : 0; }
-int Gateway::httpPort() const { return http_ ? http_->port() : 0; }
-bool Gateway::healthy() const { return store_ && store_->healthy() && mllp_ && mllp_->running(); }
+int Gateway::mllpPort() const {
+  return mllp_ ? mllp_->port() : 0;
+}
+int Gateway::httpPort() const {
+  return http_ ? http_->port() : 0;
+}
+bool Gateway::healthy() const {
+  return store_ && store_->healthy() && mllp_ && mllp_->running();
+}
 
 }  // namespace medbridge::app

@@ -13,7 +13,7 @@ class IStore;
 namespace medbridge::routing {
 class Ingestor;
 class Processor;
-}
+}  // namespace medbridge::routing
 namespace medbridge::adapters::his_mllp {
 class MllpServer;
 }

@@ -16,7 +16,8 @@ namespace medbridge::app {
 namespace {
 
 void setUpLogging(const std::string& level) {
-  Poco::AutoPtr<Poco::PatternFormatter> formatter(new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%i %q %s: %t"));
+  Poco::AutoPtr<Poco::PatternFormatter> formatter(
+      new Poco::PatternFormatter("%Y-%m-%dT%H:%M:%S.%i %q %s: %t"));
   Poco::AutoPtr<Poco::ConsoleChannel> console(new Poco::ConsoleChannel(std::cerr));
   Poco::AutoPtr<Poco::FormattingChannel> channel(new Poco::FormattingChannel(formatter, console));
   Poco::Logger::root().setChannel(channel);
@@ -48,7 +49,8 @@ class ServeApp : public Poco::Util::ServerApplication {
       std::cerr << "medbridge: start-up failed: " << e.what() << "\n";
       return EXIT_SOFTWARE;
     }
-    log.information("medbridge %s ready (profile %s)", std::string(MEDBRIDGE_VERSION), config.profile);
+    log.information("medbridge %s ready (profile %s)", std::string(MEDBRIDGE_VERSION),
+                    config.profile);
     waitForTerminationRequest();
     log.information("stopping: no new connections, finishing in-flight work");
     gateway.stop();

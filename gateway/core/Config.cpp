@@ -40,7 +40,8 @@ bool asBool(const std::string& key, const Var& v) {
   return v.convert<bool>();
 }
 
-std::string oneOf(const std::string& key, const Var& v, std::initializer_list<const char*> allowed) {
+std::string oneOf(const std::string& key, const Var& v,
+                  std::initializer_list<const char*> allowed) {
   std::string s = asString(key, v);
   std::string list;
   for (const char* a : allowed) {
@@ -55,12 +56,16 @@ using Setter = std::function<void(GatewayConfig&, const std::string&, const Var&
 // Every key the gateway understands; anything else in the file is an error.
 const std::map<std::string, Setter>& schema() {
   static const std::map<std::string, Setter> kSchema = {
-      {"profile", [](auto& c, auto& k, auto& v) { c.profile = oneOf(k, v, {"hospital", "platform"}); }},
+      {"profile",
+       [](auto& c, auto& k, auto& v) {
+         c.profile = oneOf(k, v, {"hospital", "platform"});
+       }},
       {"dataDir", [](auto& c, auto& k, auto& v) { c.dataDir = asString(k, v); }},
       {"log.level",
        [](auto& c, auto& k, auto& v) {
-         c.logLevel = oneOf(k, v, {"fatal", "critical", "error", "warning", "notice",
-                                   "information", "debug", "trace"});
+         c.logLevel = oneOf(
+             k, v,
+             {"fatal", "critical", "error", "warning", "notice", "information", "debug", "trace"});
        }},
       {"workflow.timeZone", [](auto& c, auto& k, auto& v) { c.timeZone = asString(k, v); }},
       {"store.url",
@@ -68,7 +73,8 @@ const std::map<std::string, Setter>& schema() {
          c.store.url = asString(k, v);
          if (c.store.url.rfind("sqlite:", 0) != 0) invalid(k, "only sqlite:PATH is supported");
        }},
-      {"store.maxBatch", [](auto& c, auto& k, auto& v) { c.store.maxBatch = asInt(k, v, 1, 10000); }},
+      {"store.maxBatch",
+       [](auto& c, auto& k, auto& v) { c.store.maxBatch = asInt(k, v, 1, 10000); }},
       {"http.host", [](auto& c, auto& k, auto& v) { c.http.host = asString(k, v); }},
       {"http.port", [](auto& c, auto& k, auto& v) { c.http.port = asInt(k, v, 0, 65535); }},
       {"mllp.host", [](auto& c, auto& k, auto& v) { c.mllp.host = asString(k, v); }},
@@ -120,7 +126,8 @@ Var overrideValue(const std::string& text) {
     } catch (const std::exception&) {
     }
   }
-  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') return Var(text.substr(1, text.size() - 2));
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+    return Var(text.substr(1, text.size() - 2));
   return Var(text);
 }
 
@@ -134,8 +141,10 @@ std::string stripComments(const std::string& text) {
     char c = text[i];
     if (inString) {
       out += c;
-      if (c == '\\' && i + 1 < text.size()) out += text[++i];
-      else if (c == '"') inString = false;
+      if (c == '\\' && i + 1 < text.size())
+        out += text[++i];
+      else if (c == '"')
+        inString = false;
     } else if (c == '"') {
       inString = true;
       out += c;
@@ -160,14 +169,16 @@ GatewayConfig parseConfig(const std::string& text, const std::vector<std::string
   try {
     Poco::JSON::Parser parser;
     Var root = parser.parse(stripComments(text));
-    if (root.type() != typeid(Object::Ptr)) throw Error(ErrorCode::ConfigInvalid, "(root): must be an object");
+    if (root.type() != typeid(Object::Ptr))
+      throw Error(ErrorCode::ConfigInvalid, "(root): must be an object");
     flatten(*root.extract<Object::Ptr>(), "", values);
   } catch (const Poco::Exception& e) {
     throw Error(ErrorCode::ConfigInvalid, "(file): not valid JSON: " + e.displayText());
   }
   for (const auto& o : overrides) {
     auto eq = o.find('=');
-    if (eq == std::string::npos || eq == 0) throw Error(ErrorCode::ConfigInvalid, o + ": --set needs key=value");
+    if (eq == std::string::npos || eq == 0)
+      throw Error(ErrorCode::ConfigInvalid, o + ": --set needs key=value");
     values[o.substr(0, eq)] = overrideValue(o.substr(eq + 1));
   }
   GatewayConfig config;

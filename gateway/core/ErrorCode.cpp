@@ -20,7 +20,9 @@ const ErrorInfo& errorInfo(ErrorCode code) {
   return kErrors[std::size(kErrors) - 1];
 }
 
-std::string errorId(ErrorCode code) { return "MB-" + std::to_string(static_cast<int>(code)); }
+std::string errorId(ErrorCode code) {
+  return "MB-" + std::to_string(static_cast<int>(code));
+}
 
 Error::Error(ErrorCode code, std::string detail)
     : std::runtime_error(errorId(code) + " " + std::string(errorInfo(code).text) +

@@ -12,7 +12,17 @@ namespace medbridge::core {
 // Per-channel counters and an ACK latency histogram, rendered as Prometheus text.
 class Metrics {
  public:
-  enum Counter { Received, Acked, Rejected, Duplicates, Mapped, Unmapped, Failed, DeadLettered, kCounterCount };
+  enum Counter {
+    Received,
+    Acked,
+    Rejected,
+    Duplicates,
+    Mapped,
+    Unmapped,
+    Failed,
+    DeadLettered,
+    kCounterCount
+  };
   static constexpr std::array<double, 10> kLatencyBounds = {0.001, 0.002, 0.005, 0.01, 0.02,
                                                             0.05,  0.1,   0.25,  0.5,  1.0};
 

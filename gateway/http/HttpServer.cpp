@@ -14,8 +14,10 @@ namespace {
 
 class RouteHandler : public Poco::Net::HTTPRequestHandler {
  public:
-  explicit RouteHandler(const std::map<std::string, HttpServer::Handler>& routes) : routes_(routes) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& res) override {
+  explicit RouteHandler(const std::map<std::string, HttpServer::Handler>& routes)
+      : routes_(routes) {}
+  void handleRequest(Poco::Net::HTTPServerRequest& req,
+                     Poco::Net::HTTPServerResponse& res) override {
     Response r;
     std::string path = Poco::URI(req.getURI()).getPath();
     auto it = routes_.find(path);
@@ -46,7 +48,8 @@ class RouteHandler : public Poco::Net::HTTPRequestHandler {
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit Factory(const std::map<std::string, HttpServer::Handler>& routes) : routes_(routes) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
     return new RouteHandler(routes_);
   }
 
@@ -58,12 +61,17 @@ class Factory : public Poco::Net::HTTPRequestHandlerFactory {
 
 HttpServer::HttpServer(const core::HttpConfig& config) : config_(config) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
-void HttpServer::route(const std::string& path, Handler handler) { routes_[path] = std::move(handler); }
+void HttpServer::route(const std::string& path, Handler handler) {
+  routes_[path] = std::move(handler);
+}
 
 void HttpServer::start() {
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(config_.host, static_cast<Poco::UInt16>(config_.port)), 64);
+  Poco::Net::ServerSocket socket(
+      Poco::Net::SocketAddress(config_.host, static_cast<Poco::UInt16>(config_.port)), 64);
   auto params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(16);
   params->setKeepAlive(true);
@@ -79,6 +87,8 @@ void HttpServer::stop() {
   server_.reset();
 }
 
-int HttpServer::port() const { return server_ ? server_->port() : 0; }
+int HttpServer::port() const {
+  return server_ ? server_->port() : 0;
+}
 
 }  // namespace medbridge::http

@@ -20,7 +20,9 @@ using core::ErrorCode;
 
 constexpr const char* kChannel = "mllp";
 
-Poco::Logger& log() { return Poco::Logger::get("medbridge.routing.ingest"); }
+Poco::Logger& log() {
+  return Poco::Logger::get("medbridge.routing.ingest");
+}
 
 // The header of a message that could not be decoded or parsed: from its ASCII MSH line if any.
 hl7::AckHeader headerFromRaw(std::string_view raw) {
@@ -67,14 +69,17 @@ std::string Ingestor::nextAckId() {
   return "MB" + std::to_string(clock_.nowMillis()) + "-" + std::to_string(++ackCounter_);
 }
 
-std::string Ingestor::reject(std::string_view partialFrame, ErrorCode code, const std::string& peer) {
+std::string Ingestor::reject(std::string_view partialFrame, ErrorCode code,
+                             const std::string& peer) {
   hl7::AckHeader header = headerFromRaw(partialFrame);
   const auto& info = core::errorInfo(code);
   metrics_.add(kChannel, core::Metrics::Rejected);
-  log().warning("rejected a frame from %s (control id '%s'): %s", peer, header.controlId, std::string(info.text));
-  std::string ack = hl7::buildAck(header, config_.ackMode == core::AckMode::Enhanced ? "CR" : "AR",
-                                  {info.hl7Code, "", core::errorId(code) + " " + std::string(info.text)},
-                                  timestamp(), nextAckId());
+  log().warning("rejected a frame from %s (control id '%s'): %s", peer, header.controlId,
+                std::string(info.text));
+  std::string ack =
+      hl7::buildAck(header, config_.ackMode == core::AckMode::Enhanced ? "CR" : "AR",
+                    {info.hl7Code, "", core::errorId(code) + " " + std::string(info.text)},
+                    timestamp(), nextAckId());
   std::string encoding = hl7::encodingForMsh18(header.msh18);
   try {
     return hl7::encodeFromUtf8(ack, encoding.empty() ? "UTF-8" : encoding);
@@ -99,7 +104,9 @@ std::string Ingestor::ingest(std::string_view frame, const std::string& peer) {
   auto fail = [&](ErrorCode c, const std::string& detail, const std::string& location) {
     const auto& info = core::errorInfo(c);
     code = std::string(info.ackCode);
-    error = {info.hl7Code, location, core::errorId(c) + " " + std::string(info.text) + (detail.empty() ? "" : ": " + detail)};
+    error = {
+        info.hl7Code, location,
+        core::errorId(c) + " " + std::string(info.text) + (detail.empty() ? "" : ": " + detail)};
     in.status = "Rejected";
     in.error = error.text;
   };
@@ -124,9 +131,12 @@ std::string Ingestor::ingest(std::string_view frame, const std::string& peer) {
     } else if (!hl7::hasMapping(in.messageType)) {
       if (config_.rejectUnknownTriggers) {
         bool knownType = false;
-        for (const char* t : {"ADT", "ORU", "ORM", "OMG", "MDM", "REF"}) knownType |= messageCode == t;
-        if (knownType) fail(ErrorCode::Hl7UnknownTrigger, in.messageType, "MSH-9.2");
-        else fail(ErrorCode::Hl7UnsupportedMessageType, messageCode, "MSH-9.1");
+        for (const char* t : {"ADT", "ORU", "ORM", "OMG", "MDM", "REF"})
+          knownType |= messageCode == t;
+        if (knownType)
+          fail(ErrorCode::Hl7UnknownTrigger, in.messageType, "MSH-9.2");
+        else
+          fail(ErrorCode::Hl7UnsupportedMessageType, messageCode, "MSH-9.1");
       } else {
         in.status = store::kUnmapped;
       }
@@ -141,7 +151,10 @@ std::string Ingestor::ingest(std::string_view frame, const std::string& peer) {
     in.version = header.version;
     in.charset = encoding;
     const auto& info = core::errorInfo(e.code());
-    std::string location = e.code() == ErrorCode::Hl7MissingMsh ? "MSH" : e.code() == ErrorCode::Hl7BadEncodingCharacters ? "MSH-2" : e.code() == ErrorCode::Hl7UnsupportedCharset ? "MSH-18" : "";
+    std::string location = e.code() == ErrorCode::Hl7MissingMsh              ? "MSH"
+                           : e.code() == ErrorCode::Hl7BadEncodingCharacters ? "MSH-2"
+                           : e.code() == ErrorCode::Hl7UnsupportedCharset    ? "MSH-18"
+                                                                             : "";
     code = std::string(info.ackCode);
     error = {info.hl7Code, location, e.what()};
     in.status = "Rejected";
@@ -163,23 +176,27 @@ std::string Ingestor::ingest(std::string_view frame, const std::string& peer) {
     case store::AcceptOutcome::Kind::Stored:
       answer = in.ack;
       if (outcome.keyReused)
-        log().warning("message %Ld from %s reuses control id '%s' with different content; stored as new",
-                      outcome.messageId, peer, in.controlId);
+        log().warning(
+            "message %Ld from %s reuses control id '%s' with different content; stored as new",
+            outcome.messageId, peer, in.controlId);
       if (in.status == store::kReceived && onQueued_) onQueued_();
       if (in.status == store::kUnmapped) metrics_.add(kChannel, core::Metrics::Unmapped);
       break;
     case store::AcceptOutcome::Kind::Duplicate:
       metrics_.add(kChannel, core::Metrics::Duplicates);
-      log().information("message from %s with control id '%s' is a duplicate of %Ld; same answer sent", peer,
-                        in.controlId, outcome.messageId);
+      log().information(
+          "message from %s with control id '%s' is a duplicate of %Ld; same answer sent", peer,
+          in.controlId, outcome.messageId);
       answer = outcome.ack;
       break;
     case store::AcceptOutcome::Kind::Failed: {
       log().error("store failed, message from %s rejected: %s", peer, outcome.error);
       const auto& info = core::errorInfo(ErrorCode::StoreUnavailable);
-      std::string ack = hl7::buildAck(header, config_.ackMode == core::AckMode::Enhanced ? "CR" : "AR",
-                                      {info.hl7Code, "", core::errorId(ErrorCode::StoreUnavailable) + " " + std::string(info.text)},
-                                      timestamp(), nextAckId());
+      std::string ack =
+          hl7::buildAck(header, config_.ackMode == core::AckMode::Enhanced ? "CR" : "AR",
+                        {info.hl7Code, "",
+                         core::errorId(ErrorCode::StoreUnavailable) + " " + std::string(info.text)},
+                        timestamp(), nextAckId());
       try {
         answer = hl7::encodeFromUtf8(ack, encoding);
       } catch (const Error&) {
@@ -193,7 +210,8 @@ std::string Ingestor::ingest(std::string_view frame, const std::string& peer) {
     metrics_.add(kChannel, core::Metrics::Rejected);
   else
     metrics_.add(kChannel, core::Metrics::Acked);
-  metrics_.observeLatency(kChannel, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  metrics_.observeLatency(
+      kChannel, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   return answer;
 }
 

@@ -17,7 +17,8 @@ namespace medbridge::routing {
 // (in the inbound charset). The ACK is only produced after the store committed the message.
 class Ingestor {
  public:
-  Ingestor(store::IStore& store, const core::MllpConfig& config, core::Metrics& metrics, const core::IClock& clock)
+  Ingestor(store::IStore& store, const core::MllpConfig& config, core::Metrics& metrics,
+           const core::IClock& clock)
       : store_(store), config_(config), metrics_(metrics), clock_(clock) {}
 
   // The bytes to send back ("" = no acknowledgement, enhanced mode with NE/ER/SU).

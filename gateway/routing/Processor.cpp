@@ -20,7 +20,9 @@ namespace hl7 = mappings::hl7v2;
 constexpr const char* kChannel = "mllp";
 constexpr int kBatch = 16;  // items claimed and completed per commit
 
-Poco::Logger& log() { return Poco::Logger::get("medbridge.routing.processor"); }
+Poco::Logger& log() {
+  return Poco::Logger::get("medbridge.routing.processor");
+}
 
 std::string instantOf(std::int64_t ms) {
   std::time_t t = ms / 1000;
@@ -38,7 +40,9 @@ std::string issuesJson(const std::vector<hl7::Issue>& issues) {
   for (const auto& i : issues) {
     w.StartObject();
     w.Key("severity");
-    w.String(i.severity == hl7::Issue::Severity::Warning ? "warning" : i.severity == hl7::Issue::Severity::Error ? "error" : "fatal");
+    w.String(i.severity == hl7::Issue::Severity::Warning ? "warning"
+             : i.severity == hl7::Issue::Severity::Error ? "error"
+                                                         : "fatal");
     w.Key("location");
     w.String(i.location.c_str());
     w.Key("expression");
@@ -60,18 +64,21 @@ std::string join(const std::vector<std::string>& v) {
 }  // namespace
 
 std::string offsetForZone(const std::string& zone) {
-  if (zone == "Asia/Shanghai" || zone == "Asia/Chongqing" || zone == "Asia/Harbin" || zone == "Asia/Urumqi" ||
-      zone == "PRC" || zone == "Asia/Hong_Kong" || zone == "Asia/Macau" || zone == "Asia/Taipei")
+  if (zone == "Asia/Shanghai" || zone == "Asia/Chongqing" || zone == "Asia/Harbin" ||
+      zone == "Asia/Urumqi" || zone == "PRC" || zone == "Asia/Hong_Kong" || zone == "Asia/Macau" ||
+      zone == "Asia/Taipei")
     return "+08:00";
   if (zone == "UTC" || zone == "Etc/UTC") return "+00:00";
   return "";
 }
 
-Processor::Processor(store::IStore& store, const core::WorkerConfig& config, const std::string& offset,
-                     core::Metrics& metrics, const core::IClock& clock)
+Processor::Processor(store::IStore& store, const core::WorkerConfig& config,
+                     const std::string& offset, core::Metrics& metrics, const core::IClock& clock)
     : store_(store), config_(config), offset_(offset), metrics_(metrics), clock_(clock) {}
 
-Processor::~Processor() { stop(); }
+Processor::~Processor() {
+  stop();
+}
 
 void Processor::start() {
   for (int i = 0; i < config_.count; ++i) threads_.emplace_back([this, i] { run(i); });
@@ -110,12 +117,14 @@ void Processor::run(int index) {
     if (worked) continue;
     std::unique_lock lock(mutex_);
     // Poll now and then as well: retries become due without a wake-up.
-    cv_.wait_for(lock, std::chrono::milliseconds(500), [&] { return stopping_ || wakeups_ != seen; });
+    cv_.wait_for(lock, std::chrono::milliseconds(500),
+                 [&] { return stopping_ || wakeups_ != seen; });
   }
 }
 
 bool Processor::processBatch(const std::string& owner) {
-  auto items = store_.claim(owner, clock_.nowMillis(), static_cast<std::int64_t>(config_.leaseSeconds) * 1000, kBatch);
+  auto items = store_.claim(owner, clock_.nowMillis(),
+                            static_cast<std::int64_t>(config_.leaseSeconds) * 1000, kBatch);
   if (items.empty()) return false;
   std::vector<store::ProcessOutcome> outcomes;
   outcomes.reserve(items.size());
@@ -131,8 +140,10 @@ bool Processor::processBatch(const std::string& owner) {
         metrics_.add(kChannel, core::Metrics::DeadLettered);
         continue;
       }
-      std::int64_t base = static_cast<std::int64_t>(config_.retryBaseSeconds) * 1000 << (item.attempts - 1);
-      std::int64_t jitter = base > 0 ? std::uniform_int_distribution<std::int64_t>(0, base / 2)(rng) : 0;
+      std::int64_t base = static_cast<std::int64_t>(config_.retryBaseSeconds) * 1000
+                          << (item.attempts - 1);
+      std::int64_t jitter =
+          base > 0 ? std::uniform_int_distribution<std::int64_t>(0, base / 2)(rng) : 0;
       store_.retryAt(item.id, clock_.nowMillis() + base + jitter, e.what());
     }
   }
@@ -145,7 +156,9 @@ store::ProcessOutcome Processor::process(const store::QueueItem& item) {
   out.messageId = item.messageId;
   try {
     auto stored = store_.message(item.messageId);
-    if (!stored) throw core::Error(core::ErrorCode::Internal, "queued message " + std::to_string(item.messageId) + " is missing");
+    if (!stored)
+      throw core::Error(core::ErrorCode::Internal,
+                        "queued message " + std::to_string(item.messageId) + " is missing");
     hl7::Message msg = hl7::Message::parse(hl7::decodeToUtf8(stored->raw).utf8);
     hl7::MappingContext ctx;
     ctx.receivedAt = instantOf(stored->receivedAt);
@@ -169,7 +182,8 @@ store::ProcessOutcome Processor::process(const store::QueueItem& item) {
       for (auto& [key, json] : result.resources) {
         auto slash = key.find('/');
         std::string hash = core::sha256Hex(json);
-        out.resources.push_back({key.substr(0, slash), key.substr(slash + 1), std::move(json), std::move(hash)});
+        out.resources.push_back(
+            {key.substr(0, slash), key.substr(slash + 1), std::move(json), std::move(hash)});
       }
       metrics_.add(kChannel, core::Metrics::Mapped);
     }

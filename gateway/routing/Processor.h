@@ -19,8 +19,8 @@ namespace medbridge::routing {
 // the queue item commit together, so a message is processed exactly once even across crashes.
 class Processor {
  public:
-  Processor(store::IStore& store, const core::WorkerConfig& config, const std::string& timeZoneOffset,
-            core::Metrics& metrics, const core::IClock& clock);
+  Processor(store::IStore& store, const core::WorkerConfig& config,
+            const std::string& timeZoneOffset, core::Metrics& metrics, const core::IClock& clock);
   ~Processor();
   void start();
   // Finishes the items in hand, then returns.

@@ -17,18 +17,18 @@ inline constexpr const char* kFailed = "Failed";
 inline constexpr const char* kDeadLettered = "DeadLettered";
 
 struct InboundMessage {
-  std::string channel;      // "mllp"
-  std::string sender;       // MSH-3|MSH-4
-  std::string controlId;    // MSH-10
-  std::string messageType;  // "ADT_A01"
-  std::string version;      // MSH-12
-  std::string charset;      // wire encoding (iconv name)
-  std::string contentHash;  // SHA-256 of the raw bytes
-  std::string raw;          // the bytes as received
-  std::string ack;          // the acknowledgement to return (wire encoding)
+  std::string channel;             // "mllp"
+  std::string sender;              // MSH-3|MSH-4
+  std::string controlId;           // MSH-10
+  std::string messageType;         // "ADT_A01"
+  std::string version;             // MSH-12
+  std::string charset;             // wire encoding (iconv name)
+  std::string contentHash;         // SHA-256 of the raw bytes
+  std::string raw;                 // the bytes as received
+  std::string ack;                 // the acknowledgement to return (wire encoding)
   std::string status = kReceived;  // kReceived queues it for processing; others are final
   std::string error;
-  std::int64_t receivedAt = 0;     // ms since epoch
+  std::int64_t receivedAt = 0;  // ms since epoch
 };
 
 struct AcceptOutcome {
@@ -90,7 +90,8 @@ class IStore {
   virtual ~IStore() = default;
   virtual std::future<AcceptOutcome> accept(InboundMessage message) = 0;
   // Leases up to `max` due items (oldest first) in one commit.
-  virtual std::vector<QueueItem> claim(const std::string& owner, std::int64_t nowMs, std::int64_t leaseMs, int max) = 0;
+  virtual std::vector<QueueItem> claim(const std::string& owner, std::int64_t nowMs,
+                                       std::int64_t leaseMs, int max) = 0;
   // Commits the outcomes, their resources and the end of their queue items in one transaction.
   virtual void complete(const std::vector<ProcessOutcome>& outcomes, std::int64_t nowMs) = 0;
   virtual void retryAt(std::int64_t queueItemId, std::int64_t atMs, const std::string& error) = 0;
@@ -101,10 +102,12 @@ class IStore {
 
   virtual std::optional<StoredMessage> message(std::int64_t id) = 0;
   virtual std::vector<StoredMessage> messages() = 0;
-  virtual std::optional<ResourceVersion> readResource(const std::string& type, const std::string& id) = 0;
+  virtual std::optional<ResourceVersion> readResource(const std::string& type,
+                                                      const std::string& id) = 0;
   virtual std::vector<ResourceVersion> history(const std::string& type, const std::string& id) = 0;
   // Writes a new version unless the JSON is identical to the current one; returns the version.
-  virtual int putResource(const std::string& type, const std::string& id, const std::string& json, std::int64_t nowMs) = 0;
+  virtual int putResource(const std::string& type, const std::string& id, const std::string& json,
+                          std::int64_t nowMs) = 0;
   virtual StoreStats stats() = 0;
   virtual std::string pragma(const std::string& name) = 0;
   virtual bool healthy() = 0;

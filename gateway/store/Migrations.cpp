@@ -39,9 +39,9 @@ const std::vector<Migration>& migrations() {
            " lease_until INTEGER NOT NULL DEFAULT 0,"
            " last_error TEXT NOT NULL DEFAULT '')",
            "CREATE INDEX queue_claim ON queue(state, available_at)",
-           // Versioned FHIR resources. Versions are appended in write order (no index of their own, so
-           // random resource ids do not scatter page writes); the head row per resource points at
-           // its latest version, and each version at the one before it (history).
+           // Versioned FHIR resources. Versions are appended in write order (no index of their own,
+           // so random resource ids do not scatter page writes); the head row per resource points
+           // at its latest version, and each version at the one before it (history).
            "CREATE TABLE resource_versions ("
            " seq INTEGER PRIMARY KEY,"
            " type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,"
@@ -57,6 +57,8 @@ const std::vector<Migration>& migrations() {
   return kMigrations;
 }
 
-int latestSchemaVersion() { return migrations().back().version; }
+int latestSchemaVersion() {
+  return migrations().back().version;
+}
 
 }  // namespace medbridge::store

@@ -6,10 +6,13 @@ namespace medbridge::store {
 
 SqliteStatement::SqliteStatement(sqlite3* db, const char* sql) : db_(db) {
   if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK)
-    throw std::runtime_error(std::string("cannot prepare statement: ") + sqlite3_errmsg(db) + ": " + sql);
+    throw std::runtime_error(std::string("cannot prepare statement: ") + sqlite3_errmsg(db) + ": " +
+                             sql);
 }
 
-SqliteStatement::~SqliteStatement() { sqlite3_finalize(stmt_); }
+SqliteStatement::~SqliteStatement() {
+  sqlite3_finalize(stmt_);
+}
 
 SqliteStatement& SqliteStatement::bind(int index, std::string_view text) {
   sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
@@ -44,12 +47,15 @@ void SqliteStatement::run() {
   reset();
 }
 
-std::int64_t SqliteStatement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }
+std::int64_t SqliteStatement::integer(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 
 std::string SqliteStatement::text(int column) const {
   const void* data = sqlite3_column_blob(stmt_, column);
   int size = sqlite3_column_bytes(stmt_, column);
-  return data ? std::string(static_cast<const char*>(data), static_cast<std::size_t>(size)) : std::string();
+  return data ? std::string(static_cast<const char*>(data), static_cast<std::size_t>(size))
+              : std::string();
 }
 
 void SqliteStatement::reset() {

@@ -32,7 +32,9 @@ std::string instantOf(std::int64_t ms) {
   return out;
 }
 
-Poco::Logger& log() { return Poco::Logger::get("medbridge.store.sqlite"); }
+Poco::Logger& log() {
+  return Poco::Logger::get("medbridge.store.sqlite");
+}
 
 }  // namespace
 
@@ -46,30 +48,42 @@ struct SqliteStore::Writer {
   SqliteStatement release{db, "RELEASE job"};
   SqliteStatement rollbackTo{db, "ROLLBACK TO job"};
   SqliteStatement duplicates{db,
-      "SELECT id, content_hash, COALESCE(ack, X'') FROM messages WHERE sender = ? AND control_id = ? ORDER BY id"};
-  SqliteStatement insertMessage{db,
-      "INSERT INTO messages (received_at, channel, sender, control_id, message_type, version, charset,"
+                             "SELECT id, content_hash, COALESCE(ack, X'') FROM messages WHERE "
+                             "sender = ? AND control_id = ? ORDER BY id"};
+  SqliteStatement insertMessage{
+      db,
+      "INSERT INTO messages (received_at, channel, sender, control_id, message_type, version, "
+      "charset,"
       " content_hash, raw, ack, status, key_reused, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"};
-  SqliteStatement insertQueue{db, "INSERT INTO queue (message_id, state, available_at) VALUES (?, 'ready', 0)"};
+  SqliteStatement insertQueue{
+      db, "INSERT INTO queue (message_id, state, available_at) VALUES (?, 'ready', 0)"};
   // Ready items that are due, and leased items whose lease ran out (their worker died).
-  SqliteStatement claim{db,
-      "UPDATE queue SET state = 'leased', lease_owner = ?1, lease_until = ?2, attempts = attempts + 1"
+  SqliteStatement claim{
+      db,
+      "UPDATE queue SET state = 'leased', lease_owner = ?1, lease_until = ?2, attempts = attempts "
+      "+ 1"
       " WHERE id IN (SELECT id FROM queue WHERE (state = 'ready' AND available_at <= ?3)"
       " OR (state = 'leased' AND lease_until <= ?3) ORDER BY id LIMIT ?4)"
       " RETURNING id, message_id, attempts"};
   SqliteStatement head{db,
-      "SELECT version, content_hash, deleted, latest FROM resource_heads WHERE type = ? AND id = ?"};
-  SqliteStatement insertVersion{db,
+                       "SELECT version, content_hash, deleted, latest FROM resource_heads WHERE "
+                       "type = ? AND id = ?"};
+  SqliteStatement insertVersion{
+      db,
       "INSERT INTO resource_versions (type, id, version, last_updated, deleted, json, previous)"
       " VALUES (?,?,?,?,0,?,?)"};
   SqliteStatement upsertHead{db,
-      "INSERT INTO resource_heads (type, id, version, content_hash, deleted, latest) VALUES (?,?,?,?,0,?)"
-      " ON CONFLICT(type, id) DO UPDATE SET version = excluded.version, content_hash = excluded.content_hash,"
-      " deleted = 0, latest = excluded.latest"};
+                             "INSERT INTO resource_heads (type, id, version, content_hash, "
+                             "deleted, latest) VALUES (?,?,?,?,0,?)"
+                             " ON CONFLICT(type, id) DO UPDATE SET version = excluded.version, "
+                             "content_hash = excluded.content_hash,"
+                             " deleted = 0, latest = excluded.latest"};
   SqliteStatement updateMessage{db,
-      "UPDATE messages SET status = ?, bundle = ?, issues = ?, unmapped_segments = ?, identity_instruction = ?,"
-      " error = ?, process_count = process_count + 1 WHERE id = ?"};
-  SqliteStatement queueDone{db, "UPDATE queue SET state = 'done', lease_owner = '', lease_until = 0 WHERE id = ?"};
+                                "UPDATE messages SET status = ?, bundle = ?, issues = ?, "
+                                "unmapped_segments = ?, identity_instruction = ?,"
+                                " error = ?, process_count = process_count + 1 WHERE id = ?"};
+  SqliteStatement queueDone{
+      db, "UPDATE queue SET state = 'done', lease_owner = '', lease_until = 0 WHERE id = ?"};
 };
 
 SqliteStore::SqliteStore(const std::string& path, int maxBatch) : path_(path), maxBatch_(maxBatch) {
@@ -104,7 +118,8 @@ void SqliteStore::migrate(Session& s) {
   s << "SELECT COALESCE(MAX(version), 0) FROM schema_version", into(current), now;
   if (current > latestSchemaVersion())
     throw Error(ErrorCode::StoreSchemaTooNew, "store has schema " + std::to_string(current) +
-                                                  ", this binary knows up to " + std::to_string(latestSchemaVersion()));
+                                                  ", this binary knows up to " +
+                                                  std::to_string(latestSchemaVersion()));
   for (const auto& m : migrations()) {
     if (m.version <= current) continue;
     s << "BEGIN IMMEDIATE", now;
@@ -157,8 +172,9 @@ std::vector<SqliteStore::Job> SqliteStore::nextBatch() {
     batch.push_back(std::move(urgentJobs_.front()));
     urgentJobs_.pop_front();
   }
-  bool overdue = !backgroundJobs_.empty() &&
-                 std::chrono::steady_clock::now() - backgroundJobs_.front().queuedAt >= kBackgroundMaxWait;
+  bool overdue =
+      !backgroundJobs_.empty() &&
+      std::chrono::steady_clock::now() - backgroundJobs_.front().queuedAt >= kBackgroundMaxWait;
   std::size_t budget = batch.empty() ? static_cast<std::size_t>(maxBatch_) : overdue ? 1 : 0;
   while (!backgroundJobs_.empty() && budget-- > 0) {
     batch.push_back(std::move(backgroundJobs_.front()));
@@ -172,8 +188,11 @@ void SqliteStore::write(std::function<void(Writer&)> fn, bool urgent) {
   auto result = promise->get_future();
   submit({std::move(fn),
           [promise](const std::string& error) {
-            if (error.empty()) promise->set_value();
-            else promise->set_exception(std::make_exception_ptr(Error(ErrorCode::StoreUnavailable, error)));
+            if (error.empty())
+              promise->set_value();
+            else
+              promise->set_exception(
+                  std::make_exception_ptr(Error(ErrorCode::StoreUnavailable, error)));
           }},
          urgent);
   result.get();
@@ -235,8 +254,14 @@ std::future<AcceptOutcome> SqliteStore::accept(InboundMessage m) {
             }
             w.duplicates.reset();
             bool keyReused = earlier && !msg.controlId.empty();
-            w.insertMessage.bind(1, msg.receivedAt).bind(2, msg.channel).bind(3, msg.sender).bind(4, msg.controlId);
-            w.insertMessage.bind(5, msg.messageType).bind(6, msg.version).bind(7, msg.charset).bind(8, msg.contentHash);
+            w.insertMessage.bind(1, msg.receivedAt)
+                .bind(2, msg.channel)
+                .bind(3, msg.sender)
+                .bind(4, msg.controlId);
+            w.insertMessage.bind(5, msg.messageType)
+                .bind(6, msg.version)
+                .bind(7, msg.charset)
+                .bind(8, msg.contentHash);
             w.insertMessage.bindBlob(9, msg.raw).bindBlob(10, msg.ack).bind(11, msg.status);
             w.insertMessage.bind(12, static_cast<std::int64_t>(keyReused)).bind(13, msg.error);
             w.insertMessage.run();
@@ -258,16 +283,21 @@ std::future<AcceptOutcome> SqliteStore::accept(InboundMessage m) {
   return future;
 }
 
-std::vector<QueueItem> SqliteStore::claim(const std::string& owner, std::int64_t nowMs, std::int64_t leaseMs,
-                                          int max) {
+std::vector<QueueItem> SqliteStore::claim(const std::string& owner, std::int64_t nowMs,
+                                          std::int64_t leaseMs, int max) {
   std::vector<QueueItem> items;
   write([&](Writer& w) {
-    w.claim.bind(1, owner).bind(2, nowMs + leaseMs).bind(3, nowMs).bind(4, static_cast<std::int64_t>(max));
+    w.claim.bind(1, owner)
+        .bind(2, nowMs + leaseMs)
+        .bind(3, nowMs)
+        .bind(4, static_cast<std::int64_t>(max));
     while (w.claim.step())
-      items.push_back(QueueItem{w.claim.integer(0), w.claim.integer(1), static_cast<int>(w.claim.integer(2))});
+      items.push_back(
+          QueueItem{w.claim.integer(0), w.claim.integer(1), static_cast<int>(w.claim.integer(2))});
     w.claim.reset();
   });
-  std::sort(items.begin(), items.end(), [](const QueueItem& a, const QueueItem& b) { return a.id < b.id; });
+  std::sort(items.begin(), items.end(),
+            [](const QueueItem& a, const QueueItem& b) { return a.id < b.id; });
   return items;
 }
 
@@ -284,12 +314,19 @@ int SqliteStore::putResourceIn(Writer& w, const ResourceWrite& r, std::int64_t n
   w.head.reset();
   if (same) return current;  // identical content: no new version
   int version = current + 1;
-  w.insertVersion.bind(1, r.type).bind(2, r.id).bind(3, static_cast<std::int64_t>(version)).bind(4, instantOf(nowMs));
+  w.insertVersion.bind(1, r.type)
+      .bind(2, r.id)
+      .bind(3, static_cast<std::int64_t>(version))
+      .bind(4, instantOf(nowMs));
   w.insertVersion.bind(5, r.json);
   if (latest != 0) w.insertVersion.bind(6, latest);
   w.insertVersion.run();
   std::int64_t seq = sqlite3_last_insert_rowid(w.db);
-  w.upsertHead.bind(1, r.type).bind(2, r.id).bind(3, static_cast<std::int64_t>(version)).bind(4, r.hash).bind(5, seq);
+  w.upsertHead.bind(1, r.type)
+      .bind(2, r.id)
+      .bind(3, static_cast<std::int64_t>(version))
+      .bind(4, r.hash)
+      .bind(5, seq);
   w.upsertHead.run();
   return version;
 }
@@ -298,7 +335,10 @@ void SqliteStore::complete(const std::vector<ProcessOutcome>& outcomes, std::int
   write([&](Writer& w) {
     for (const auto& o : outcomes) {
       for (const auto& r : o.resources) putResourceIn(w, r, nowMs);
-      w.updateMessage.bind(1, o.status).bind(2, o.bundle).bind(3, o.issues).bind(4, o.unmappedSegments);
+      w.updateMessage.bind(1, o.status)
+          .bind(2, o.bundle)
+          .bind(3, o.issues)
+          .bind(4, o.unmappedSegments);
       w.updateMessage.bind(5, o.identityInstruction).bind(6, o.error).bind(7, o.messageId).run();
       w.queueDone.bind(1, o.queueItemId).run();
     }
@@ -309,7 +349,8 @@ void SqliteStore::retryAt(std::int64_t queueItemId, std::int64_t atMs, const std
   write([&](Writer& w) {
     Session& s = w.session;
     Poco::Int64 id = queueItemId, at = atMs;
-    s << "UPDATE queue SET state = 'ready', available_at = ?, last_error = ?, lease_owner = '', lease_until = 0"
+    s << "UPDATE queue SET state = 'ready', available_at = ?, last_error = ?, lease_owner = '', "
+         "lease_until = 0"
          " WHERE id = ?",
         use(at), bind(error), use(id), now;
   });
@@ -319,9 +360,11 @@ void SqliteStore::deadLetter(std::int64_t queueItemId, const std::string& error)
   write([&](Writer& w) {
     Session& s = w.session;
     Poco::Int64 id = queueItemId;
-    s << "UPDATE queue SET state = 'dead', last_error = ?, lease_owner = '', lease_until = 0 WHERE id = ?",
+    s << "UPDATE queue SET state = 'dead', last_error = ?, lease_owner = '', lease_until = 0 WHERE "
+         "id = ?",
         bind(error), use(id), now;
-    s << "UPDATE messages SET status = ?, error = ? WHERE id = (SELECT message_id FROM queue WHERE id = ?)",
+    s << "UPDATE messages SET status = ?, error = ? WHERE id = (SELECT message_id FROM queue WHERE "
+         "id = ?)",
         bind(std::string(kDeadLettered)), bind(error), use(id), now;
   });
 }
@@ -330,7 +373,9 @@ int SqliteStore::releaseLeases() {
   int released = 0;
   write([&](Writer& w) {
     Session& s = w.session;
-    s << "UPDATE queue SET state = 'ready', lease_owner = '', lease_until = 0 WHERE state = 'leased'", now;
+    s << "UPDATE queue SET state = 'ready', lease_owner = '', lease_until = 0 WHERE state = "
+         "'leased'",
+        now;
     s << "SELECT changes()", into(released), now;
   });
   return released;
@@ -339,8 +384,10 @@ int SqliteStore::releaseLeases() {
 namespace {
 
 constexpr const char* kMessageColumns =
-    "SELECT id, channel, sender, control_id, message_type, charset, content_hash, COALESCE(raw, X''),"
-    " COALESCE(ack, X''), status, bundle, issues, unmapped_segments, identity_instruction, error, key_reused,"
+    "SELECT id, channel, sender, control_id, message_type, charset, content_hash, COALESCE(raw, "
+    "X''),"
+    " COALESCE(ack, X''), status, bundle, issues, unmapped_segments, identity_instruction, error, "
+    "key_reused,"
     " process_count, received_at FROM messages";
 
 StoredMessage toMessage(const SqliteStatement& r) {
@@ -372,8 +419,9 @@ std::optional<StoredMessage> SqliteStore::message(std::int64_t id) {
   std::lock_guard lock(readerMutex_);
   // Workers read every message they process: keep this statement prepared.
   if (!messageById_)
-    messageById_ = std::make_unique<SqliteStatement>(Poco::Data::SQLite::Utility::dbHandle(*reader_),
-                                                     (std::string(kMessageColumns) + " WHERE id = ?").c_str());
+    messageById_ =
+        std::make_unique<SqliteStatement>(Poco::Data::SQLite::Utility::dbHandle(*reader_),
+                                          (std::string(kMessageColumns) + " WHERE id = ?").c_str());
   messageById_->bind(1, id);
   std::optional<StoredMessage> out;
   if (messageById_->step()) out = toMessage(*messageById_);
@@ -383,17 +431,20 @@ std::optional<StoredMessage> SqliteStore::message(std::int64_t id) {
 
 std::vector<StoredMessage> SqliteStore::messages() {
   std::lock_guard lock(readerMutex_);
-  SqliteStatement all(Poco::Data::SQLite::Utility::dbHandle(*reader_), (std::string(kMessageColumns) + " ORDER BY id").c_str());
+  SqliteStatement all(Poco::Data::SQLite::Utility::dbHandle(*reader_),
+                      (std::string(kMessageColumns) + " ORDER BY id").c_str());
   std::vector<StoredMessage> out;
   while (all.step()) out.push_back(toMessage(all));
   return out;
 }
 
-std::optional<ResourceVersion> SqliteStore::readResource(const std::string& type, const std::string& id) {
+std::optional<ResourceVersion> SqliteStore::readResource(const std::string& type,
+                                                         const std::string& id) {
   std::lock_guard lock(readerMutex_);
   std::vector<int> versions, deleted;
   std::vector<std::string> json, updated;
-  *reader_ << "SELECT v.version, v.last_updated, v.deleted, v.json FROM resource_heads h JOIN resource_versions v"
+  *reader_ << "SELECT v.version, v.last_updated, v.deleted, v.json FROM resource_heads h JOIN "
+              "resource_versions v"
               " ON v.seq = h.latest WHERE h.type = ? AND h.id = ?",
       into(versions), into(updated), into(deleted), into(json), bind(type), bind(id), now;
   if (versions.empty()) return std::nullopt;
@@ -404,11 +455,12 @@ std::vector<ResourceVersion> SqliteStore::history(const std::string& type, const
   std::lock_guard lock(readerMutex_);
   std::vector<int> versions, deleted;
   std::vector<std::string> json, updated;
-  *reader_ << "WITH RECURSIVE chain(seq) AS (SELECT latest FROM resource_heads WHERE type = ? AND id = ?"
-              " UNION ALL SELECT v.previous FROM resource_versions v JOIN chain ON v.seq = chain.seq"
-              " WHERE v.previous IS NOT NULL)"
-              " SELECT v.version, v.last_updated, v.deleted, v.json FROM chain JOIN resource_versions v"
-              " ON v.seq = chain.seq ORDER BY v.version",
+  *reader_
+      << "WITH RECURSIVE chain(seq) AS (SELECT latest FROM resource_heads WHERE type = ? AND id = ?"
+         " UNION ALL SELECT v.previous FROM resource_versions v JOIN chain ON v.seq = chain.seq"
+         " WHERE v.previous IS NOT NULL)"
+         " SELECT v.version, v.last_updated, v.deleted, v.json FROM chain JOIN resource_versions v"
+         " ON v.seq = chain.seq ORDER BY v.version",
       into(versions), into(updated), into(deleted), into(json), bind(type), bind(id), now;
   std::vector<ResourceVersion> out;
   for (std::size_t i = 0; i < versions.size(); ++i)
@@ -416,8 +468,8 @@ std::vector<ResourceVersion> SqliteStore::history(const std::string& type, const
   return out;
 }
 
-int SqliteStore::putResource(const std::string& type, const std::string& id, const std::string& json,
-                             std::int64_t nowMs) {
+int SqliteStore::putResource(const std::string& type, const std::string& id,
+                             const std::string& json, std::int64_t nowMs) {
   int version = 0;
   ResourceWrite r{type, id, json, core::sha256Hex(json)};
   write([&](Writer& w) { version = putResourceIn(w, r, nowMs); });
@@ -429,7 +481,8 @@ StoreStats SqliteStore::stats() {
   StoreStats st;
   std::vector<std::string> statuses;
   std::vector<Poco::Int64> counts;
-  *reader_ << "SELECT status, COUNT(*) FROM messages GROUP BY status", into(statuses), into(counts), now;
+  *reader_ << "SELECT status, COUNT(*) FROM messages GROUP BY status", into(statuses), into(counts),
+      now;
   for (std::size_t i = 0; i < statuses.size(); ++i) st.messagesByStatus[statuses[i]] = counts[i];
   Poco::Int64 depth = 0, dead = 0;
   *reader_ << "SELECT COUNT(*) FROM queue WHERE state IN ('ready', 'leased')", into(depth), now;

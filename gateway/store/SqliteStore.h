@@ -25,16 +25,19 @@ class SqliteStore : public IStore {
   ~SqliteStore() override;
 
   std::future<AcceptOutcome> accept(InboundMessage message) override;
-  std::vector<QueueItem> claim(const std::string& owner, std::int64_t nowMs, std::int64_t leaseMs, int max) override;
+  std::vector<QueueItem> claim(const std::string& owner, std::int64_t nowMs, std::int64_t leaseMs,
+                               int max) override;
   void complete(const std::vector<ProcessOutcome>& outcomes, std::int64_t nowMs) override;
   void retryAt(std::int64_t queueItemId, std::int64_t atMs, const std::string& error) override;
   void deadLetter(std::int64_t queueItemId, const std::string& error) override;
   int releaseLeases() override;
   std::optional<StoredMessage> message(std::int64_t id) override;
   std::vector<StoredMessage> messages() override;
-  std::optional<ResourceVersion> readResource(const std::string& type, const std::string& id) override;
+  std::optional<ResourceVersion> readResource(const std::string& type,
+                                              const std::string& id) override;
   std::vector<ResourceVersion> history(const std::string& type, const std::string& id) override;
-  int putResource(const std::string& type, const std::string& id, const std::string& json, std::int64_t nowMs) override;
+  int putResource(const std::string& type, const std::string& id, const std::string& json,
+                  std::int64_t nowMs) override;
   StoreStats stats() override;
   std::string pragma(const std::string& name) override;
   bool healthy() override;
@@ -49,7 +52,7 @@ class SqliteStore : public IStore {
   struct Job {
     std::function<void(Writer&)> run;
     std::function<void(const std::string& error)> done;  // error empty = committed
-    std::chrono::steady_clock::time_point queuedAt{};  // set by submit()
+    std::chrono::steady_clock::time_point queuedAt{};    // set by submit()
   };
   // Takes the next group of jobs (waits while there is none); empty when stopping.
   std::vector<Job> nextBatch();

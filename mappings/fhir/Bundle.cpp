@@ -52,12 +52,17 @@ std::vector<std::pair<std::string, std::string>> BundleBuilder::resourcesForStor
   for (const auto& key : keys_) relative.emplace("urn:uuid:" + key.substr(key.find('/') + 1), key);
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& entry : doc_["entry"].GetArray())
-    out.emplace_back(std::string(entry["request"]["url"].GetString()), fhir::toJson(entry["resource"], &relative));
+    out.emplace_back(std::string(entry["request"]["url"].GetString()),
+                     fhir::toJson(entry["resource"], &relative));
   return out;
 }
 
-std::size_t BundleBuilder::size() const { return doc_["entry"].Size(); }
+std::size_t BundleBuilder::size() const {
+  return doc_["entry"].Size();
+}
 
-std::string BundleBuilder::toJson() const { return fhir::toJson(doc_); }
+std::string BundleBuilder::toJson() const {
+  return fhir::toJson(doc_);
+}
 
 }  // namespace medbridge::mappings::fhir

@@ -50,9 +50,12 @@ bool isDecimalText(std::string_view t) {
   if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
   bool digits = false, dot = false;
   for (; i < t.size(); ++i) {
-    if (t[i] >= '0' && t[i] <= '9') digits = true;
-    else if (t[i] == '.' && !dot) dot = true;
-    else return false;
+    if (t[i] >= '0' && t[i] <= '9')
+      digits = true;
+    else if (t[i] == '.' && !dot)
+      dot = true;
+    else
+      return false;
   }
   return digits;
 }

@@ -32,6 +32,7 @@ bool isEmpty(const Value& v);
 
 // Serialises compactly, writing marked decimals as raw numbers. With `references`, the value of
 // every "reference" member found in it is replaced by its mapped value.
-std::string toJson(const Value& v, const std::map<std::string, std::string, std::less<>>* references = nullptr);
+std::string toJson(const Value& v,
+                   const std::map<std::string, std::string, std::less<>>* references = nullptr);
 
 }  // namespace medbridge::mappings::fhir

@@ -39,13 +39,20 @@ bool versionAtLeast25(const std::string& v) {
 std::string escapeText(const std::string& text, const Delimiters& d) {
   std::string out;
   for (char c : text) {
-    if (c == d.escape) out += std::string(1, d.escape) + "E" + d.escape;
-    else if (c == d.field) out += std::string(1, d.escape) + "F" + d.escape;
-    else if (c == d.component) out += std::string(1, d.escape) + "S" + d.escape;
-    else if (c == d.subcomponent) out += std::string(1, d.escape) + "T" + d.escape;
-    else if (c == d.repetition) out += std::string(1, d.escape) + "R" + d.escape;
-    else if (c == '\r' || c == '\n') out += std::string(1, d.escape) + ".br" + d.escape;
-    else out += c;
+    if (c == d.escape)
+      out += std::string(1, d.escape) + "E" + d.escape;
+    else if (c == d.field)
+      out += std::string(1, d.escape) + "F" + d.escape;
+    else if (c == d.component)
+      out += std::string(1, d.escape) + "S" + d.escape;
+    else if (c == d.subcomponent)
+      out += std::string(1, d.escape) + "T" + d.escape;
+    else if (c == d.repetition)
+      out += std::string(1, d.escape) + "R" + d.escape;
+    else if (c == '\r' || c == '\n')
+      out += std::string(1, d.escape) + ".br" + d.escape;
+    else
+      out += c;
   }
   return out;
 }
@@ -97,7 +104,7 @@ std::string buildAck(const AckHeader& h, const std::string& code, const AckError
   if (!modern && !error.text.empty()) ack += f + text;
   if (error.hl7Code != 0) {
     Location loc = parseLocation(error.location);
-    std::string codeText = error.hl7Code == 100 ? "Segment sequence error"
+    std::string codeText = error.hl7Code == 100   ? "Segment sequence error"
                            : error.hl7Code == 101 ? "Required field missing"
                            : error.hl7Code == 102 ? "Data type error"
                            : error.hl7Code == 103 ? "Table value not found"
@@ -109,13 +116,15 @@ std::string buildAck(const AckHeader& h, const std::string& code, const AckError
     std::string number = std::to_string(error.hl7Code);
     ack += "\rERR";
     if (modern) {
-      std::string erl = loc.segment.empty() ? "" : loc.segment + d.component + loc.sequence +
-                                                      (loc.field.empty() ? "" : d.component + loc.field);
-      ack += f + std::string() + f + erl + f + number + d.component + codeText + d.component + "HL70357" + f +
-             (code == "AA" || code == "CA" ? "W" : "E") + f + f + f + f + text;
+      std::string erl = loc.segment.empty()
+                            ? ""
+                            : loc.segment + d.component + loc.sequence +
+                                  (loc.field.empty() ? "" : d.component + loc.field);
+      ack += f + std::string() + f + erl + f + number + d.component + codeText + d.component +
+             "HL70357" + f + (code == "AA" || code == "CA" ? "W" : "E") + f + f + f + f + text;
     } else {
-      ack += f + loc.segment + d.component + loc.sequence + d.component + loc.field + d.component + number +
-             d.subcomponent + codeText + d.subcomponent + "HL70357";
+      ack += f + loc.segment + d.component + loc.sequence + d.component + loc.field + d.component +
+             number + d.subcomponent + codeText + d.subcomponent + "HL70357";
     }
   }
   ack += '\r';

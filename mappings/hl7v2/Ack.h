@@ -10,8 +10,8 @@ namespace medbridge::mappings::hl7v2 {
 struct AckHeader {
   Delimiters delims;
   std::string sendingApp, sendingFacility, receivingApp, receivingFacility;  // MSH-3..6
-  std::string controlId;  // MSH-10
-  std::string event;      // MSH-9.2
+  std::string controlId;                                                     // MSH-10
+  std::string event;                                                         // MSH-9.2
   std::string processingId = "P";
   std::string version = "2.5";
   std::string msh18;

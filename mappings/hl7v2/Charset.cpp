@@ -35,13 +35,14 @@ std::string readMsh18(std::string_view raw) {
     throw Error(ErrorCode::Hl7BadEncodingCharacters, "MSH-2 is '" + std::string(enc) + "'");
   for (char c : enc)
     if (c == fieldSep || c == '\r' || c == '\n' || static_cast<unsigned char>(c) < 0x20 ||
-        static_cast<unsigned char>(c) > 0x7e || (c >= '0' && c <= '9') ||
-        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))
+        static_cast<unsigned char>(c) > 0x7e || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+        (c >= 'a' && c <= 'z'))
       throw Error(ErrorCode::Hl7BadEncodingCharacters, "MSH-2 is '" + std::string(enc) + "'");
   for (std::size_t i = 0; i < enc.size(); ++i)
     for (std::size_t j = i + 1; j < enc.size(); ++j)
       if (enc[i] == enc[j])
-        throw Error(ErrorCode::Hl7BadEncodingCharacters, "MSH-2 repeats '" + std::string(1, enc[i]) + "'");
+        throw Error(ErrorCode::Hl7BadEncodingCharacters,
+                    "MSH-2 repeats '" + std::string(1, enc[i]) + "'");
   std::size_t end = raw.find_first_of("\r\n");
   std::string_view header = raw.substr(0, end);
   // "MSH" is field 0 of the split; MSH-1 is the separator itself, so MSH-n is split index n-1.
@@ -135,12 +136,14 @@ DecodedMessage decodeToUtf8(std::string_view raw) {
   DecodedMessage out;
   out.msh18 = readMsh18(raw);
   out.encoding = encodingForMsh18(out.msh18);
-  if (out.encoding.empty()) throw Error(ErrorCode::Hl7UnsupportedCharset, "MSH-18 '" + out.msh18 + "'");
+  if (out.encoding.empty())
+    throw Error(ErrorCode::Hl7UnsupportedCharset, "MSH-18 '" + out.msh18 + "'");
   if (out.encoding == "UTF-8") {
     // ASCII is a subset; undeclared senders in practice send UTF-8.
     std::size_t bad = 0;
     if (!isValidUtf8(raw, &bad))
-      throw Error(ErrorCode::Hl7InvalidBytes, "byte offset " + std::to_string(bad) + " is not valid UTF-8");
+      throw Error(ErrorCode::Hl7InvalidBytes,
+                  "byte offset " + std::to_string(bad) + " is not valid UTF-8");
     out.utf8.assign(raw);
   } else {
     out.utf8 = convert(raw, out.encoding, "UTF-8");

@@ -31,9 +31,9 @@ int daysIn(int y, int m) {
 
 // Parsed DTM: YYYY[MM[DD[HH[MM[SS[.S+]]]]]][+/-ZZZZ]
 struct Dtm {
-  std::string date;      // YYYY, YYYY-MM or YYYY-MM-DD
-  std::string time;      // hh:mm:ss[.fff] ("" when absent)
-  std::string offset;    // +hh:mm ("" when absent)
+  std::string date;    // YYYY, YYYY-MM or YYYY-MM-DD
+  std::string time;    // hh:mm:ss[.fff] ("" when absent)
+  std::string offset;  // +hh:mm ("" when absent)
   bool ok = false;
 };
 
@@ -78,8 +78,9 @@ Dtm parseDtm(std::string_view s) {
     int mi = s.size() >= 12 ? num(s.substr(10, 2)) : 0;
     int se = s.size() >= 14 ? num(s.substr(12, 2)) : 0;
     if (h > 23 || mi > 59 || se > 59) return d;
-    d.time = std::string(s.substr(8, 2)) + ":" + (s.size() >= 12 ? std::string(s.substr(10, 2)) : "00") +
-             ":" + (s.size() >= 14 ? std::string(s.substr(12, 2)) : "00");
+    d.time = std::string(s.substr(8, 2)) + ":" +
+             (s.size() >= 12 ? std::string(s.substr(10, 2)) : "00") + ":" +
+             (s.size() >= 14 ? std::string(s.substr(12, 2)) : "00");
     if (!frac.empty()) d.time += "." + std::string(frac);
   }
   d.ok = true;
@@ -171,8 +172,7 @@ Value Datatypes::identifier(std::string_view cx, const std::string& where) {
   std::string typeCode = u(comp(cx, 5));
   if (!typeCode.empty()) {
     Value type(rapidjson::kObjectType);
-    push(type, "coding",
-         coding(typeCode, "", "http://terminology.hl7.org/CodeSystem/v2-0203"), a_);
+    push(type, "coding", coding(typeCode, "", "http://terminology.hl7.org/CodeSystem/v2-0203"), a_);
     setValue(id, "type", std::move(type), a_);
   }
   std::string system = identifierSystem(aa);
@@ -194,7 +194,8 @@ Value Datatypes::humanName(std::string_view xpn) {
   if (family.empty() && given.empty()) return name;
   const std::string& use = CodeTable::get("name-use").lookup(u(comp(xpn, 7)));
   setString(name, "use", use, a_);
-  std::string representation = u(comp(xpn, 8));  // table 4000: A alphabetic, I ideographic, P phonetic
+  std::string representation =
+      u(comp(xpn, 8));  // table 4000: A alphabetic, I ideographic, P phonetic
   bool ideographic = representation == "I" || (representation.empty() && hasCjk(family + given));
   if (ideographic) {
     // Chinese names are written family then given without a space.
@@ -205,7 +206,10 @@ Value Datatypes::humanName(std::string_view xpn) {
   if (!middle.empty()) push(name, "given", fhir::str(middle, a_), a_);
   if (!u(comp(xpn, 4)).empty()) push(name, "suffix", fhir::str(u(comp(xpn, 4)), a_), a_);
   if (!u(comp(xpn, 5)).empty()) push(name, "prefix", fhir::str(u(comp(xpn, 5)), a_), a_);
-  const char* code = ideographic ? "IDE" : representation == "P" ? "SYL" : representation == "A" ? "ABC" : nullptr;
+  const char* code = ideographic             ? "IDE"
+                     : representation == "P" ? "SYL"
+                     : representation == "A" ? "ABC"
+                                             : nullptr;
   if (code) {
     Value ext(rapidjson::kObjectType);
     ext.AddMember("url", "http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation", a_);
@@ -229,7 +233,8 @@ Value Datatypes::address(std::string_view xad) {
   setString(addr, "use", use, a_);
   setString(addr, "type", type, a_);
   if (hasCjk(state + city + district + street + other))
-    setString(addr, "text", state + city + district + street + other, a_);  // Chinese order: large to small
+    setString(addr, "text", state + city + district + street + other,
+              a_);  // Chinese order: large to small
   if (!street.empty()) push(addr, "line", fhir::str(street, a_), a_);
   if (!other.empty()) push(addr, "line", fhir::str(other, a_), a_);
   setString(addr, "city", city, a_);
@@ -251,7 +256,8 @@ Value Datatypes::contactPoint(std::string_view xtn, const char* defaultUse) {
     value = u(comp(xtn, 12));
   } else if (!u(comp(xtn, 7)).empty()) {
     std::string cc = u(comp(xtn, 5)), area = u(comp(xtn, 6));
-    value = (cc.empty() ? "" : "+" + cc + " ") + (area.empty() ? "" : "(" + area + ") ") + u(comp(xtn, 7));
+    value = (cc.empty() ? "" : "+" + cc + " ") + (area.empty() ? "" : "(" + area + ") ") +
+            u(comp(xtn, 7));
     if (!u(comp(xtn, 8)).empty()) value += " X" + u(comp(xtn, 8));
   } else {
     value = u(comp(xtn, 1));
@@ -275,7 +281,8 @@ std::string Datatypes::codeSystem(std::string_view name) {
   const std::string& known = CodeTable::get("code-systems").lookup(name);
   if (!known.empty()) return known;
   std::string system = "urn:medbridge:cs:";
-  for (unsigned char c : name) system += std::isalnum(c) || c == '.' || c == '-' ? static_cast<char>(c) : '_';
+  for (unsigned char c : name)
+    system += std::isalnum(c) || c == '.' || c == '-' ? static_cast<char>(c) : '_';
   return system;
 }
 
@@ -290,8 +297,7 @@ Value Datatypes::coding(std::string_view code, std::string_view display, std::st
 Value Datatypes::codeableConcept(std::string_view cwe) {
   Value cc(rapidjson::kObjectType);
   std::string code = u(comp(cwe, 1)), text = u(comp(cwe, 2));
-  if (!code.empty())
-    push(cc, "coding", coding(code, text, codeSystem(u(comp(cwe, 3)))), a_);
+  if (!code.empty()) push(cc, "coding", coding(code, text, codeSystem(u(comp(cwe, 3)))), a_);
   std::string alt = u(comp(cwe, 4));
   if (!alt.empty())
     push(cc, "coding", coding(alt, u(comp(cwe, 5)), codeSystem(u(comp(cwe, 6)))), a_);
@@ -305,9 +311,9 @@ Value Datatypes::practitionerReference(std::string_view xcn) {
   std::string id = u(comp(xcn, 1));
   std::string family = u(msg_.component(xcn, 2, 1)), given = u(comp(xcn, 3));
   std::string display = hasCjk(family + given) ? family + given
-                        : given.empty()         ? family
-                        : family.empty()        ? given
-                                                : given + " " + family;
+                        : given.empty()        ? family
+                        : family.empty()       ? given
+                                               : given + " " + family;
   if (!u(comp(xcn, 6)).empty() && !display.empty()) display = u(comp(xcn, 6)) + " " + display;
   if (!id.empty()) {
     Value ident(rapidjson::kObjectType);

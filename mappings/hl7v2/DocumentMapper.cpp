@@ -11,12 +11,14 @@ using fhir::setString;
 using fhir::setValue;
 
 std::string base64(std::string_view in) {
-  static constexpr char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char kChars[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   out.reserve((in.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
+    unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                 (static_cast<unsigned char>(in[i + 1]) << 8) |
                  static_cast<unsigned char>(in[i + 2]);
     for (int k = 18; k >= 0; k -= 6) out += kChars[(v >> k) & 63];
   }
@@ -58,7 +60,9 @@ void mapDocument(MapState& s) {
   }
   std::string unique = dt.u(dt.comp(txa->field(12), 1));
   std::string id = unique.empty() ? s.id("DocumentReference")
-                                  : core::nameUuid("DocumentReference|" + dt.identifierSystem(dt.comp(txa->field(12), 2)) + "|" + unique);
+                                  : core::nameUuid("DocumentReference|" +
+                                                   dt.identifierSystem(dt.comp(txa->field(12), 2)) +
+                                                   "|" + unique);
   Value doc = s.bundle.resource("DocumentReference", id);
   if (!unique.empty()) {
     Value mi(rapidjson::kObjectType);
@@ -67,15 +71,20 @@ void mapDocument(MapState& s) {
     doc.AddMember("masterIdentifier", mi, a);
   }
   std::string availability = s.msg.value(*txa, 19);
-  setString(doc, "status", availability == "OB" || availability == "CA" ? "superseded" : "current", a);
+  setString(doc, "status", availability == "OB" || availability == "CA" ? "superseded" : "current",
+            a);
   std::string completion = s.msg.value(*txa, 17);
-  if (completion == "AU" || completion == "LA" || completion == "DO") setString(doc, "docStatus", "final", a);
+  if (completion == "AU" || completion == "LA" || completion == "DO")
+    setString(doc, "docStatus", "final", a);
   else if (completion == "IP" || completion == "IN" || completion == "PA" || completion == "DI")
     setString(doc, "docStatus", "preliminary", a);
   std::string typeCode = s.msg.value(*txa, 2, 1);
   if (!typeCode.empty()) {
     Value type(rapidjson::kObjectType);
-    push(type, "coding", dt.coding(typeCode, s.msg.value(*txa, 2, 2), "http://terminology.hl7.org/CodeSystem/v2-0270"), a);
+    push(type, "coding",
+         dt.coding(typeCode, s.msg.value(*txa, 2, 2),
+                   "http://terminology.hl7.org/CodeSystem/v2-0270"),
+         a);
     doc.AddMember("type", type, a);
   }
   Value subject(rapidjson::kObjectType);
@@ -85,7 +94,8 @@ void mapDocument(MapState& s) {
   if (when.empty()) when = dt.instant(dt.comp(txa->field(4), 1), "TXA-4");
   setString(doc, "date", when, a);
   for (int field : {9, 5})
-    for (auto rep : s.msg.repetitions(txa->field(field))) push(doc, "author", dt.practitionerReference(rep), a);
+    for (auto rep : s.msg.repetitions(txa->field(field)))
+      push(doc, "author", dt.practitionerReference(rep), a);
 
   // The content: ED values are attachments; text values are joined into one text/plain part.
   std::string text;
@@ -104,7 +114,8 @@ void mapDocument(MapState& s) {
         } else if (encoding == "A" || encoding.empty()) {
           payload = base64(data);
         } else {
-          dt.warn("OBX[" + std::to_string(obxIndex) + "]-5.4", "DocumentReference.content.attachment",
+          dt.warn("OBX[" + std::to_string(obxIndex) + "]-5.4",
+                  "DocumentReference.content.attachment",
                   "encoding '" + encoding + "' is not supported; the part is left out");
           continue;
         }

@@ -25,13 +25,13 @@ struct MapState {
 using TriggerMapper = void (*)(MapState&);
 
 // Per-resource builders shared by the trigger mappers.
-void mapPatient(MapState& s);             // PID (+PD1) -> Patient; sets patientRef
-void mapEncounter(MapState& s);           // PV1/PV2 -> Encounter; sets encounterRef
-void mapResults(MapState& s);             // OBR/OBX/NTE -> DiagnosticReport + Observations
-void mapOrders(MapState& s);              // ORC/OBR -> ServiceRequest
-void mapDocument(MapState& s);            // TXA + OBX -> DocumentReference
-void mapReferral(MapState& s);            // RF1/PRD/DG1 -> ServiceRequest + Task
-void mapPatientMerge(MapState& s);        // ADT A40: PID + MRG -> Patients linked, instruction
-void mapIdentifierChange(MapState& s);    // ADT A47: PID + MRG -> Patient, instruction
+void mapPatient(MapState& s);           // PID (+PD1) -> Patient; sets patientRef
+void mapEncounter(MapState& s);         // PV1/PV2 -> Encounter; sets encounterRef
+void mapResults(MapState& s);           // OBR/OBX/NTE -> DiagnosticReport + Observations
+void mapOrders(MapState& s);            // ORC/OBR -> ServiceRequest
+void mapDocument(MapState& s);          // TXA + OBX -> DocumentReference
+void mapReferral(MapState& s);          // RF1/PRD/DG1 -> ServiceRequest + Task
+void mapPatientMerge(MapState& s);      // ADT A40: PID + MRG -> Patients linked, instruction
+void mapIdentifierChange(MapState& s);  // ADT A47: PID + MRG -> Patient, instruction
 
 }  // namespace medbridge::mappings::hl7v2

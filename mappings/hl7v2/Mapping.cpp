@@ -38,13 +38,16 @@ void mapRef(MapState& s) {
 // One entry per trigger event (HL7 v2-to-FHIR IG message maps).
 const std::map<std::string, TriggerMapper, std::less<>>& registry() {
   static const std::map<std::string, TriggerMapper, std::less<>> kMappers = {
-      {"ADT_A01", mapAdt},  {"ADT_A02", mapAdt}, {"ADT_A03", mapAdt},
-      {"ADT_A04", mapAdt},  {"ADT_A05", mapAdt}, {"ADT_A06", mapAdt},
-      {"ADT_A07", mapAdt},  {"ADT_A08", mapAdt}, {"ADT_A11", mapAdt},
-      {"ADT_A13", mapAdt},  {"ADT_A28", mapAdt}, {"ADT_A31", mapAdt},
+      {"ADT_A01", mapAdt},          {"ADT_A02", mapAdt},
+      {"ADT_A03", mapAdt},          {"ADT_A04", mapAdt},
+      {"ADT_A05", mapAdt},          {"ADT_A06", mapAdt},
+      {"ADT_A07", mapAdt},          {"ADT_A08", mapAdt},
+      {"ADT_A11", mapAdt},          {"ADT_A13", mapAdt},
+      {"ADT_A28", mapAdt},          {"ADT_A31", mapAdt},
       {"ADT_A40", mapPatientMerge}, {"ADT_A47", mapIdentifierChange},
-      {"ORU_R01", mapOru},  {"ORM_O01", mapOrder}, {"OMG_O19", mapOrder},
-      {"MDM_T02", mapMdm},  {"REF_I12", mapRef},
+      {"ORU_R01", mapOru},          {"ORM_O01", mapOrder},
+      {"OMG_O19", mapOrder},        {"MDM_T02", mapMdm},
+      {"REF_I12", mapRef},
   };
   return kMappers;
 }
@@ -65,10 +68,10 @@ void addProvenance(MapState& s, const MappingContext& ctx) {
   p.AddMember("target", targets, a);
   fhir::setString(p, "recorded", recorded, a);
   Value activity(rapidjson::kObjectType);
-  fhir::push(activity, "coding",
-             s.dt.coding(s.result.trigger.substr(4), "",
-                         "http://terminology.hl7.org/CodeSystem/v2-0003"),
-             a);
+  fhir::push(
+      activity, "coding",
+      s.dt.coding(s.result.trigger.substr(4), "", "http://terminology.hl7.org/CodeSystem/v2-0003"),
+      a);
   p.AddMember("activity", activity, a);
   Value agent(rapidjson::kObjectType);
   Value who(rapidjson::kObjectType);
@@ -110,8 +113,8 @@ void reportUnmappedSegments(const Message& msg, const std::string& trigger, Mapp
   const auto& known = it == supportedSegments().end() ? kNone : it->second;
   for (const auto& seg : msg.segments()) {
     std::string name(seg.name());
-    if (known.count(name) == 0 &&
-        std::find(r.unmappedSegments.begin(), r.unmappedSegments.end(), name) == r.unmappedSegments.end())
+    if (known.count(name) == 0 && std::find(r.unmappedSegments.begin(), r.unmappedSegments.end(),
+                                            name) == r.unmappedSegments.end())
       r.unmappedSegments.push_back(name);
   }
 }
@@ -135,7 +138,9 @@ std::string triggerKey(const Message& msg) {
   return code + "_" + event;
 }
 
-bool hasMapping(std::string_view trigger) { return registry().count(trigger) > 0; }
+bool hasMapping(std::string_view trigger) {
+  return registry().count(trigger) > 0;
+}
 
 MappingResult mapMessage(const Message& msg, const MappingContext& ctx) {
   MappingResult result;

@@ -17,8 +17,8 @@ struct Issue {
 };
 
 struct MappingContext {
-  std::string contentHash;              // SHA-256 of the message as received (part of the Bundle id)
-  std::string receivedAt;               // FHIR instant; Provenance.recorded when MSH-7 is unusable
+  std::string contentHash;  // SHA-256 of the message as received (part of the Bundle id)
+  std::string receivedAt;   // FHIR instant; Provenance.recorded when MSH-7 is unusable
   std::string defaultOffset = "+08:00";  // for HL7 times written without an offset
 };
 

@@ -50,7 +50,8 @@ void mapPatientMerge(MapState& s) {
     return;
   }
   const auto& first = prior[0];
-  std::string key = std::string(first.HasMember("system") ? first["system"].GetString() : "") + "|" + first["value"].GetString();
+  std::string key = std::string(first.HasMember("system") ? first["system"].GetString() : "") +
+                    "|" + first["value"].GetString();
   std::string mergedId = core::nameUuid("Patient|" + key);
   if (mergedId == s.patientRef.substr(9)) {
     s.dt.error("MRG-1", "Patient.link", "a patient cannot be merged into itself");

@@ -197,12 +197,18 @@ std::string Message::unescape(std::string_view raw) const {
       break;
     }
     std::string_view seq = raw.substr(i + 1, close - i - 1);
-    if (seq == "F") out += delims_.field;
-    else if (seq == "S") out += delims_.component;
-    else if (seq == "T") out += delims_.subcomponent;
-    else if (seq == "R") out += delims_.repetition;
-    else if (seq == "E") out += delims_.escape;
-    else if (seq == ".br" || seq == ".sp") out += '\n';
+    if (seq == "F")
+      out += delims_.field;
+    else if (seq == "S")
+      out += delims_.component;
+    else if (seq == "T")
+      out += delims_.subcomponent;
+    else if (seq == "R")
+      out += delims_.repetition;
+    else if (seq == "E")
+      out += delims_.escape;
+    else if (seq == ".br" || seq == ".sp")
+      out += '\n';
     else if (!seq.empty() && seq[0] == 'X') {
       std::string bytes;
       for (std::size_t k = 1; k + 1 < seq.size(); k += 2) {
@@ -215,7 +221,8 @@ std::string Message::unescape(std::string_view raw) const {
       } else {
         for (unsigned char b : bytes) appendLatin1(out, b);
       }
-    } else if (seq == "H" || seq == "N" || (!seq.empty() && (seq[0] == 'C' || seq[0] == 'M' || seq[0] == '.'))) {
+    } else if (seq == "H" || seq == "N" ||
+               (!seq.empty() && (seq[0] == 'C' || seq[0] == 'M' || seq[0] == '.'))) {
       // highlighting, character-set switches and formatting commands carry no text
     } else {
       out += raw.substr(i, close - i + 1);

@@ -48,7 +48,8 @@ class Message {
   const std::string& text() const { return text_; }
 
   // Unescaped value of a segment's field/component/sub-component (first repetition unless rep).
-  std::string value(const Segment& seg, int field, int component = 0, int sub = 0, int rep = 1) const;
+  std::string value(const Segment& seg, int field, int component = 0, int sub = 0,
+                    int rep = 1) const;
   // The repetitions of a field (raw).
   std::vector<std::string_view> repetitions(std::string_view rawField) const;
   // Component c (1-based) of a raw repetition, sub-component s (0 = whole).

@@ -46,28 +46,39 @@ void mapOrders(MapState& s) {
   if (s.patientRef.empty()) return;
   std::vector<Order> orders;
   for (const auto& seg : s.msg.segments()) {
-    if (seg.name() == "ORC") orders.push_back({&seg, nullptr, {}});
+    if (seg.name() == "ORC")
+      orders.push_back({&seg, nullptr, {}});
     else if (seg.name() == "OBR") {
-      if (orders.empty() || orders.back().obr) orders.push_back({nullptr, &seg, {}});
-      else orders.back().obr = &seg;
-    } else if (seg.name() == "NTE" && !orders.empty()) orders.back().notes.push_back(&seg);
+      if (orders.empty() || orders.back().obr)
+        orders.push_back({nullptr, &seg, {}});
+      else
+        orders.back().obr = &seg;
+    } else if (seg.name() == "NTE" && !orders.empty())
+      orders.back().notes.push_back(&seg);
   }
   if (orders.empty()) dt.error("ORC", "ServiceRequest", "the message has no ORC or OBR segment");
   int index = 0;
   for (const auto& o : orders) {
     ++index;
-    std::string_view placer = o.orc && !o.orc->field(2).empty() ? o.orc->field(2) : o.obr ? o.obr->field(2) : "";
-    std::string_view filler = o.orc && !o.orc->field(3).empty() ? o.orc->field(3) : o.obr ? o.obr->field(3) : "";
+    std::string_view placer = o.orc && !o.orc->field(2).empty() ? o.orc->field(2)
+                              : o.obr                           ? o.obr->field(2)
+                                                                : "";
+    std::string_view filler = o.orc && !o.orc->field(3).empty() ? o.orc->field(3)
+                              : o.obr                           ? o.obr->field(3)
+                                                                : "";
     std::string placerValue = dt.u(dt.comp(placer, 1));
     std::string id = placerValue.empty() ? s.id("ServiceRequest|" + std::to_string(index))
-                                         : core::nameUuid("ServiceRequest|" + dt.identifierSystem(dt.comp(placer, 2)) + "|" + placerValue);
+                                         : core::nameUuid("ServiceRequest|" +
+                                                          dt.identifierSystem(dt.comp(placer, 2)) +
+                                                          "|" + placerValue);
     Value sr = s.bundle.resource("ServiceRequest", id);
     push(sr, "identifier", orderIdentifier(s, placer, "PLAC"), a);
     push(sr, "identifier", orderIdentifier(s, filler, "FILL"), a);
     std::string status;
     if (o.orc) {
       status = CodeTable::get("order-status/ORC-5").lookup(s.msg.value(*o.orc, 5));
-      if (status.empty()) status = CodeTable::get("order-status/ORC-1").lookup(s.msg.value(*o.orc, 1));
+      if (status.empty())
+        status = CodeTable::get("order-status/ORC-1").lookup(s.msg.value(*o.orc, 1));
     }
     setString(sr, "status", status.empty() ? "unknown" : status, a);
     setString(sr, "intent", "order", a);
@@ -84,8 +95,11 @@ void mapOrders(MapState& s) {
       sr.AddMember("encounter", enc, a);
     }
     if (o.orc) setString(sr, "authoredOn", dt.dateTime(dt.comp(o.orc->field(9), 1), "ORC-9"), a);
-    if (o.obr) setString(sr, "occurrenceDateTime", dt.dateTime(dt.comp(o.obr->field(7), 1), "OBR-7"), a);
-    std::string_view requester = o.orc && !o.orc->field(12).empty() ? o.orc->field(12) : o.obr ? o.obr->field(16) : "";
+    if (o.obr)
+      setString(sr, "occurrenceDateTime", dt.dateTime(dt.comp(o.obr->field(7), 1), "OBR-7"), a);
+    std::string_view requester = o.orc && !o.orc->field(12).empty() ? o.orc->field(12)
+                                 : o.obr                            ? o.obr->field(16)
+                                                                    : "";
     for (auto rep : s.msg.repetitions(requester)) {
       Value who = dt.practitionerReference(rep);
       if (!fhir::isEmpty(who)) {
@@ -94,11 +108,13 @@ void mapOrders(MapState& s) {
       }
     }
     if (o.obr)
-      for (auto rep : s.msg.repetitions(o.obr->field(31))) push(sr, "reasonCode", dt.codeableConcept(rep), a);
+      for (auto rep : s.msg.repetitions(o.obr->field(31)))
+        push(sr, "reasonCode", dt.codeableConcept(rep), a);
     for (const Segment* nte : o.notes) {
       Value note(rapidjson::kObjectType);
       std::string text;
-      for (auto rep : s.msg.repetitions(nte->field(3))) text += (text.empty() ? "" : "\n") + dt.u(rep);
+      for (auto rep : s.msg.repetitions(nte->field(3)))
+        text += (text.empty() ? "" : "\n") + dt.u(rep);
       setString(note, "text", text, a);
       if (note.HasMember("text")) push(sr, "note", std::move(note), a);
     }

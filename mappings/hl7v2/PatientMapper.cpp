@@ -34,19 +34,23 @@ void mapPatient(MapState& s) {
   auto& a = s.a();
   auto& dt = s.dt;
   std::string key = patientKey(s, *pid);
-  if (key.empty()) dt.warn("PID-3", "Patient.identifier", "no patient identifier; the Patient id is per message");
+  if (key.empty())
+    dt.warn("PID-3", "Patient.identifier", "no patient identifier; the Patient id is per message");
   std::string id = key.empty() ? s.id("Patient") : core::nameUuid("Patient|" + key);
   Value p = s.bundle.resource("Patient", id);
   int n = 0;
   for (auto rep : s.msg.repetitions(pid->field(3)))
     push(p, "identifier", dt.identifier(rep, "PID-3[" + std::to_string(++n) + "]"), a);
   for (auto rep : s.msg.repetitions(pid->field(5))) push(p, "name", dt.humanName(rep), a);
-  for (auto rep : s.msg.repetitions(pid->field(13))) push(p, "telecom", dt.contactPoint(rep, "home"), a);
-  for (auto rep : s.msg.repetitions(pid->field(14))) push(p, "telecom", dt.contactPoint(rep, "work"), a);
+  for (auto rep : s.msg.repetitions(pid->field(13)))
+    push(p, "telecom", dt.contactPoint(rep, "home"), a);
+  for (auto rep : s.msg.repetitions(pid->field(14)))
+    push(p, "telecom", dt.contactPoint(rep, "work"), a);
   std::string sex = s.msg.value(*pid, 8);
   if (!sex.empty()) {
     const std::string& gender = CodeTable::get("administrative-sex").lookup(sex);
-    if (gender.empty()) dt.warn("PID-8", "Patient.gender", "administrative sex '" + sex + "' is not in table 0001");
+    if (gender.empty())
+      dt.warn("PID-8", "Patient.gender", "administrative sex '" + sex + "' is not in table 0001");
     setString(p, "gender", gender, a);
   }
   setString(p, "birthDate", dt.date(s.dt.comp(pid->field(7), 1), "PID-7"), a);
@@ -61,7 +65,8 @@ void mapPatient(MapState& s) {
   Value marital = dt.codeableConcept(pid->field(16));
   setValue(p, "maritalStatus", std::move(marital), a);
   std::string multiple = s.msg.value(*pid, 24), order = s.msg.value(*pid, 25);
-  if (!order.empty() && order.find_first_not_of("0123456789") == std::string::npos && order.size() < 4) {
+  if (!order.empty() && order.find_first_not_of("0123456789") == std::string::npos &&
+      order.size() < 4) {
     p.AddMember("multipleBirthInteger", std::stoi(order), a);
   } else if (multiple == "Y" || multiple == "N") {
     p.AddMember("multipleBirthBoolean", multiple == "Y", a);
@@ -83,13 +88,16 @@ void mapEncounter(MapState& s) {
   auto& a = s.a();
   auto& dt = s.dt;
   std::string visit = s.dt.u(s.dt.comp(pv1->field(19), 1));
-  std::string id = visit.empty() ? s.id("Encounter")
-                                 : core::nameUuid("Encounter|" + dt.identifierSystem(dt.comp(pv1->field(19), 4)) + "|" + visit);
+  std::string id =
+      visit.empty() ? s.id("Encounter")
+                    : core::nameUuid("Encounter|" +
+                                     dt.identifierSystem(dt.comp(pv1->field(19), 4)) + "|" + visit);
   Value e = s.bundle.resource("Encounter", id);
   std::string event = s.result.trigger.substr(4);
   std::string status = CodeTable::get("encounter-status").lookup(event);
   std::string end = dt.dateTime(dt.comp(pv1->field(45), 1), "PV1-45");
-  if (status.empty() || (event == "A08" && !end.empty())) status = end.empty() ? "in-progress" : "finished";
+  if (status.empty() || (event == "A08" && !end.empty()))
+    status = end.empty() ? "in-progress" : "finished";
   if (status == "unknown") status = end.empty() ? "unknown" : "finished";
   setString(e, "status", status, a);
   Value cls(rapidjson::kObjectType);
@@ -97,7 +105,9 @@ void mapEncounter(MapState& s) {
   if (!act.empty()) {
     cls = dt.coding(act, "", "http://terminology.hl7.org/CodeSystem/v3-ActCode");
   } else {
-    if (!patientClass.empty()) dt.warn("PV1-2", "Encounter.class", "patient class '" + patientClass + "' is not in table 0004");
+    if (!patientClass.empty())
+      dt.warn("PV1-2", "Encounter.class",
+              "patient class '" + patientClass + "' is not in table 0004");
     cls = dt.coding("UNK", "unknown", "http://terminology.hl7.org/CodeSystem/v3-NullFlavor");
   }
   e.AddMember("class", cls, a);
@@ -107,15 +117,22 @@ void mapEncounter(MapState& s) {
   Value subject(rapidjson::kObjectType);
   subject.AddMember("reference", fhir::str(s.patientRef, a), a);
   e.AddMember("subject", subject, a);
-  struct Role { int field; const char* code; const char* display; };
-  for (Role r : {Role{7, "ATND", "attender"}, Role{8, "REF", "referrer"}, Role{9, "CON", "consultant"},
-                 Role{17, "ADM", "admitter"}}) {
+  struct Role {
+    int field;
+    const char* code;
+    const char* display;
+  };
+  for (Role r : {Role{7, "ATND", "attender"}, Role{8, "REF", "referrer"},
+                 Role{9, "CON", "consultant"}, Role{17, "ADM", "admitter"}}) {
     for (auto rep : s.msg.repetitions(pv1->field(r.field))) {
       Value who = dt.practitionerReference(rep);
       if (fhir::isEmpty(who)) continue;
       Value part(rapidjson::kObjectType);
       Value type(rapidjson::kObjectType);
-      push(type, "coding", dt.coding(r.code, r.display, "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"), a);
+      push(type, "coding",
+           dt.coding(r.code, r.display,
+                     "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"),
+           a);
       push(part, "type", std::move(type), a);
       part.AddMember("individual", who, a);
       push(e, "participant", std::move(part), a);

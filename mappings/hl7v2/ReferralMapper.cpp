@@ -35,8 +35,9 @@ void mapReferral(MapState& s) {
     return;
   }
   std::string referralId = dt.u(dt.comp(rf1->field(6), 1));
-  std::string base = referralId.empty() ? s.messageKey
-                                        : dt.identifierSystem(dt.comp(rf1->field(6), 2)) + "|" + referralId;
+  std::string base = referralId.empty()
+                         ? s.messageKey
+                         : dt.identifierSystem(dt.comp(rf1->field(6), 2)) + "|" + referralId;
   Value sr = s.bundle.resource("ServiceRequest", core::nameUuid("ServiceRequest|referral|" + base));
   if (!referralId.empty()) {
     Value ident(rapidjson::kObjectType);
@@ -56,16 +57,20 @@ void mapReferral(MapState& s) {
   sr.AddMember("subject", reference(s.patientRef, a), a);
   std::string authored = dt.dateTime(dt.comp(rf1->field(7), 1), "RF1-7");
   setString(sr, "authoredOn", authored, a);
-  for (auto rep : s.msg.repetitions(rf1->field(10))) push(sr, "reasonCode", dt.codeableConcept(rep), a);
-  for (const Segment* dg1 : s.msg.all("DG1")) push(sr, "reasonCode", dt.codeableConcept(dg1->field(3)), a);
+  for (auto rep : s.msg.repetitions(rf1->field(10)))
+    push(sr, "reasonCode", dt.codeableConcept(rep), a);
+  for (const Segment* dg1 : s.msg.all("DG1"))
+    push(sr, "reasonCode", dt.codeableConcept(dg1->field(3)), a);
   Value requester, performer;
   for (const Segment* prd : s.msg.all("PRD")) {
     std::string role = s.msg.value(*prd, 1, 1);
     Value who = dt.practitionerReference(prd->field(7).empty() ? prd->field(2) : prd->field(7));
     if (fhir::isEmpty(who)) who = dt.practitionerReference(prd->field(2));
     if (fhir::isEmpty(who)) continue;
-    if (role == "RP" && requester.IsNull()) requester = std::move(who);
-    else if (role == "RT" && performer.IsNull()) performer = std::move(who);
+    if (role == "RP" && requester.IsNull())
+      requester = std::move(who);
+    else if (role == "RT" && performer.IsNull())
+      performer = std::move(who);
   }
   if (!requester.IsNull()) sr.AddMember("requester", Value(requester, a), a);
   if (!performer.IsNull()) push(sr, "performer", std::move(performer), a);
@@ -80,7 +85,10 @@ void mapReferral(MapState& s) {
   setString(task, "status", taskStatus(status), a);
   setString(task, "intent", "order", a);
   Value code(rapidjson::kObjectType);
-  push(code, "coding", dt.coding("fulfill", "Fulfill the focal request", "http://hl7.org/fhir/CodeSystem/task-code"), a);
+  push(
+      code, "coding",
+      dt.coding("fulfill", "Fulfill the focal request", "http://hl7.org/fhir/CodeSystem/task-code"),
+      a);
   task.AddMember("code", code, a);
   task.AddMember("focus", reference(srRef, a), a);
   task.AddMember("for", reference(s.patientRef, a), a);

@@ -36,7 +36,8 @@ Value referenceRange(MapState& s, std::string_view range, std::string_view units
   if (text[0] == '>' || text[0] == '<') {
     std::string v = text.substr(text[1] == '=' ? 2 : 1);
     Value q = quantityOf(v);
-    if (!fhir::isEmpty(q)) rr.AddMember(rapidjson::StringRef(text[0] == '>' ? "low" : "high"), q, a);
+    if (!fhir::isEmpty(q))
+      rr.AddMember(rapidjson::StringRef(text[0] == '>' ? "low" : "high"), q, a);
   } else if (dash != std::string::npos && fhir::isDecimalText(text.substr(0, dash)) &&
              fhir::isDecimalText(text.substr(dash + 1))) {
     Value lo = quantityOf(text.substr(0, dash)), hi = quantityOf(text.substr(dash + 1));
@@ -56,7 +57,8 @@ void setObservationValue(MapState& s, Value& obs, const Segment& obx, const std:
   if (type == "NM") {
     Value q = dt.quantity(dt.u(reps[0]), obx.field(6));
     if (fhir::isEmpty(q)) {
-      dt.warn(where + "-5", "Observation.valueQuantity", "'" + dt.u(reps[0]) + "' is not a number; kept as text");
+      dt.warn(where + "-5", "Observation.valueQuantity",
+              "'" + dt.u(reps[0]) + "' is not a number; kept as text");
       setString(obs, "valueString", dt.u(reps[0]), a);
     } else {
       obs.AddMember("valueQuantity", q, a);
@@ -81,9 +83,13 @@ void setObservationValue(MapState& s, Value& obs, const Segment& obx, const std:
     setString(obs, "valueDateTime", dt.dateTime(dt.comp(reps[0], 1), where + "-5"), a);
   } else if (type == "TM") {
     std::string t = dt.u(reps[0]);
-    if (t.size() >= 4) setString(obs, "valueTime", t.substr(0, 2) + ":" + t.substr(2, 2) + ":" + (t.size() >= 6 ? t.substr(4, 2) : "00"), a);
+    if (t.size() >= 4)
+      setString(
+          obs, "valueTime",
+          t.substr(0, 2) + ":" + t.substr(2, 2) + ":" + (t.size() >= 6 ? t.substr(4, 2) : "00"), a);
   } else if (type == "ED" || type == "RP") {
-    dt.warn(where + "-5", "Observation.value[x]", "an " + type + " value has no Observation form; use MDM for documents");
+    dt.warn(where + "-5", "Observation.value[x]",
+            "an " + type + " value has no Observation form; use MDM for documents");
   } else {  // ST, TX, FT and anything textual
     std::string text;
     for (auto rep : reps) text += (text.empty() ? "" : "\n") + dt.u(rep);
@@ -125,9 +131,10 @@ void mapResults(MapState& s) {
       ++obrIndex;
       obxIndex = 0;
       std::string filler = dt.u(dt.comp(seg.field(3), 1)), placer = dt.u(dt.comp(seg.field(2), 1));
-      std::string idBase = !filler.empty() ? "FILL|" + dt.identifierSystem(dt.comp(seg.field(3), 2)) + "|" + filler
-                           : !placer.empty() ? "PLAC|" + dt.identifierSystem(dt.comp(seg.field(2), 2)) + "|" + placer
-                                             : "";
+      std::string idBase =
+          !filler.empty()   ? "FILL|" + dt.identifierSystem(dt.comp(seg.field(3), 2)) + "|" + filler
+          : !placer.empty() ? "PLAC|" + dt.identifierSystem(dt.comp(seg.field(2), 2)) + "|" + placer
+                            : "";
       reportId = idBase.empty() ? s.id("DiagnosticReport|" + std::to_string(obrIndex))
                                 : core::nameUuid("DiagnosticReport|" + idBase);
       report = s.bundle.resource("DiagnosticReport", reportId);
@@ -149,7 +156,8 @@ void mapResults(MapState& s) {
       setString(report, "status", status, a);
       Value code = dt.codeableConcept(seg.field(4));
       if (fhir::isEmpty(code)) {
-        dt.error("OBR-4", "DiagnosticReport.code", "OBR-4 universal service identifier is required");
+        dt.error("OBR-4", "DiagnosticReport.code",
+                 "OBR-4 universal service identifier is required");
         setString(code, "text", "unknown", a);
       }
       report.AddMember("code", code, a);
@@ -159,29 +167,35 @@ void mapResults(MapState& s) {
       setString(report, "issued", dt.instant(dt.comp(seg.field(22), 1), "OBR-22"), a);
     } else if (seg.name() == "OBX") {
       if (!haveReport && reportId.empty()) {
-        dt.warn("OBX", "Observation", "OBX before any OBR: mapped as an Observation without a report");
+        dt.warn("OBX", "Observation",
+                "OBX before any OBR: mapped as an Observation without a report");
         reportId = s.id("Observations");
       }
       ++obxIndex;
       std::string where = "OBX[" + std::to_string(obxIndex) + "]";
-      Value obs = s.bundle.resource("Observation", core::nameUuid(reportId + "|OBX|" + std::to_string(obxIndex)));
+      Value obs = s.bundle.resource("Observation",
+                                    core::nameUuid(reportId + "|OBX|" + std::to_string(obxIndex)));
       std::string statusCode = s.msg.value(seg, 11);
       std::string status = CodeTable::get("observation-status").lookup(statusCode);
       if (status.empty()) {
-        dt.warn(where + "-11", "Observation.status", "result status '" + statusCode + "' is not in table 0085");
+        dt.warn(where + "-11", "Observation.status",
+                "result status '" + statusCode + "' is not in table 0085");
         status = "unknown";
       }
       setString(obs, "status", status, a);
       Value code = dt.codeableConcept(seg.field(3));
       if (fhir::isEmpty(code)) {
-        dt.warn(where + "-3", "Observation.code", "OBX-3 observation identifier is missing; the OBX is left out");
+        dt.warn(where + "-3", "Observation.code",
+                "OBX-3 observation identifier is missing; the OBX is left out");
         continue;
       }
       obs.AddMember("code", code, a);
       obs.AddMember("subject", reference(s.patientRef, a), a);
       if (!s.encounterRef.empty()) obs.AddMember("encounter", reference(s.encounterRef, a), a);
       std::string effective = dt.dateTime(dt.comp(seg.field(14), 1), where + "-14");
-      if (effective.empty() && haveReport) effective = report.HasMember("effectiveDateTime") ? report["effectiveDateTime"].GetString() : "";
+      if (effective.empty() && haveReport)
+        effective =
+            report.HasMember("effectiveDateTime") ? report["effectiveDateTime"].GetString() : "";
       setString(obs, "effectiveDateTime", effective, a);
       setObservationValue(s, obs, seg, where);
       push(obs, "referenceRange", referenceRange(s, seg.field(7), seg.field(6)), a);
@@ -190,7 +204,10 @@ void mapResults(MapState& s) {
         const std::string& code8 = CodeTable::get("abnormal-flags").lookup(flag);
         if (code8.empty()) continue;
         Value cc(rapidjson::kObjectType);
-        push(cc, "coding", dt.coding(code8, "", "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"), a);
+        push(cc, "coding",
+             dt.coding(code8, "",
+                       "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"),
+             a);
         push(obs, "interpretation", std::move(cc), a);
       }
       observations.push_back(std::move(obs));  // an NTE after it annotates it
@@ -209,7 +226,8 @@ void mapResults(MapState& s) {
     }
   }
   flushReport();
-  if (obrIndex == 0 && obxIndex == 0) dt.error("OBR", "DiagnosticReport", "the message has no OBR segment");
+  if (obrIndex == 0 && obxIndex == 0)
+    dt.error("OBR", "DiagnosticReport", "the message has no OBR segment");
 }
 
 }  // namespace medbridge::mappings::hl7v2

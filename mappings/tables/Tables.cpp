@@ -17,7 +17,8 @@ struct TableLoader {
     if (it == all.end()) throw core::Error(core::ErrorCode::Internal, "no mapping table " + file);
     rapidjson::Document doc;
     doc.Parse(it->second.c_str());
-    if (doc.HasParseError()) throw core::Error(core::ErrorCode::Internal, "mapping table " + file + " is not JSON");
+    if (doc.HasParseError())
+      throw core::Error(core::ErrorCode::Internal, "mapping table " + file + " is not JSON");
     const rapidjson::Value* obj = &doc;
     if (!sub.empty()) obj = &doc[sub.c_str()];
     CodeTable t;
@@ -33,7 +34,8 @@ const CodeTable& CodeTable::get(std::string_view name) {
   static std::map<std::string, CodeTable, std::less<>> cache;
   std::lock_guard lock(mutex);
   auto it = cache.find(name);
-  if (it == cache.end()) it = cache.emplace(std::string(name), TableLoader::load(std::string(name))).first;
+  if (it == cache.end())
+    it = cache.emplace(std::string(name), TableLoader::load(std::string(name))).first;
   return it->second;
 }
 

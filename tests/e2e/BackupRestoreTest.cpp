@@ -12,7 +12,8 @@ namespace medbridge::testing {
 namespace {
 
 std::vector<std::string> sets(const std::string& dir) {
-  return {"--set", "store.url=sqlite:" + dir + "/medbridge.db", "--set", "dataDir=" + dir + "/data"};
+  return {"--set", "store.url=sqlite:" + dir + "/medbridge.db", "--set",
+          "dataDir=" + dir + "/data"};
 }
 
 TEST(BackupRestore, OnlineBackupRestoresTheSameMessagesAndResources) {
@@ -28,7 +29,8 @@ TEST(BackupRestore, OnlineBackupRestoresTheSameMessagesAndResources) {
   std::filesystem::create_directories(dir.path() + "/data/documents");
   writeFile(dir.path() + "/data/documents/report.pdf", "%PDF-1.4 consultation report");
 
-  std::vector<std::string> argv{binaryPath(), "backup", "--to", backup.path() + "/b1", "--config", gw.configPath()};
+  std::vector<std::string> argv{binaryPath(),          "backup",   "--to",
+                                backup.path() + "/b1", "--config", gw.configPath()};
   for (const auto& s : sets(dir.path())) argv.push_back(s);
   CommandResult b = runCommand(argv);  // online: the gateway is still running
   ASSERT_EQ(b.exitCode, 0) << b.err;
@@ -42,7 +44,8 @@ TEST(BackupRestore, OnlineBackupRestoresTheSameMessagesAndResources) {
   for (const auto& s : sets(restored.path())) argv.push_back(s);
   CommandResult r = runCommand(argv);
   ASSERT_EQ(r.exitCode, 0) << r.err;
-  EXPECT_EQ(readFile(restored.path() + "/data/documents/report.pdf"), "%PDF-1.4 consultation report");
+  EXPECT_EQ(readFile(restored.path() + "/data/documents/report.pdf"),
+            "%PDF-1.4 consultation report");
 
   auto original = openStore(gw);
   store::SqliteStore copy(restored.path() + "/medbridge.db", 64);
@@ -61,7 +64,8 @@ TEST(BackupRestore, OnlineBackupRestoresTheSameMessagesAndResources) {
     rapidjson::Document d;
     d.Parse(m.bundle.c_str());
     for (const auto& e : d["entry"].GetArray()) {
-      std::string type = e["resource"]["resourceType"].GetString(), id = e["resource"]["id"].GetString();
+      std::string type = e["resource"]["resourceType"].GetString(),
+                  id = e["resource"]["id"].GetString();
       auto x = original->readResource(type, id), y = copy.readResource(type, id);
       ASSERT_TRUE(x && y) << type << "/" << id;
       EXPECT_EQ(x->json, y->json);
@@ -82,7 +86,8 @@ TEST(BackupRestore, TamperedBackupIsRefused) {
   GatewayProcess gw(dir.path());
   gw.start();
   EXPECT_EQ(gw.terminate(), 0);
-  std::vector<std::string> argv{binaryPath(), "backup", "--to", backup.path() + "/b", "--config", gw.configPath()};
+  std::vector<std::string> argv{binaryPath(),         "backup",   "--to",
+                                backup.path() + "/b", "--config", gw.configPath()};
   for (const auto& s : sets(dir.path())) argv.push_back(s);
   ASSERT_EQ(runCommand(argv).exitCode, 0);
   writeFile(backup.path() + "/b/store/medbridge.db", "not a database");
@@ -90,7 +95,8 @@ TEST(BackupRestore, TamperedBackupIsRefused) {
   for (const auto& s : sets(restored.path())) argv.push_back(s);
   CommandResult r = runCommand(argv);
   EXPECT_EQ(r.exitCode, 1);
-  EXPECT_NE(r.err.find("MB-3003 backup file does not match its manifest: store/medbridge.db"), std::string::npos)
+  EXPECT_NE(r.err.find("MB-3003 backup file does not match its manifest: store/medbridge.db"),
+            std::string::npos)
       << r.err;
   EXPECT_FALSE(std::filesystem::exists(restored.path() + "/medbridge.db"));
 }

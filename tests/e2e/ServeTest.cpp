@@ -11,13 +11,17 @@ TEST(Serve, BadConfigExitsNonZeroNamingTheKey) {
   writeFile(dir.file("bad.json"), "// comment\n{ \"mllp\": { \"idleTimeoutSeconds\": 0 } }");
   CommandResult r = runCommand({binaryPath(), "serve", "--config", dir.file("bad.json")});
   EXPECT_NE(r.exitCode, 0);
-  EXPECT_NE(r.err.find("MB-1001 invalid configuration: mllp.idleTimeoutSeconds: must be between 1 and 86400"),
-            std::string::npos)
+  EXPECT_NE(
+      r.err.find(
+          "MB-1001 invalid configuration: mllp.idleTimeoutSeconds: must be between 1 and 86400"),
+      std::string::npos)
       << r.err;
   writeFile(dir.file("empty.json"), "{}");
-  r = runCommand({binaryPath(), "serve", "--config", dir.file("empty.json"), "--set", "nosuch.key=1"});
+  r = runCommand(
+      {binaryPath(), "serve", "--config", dir.file("empty.json"), "--set", "nosuch.key=1"});
   EXPECT_NE(r.exitCode, 0);
-  EXPECT_NE(r.err.find("MB-1002 unknown configuration key: nosuch.key"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("MB-1002 unknown configuration key: nosuch.key"), std::string::npos)
+      << r.err;
   r = runCommand({binaryPath(), "serve", "--config", dir.file("missing.json")});
   EXPECT_NE(r.exitCode, 0);
   EXPECT_NE(r.err.find("MB-1003"), std::string::npos) << r.err;
@@ -27,7 +31,8 @@ TEST(Serve, HealthMetricsAndGracefulStop) {
   TempDir dir;
   GatewayProcess gw(dir.path());
   gw.start();
-  EXPECT_NE(gw.log().find("MLLP listening on 127.0.0.1:" + std::to_string(gw.mllpPort())), std::string::npos);
+  EXPECT_NE(gw.log().find("MLLP listening on 127.0.0.1:" + std::to_string(gw.mllpPort())),
+            std::string::npos);
   auto [status, body] = httpGet(gw.httpPort(), "/health");
   EXPECT_EQ(status, 200);
   EXPECT_EQ(body, "{\"status\":\"up\",\"store\":\"up\",\"mllp\":\"up\"}\n");

@@ -6,8 +6,10 @@
 namespace medbridge::testing {
 namespace {
 
-std::string message(const std::string& id, const std::string& msh15, const std::string& type = "ADT^A01") {
-  return "MSH|^~\\&|HIS|ZJYY|GW|REG|20260101||" + type + "|" + id + "|P|2.5|||" + msh15 + "|NE\rPID|1||P1^^^ZJYY^MR\r";
+std::string message(const std::string& id, const std::string& msh15,
+                    const std::string& type = "ADT^A01") {
+  return "MSH|^~\\&|HIS|ZJYY|GW|REG|20260101||" + type + "|" + id + "|P|2.5|||" + msh15 +
+         "|NE\rPID|1||P1^^^ZJYY^MR\r";
 }
 
 TEST(AckModes, EnhancedModeFollowsMsh15) {
@@ -31,7 +33,8 @@ TEST(AckModes, EnhancedModeFollowsMsh15) {
   EXPECT_EQ(ackField(ack, "MSA", 1), "CR");
   ASSERT_TRUE(waitForQueueDrained(gw, std::chrono::seconds(30)));
   EXPECT_EQ(gw.terminate(), 0);
-  EXPECT_EQ(openStore(gw)->messages().size(), 5u) << "messages without an ACK are stored all the same";
+  EXPECT_EQ(openStore(gw)->messages().size(), 5u)
+      << "messages without an ACK are stored all the same";
 }
 
 TEST(AckModes, RejectUnknownTriggers) {

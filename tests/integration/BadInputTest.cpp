@@ -11,14 +11,16 @@ namespace {
 const std::string kGood = "MSH|^~\\&|HIS|ZJYY|GW|REG|20260101120000+0800||ADT^A01^ADT_A01|GOOD-";
 
 std::string good(int n) {
-  return kGood + std::to_string(n) + "|P|2.5\rPID|1||P" + std::to_string(n) + "^^^ZJYY^MR||王^五||19800101|M\r";
+  return kGood + std::to_string(n) + "|P|2.5\rPID|1||P" + std::to_string(n) +
+         "^^^ZJYY^MR||王^五||19800101|M\r";
 }
 
 class BadInput : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir;
-    gw_ = new GatewayProcess(dir_->path(), {"mllp.maxMessageBytes=4096", "mllp.idleTimeoutSeconds=2"});
+    gw_ = new GatewayProcess(dir_->path(),
+                             {"mllp.maxMessageBytes=4096", "mllp.idleTimeoutSeconds=2"});
     gw_->start();
   }
   static void TearDownTestSuite() {
@@ -60,7 +62,8 @@ TEST_F(BadInput, WrongEncodingCharacters) {
   std::string ack = c.readFrame();
   EXPECT_EQ(ackField(ack, "MSA", 1), "AR");
   EXPECT_EQ(ackField(ack, "ERR", 3), "102^Data type error^HL70357");
-  EXPECT_EQ(errText(ack), "MB-2102 MSH-1/MSH-2 encoding characters are invalid: MSH-2 repeats '\\S\\'");
+  EXPECT_EQ(errText(ack),
+            "MB-2102 MSH-1/MSH-2 encoding characters are invalid: MSH-2 repeats '\\S\\'");
 }
 
 TEST_F(BadInput, InvalidUtf8AndGb18030Bytes) {
@@ -69,7 +72,9 @@ TEST_F(BadInput, InvalidUtf8AndGb18030Bytes) {
   std::string ack = c.readFrame();
   EXPECT_EQ(ackField(ack, "MSA", 1), "AR");
   EXPECT_EQ(ackField(ack, "MSA", 2), "U1");
-  EXPECT_EQ(errText(ack), "MB-2103 bytes are not valid in the declared character set: byte offset 69 is not valid UTF-8");
+  EXPECT_EQ(errText(ack),
+            "MB-2103 bytes are not valid in the declared character set: byte offset 69 is not "
+            "valid UTF-8");
   c.sendFrame("MSH|^~\\&|HIS|ZJYY|||1||ADT^A01|G1|P|2.5||||||GB 18030-2000\rPID|1||X||\x81\x20\r");
   ack = c.readFrame();
   EXPECT_EQ(ackField(ack, "MSA", 1), "AR");
@@ -93,7 +98,8 @@ TEST_F(BadInput, UnsupportedVersionAndMissingControlId) {
 
 TEST_F(BadInput, OversizedFrameIsRejectedAndTheRestDiscarded) {
   MllpClient c(gw_->mllpPort());
-  std::string big = "MSH|^~\\&|HIS|ZJYY|||1||ADT^A01|BIG1|P|2.5\rNTE|1||" + std::string(20000, 'x') + "\r";
+  std::string big =
+      "MSH|^~\\&|HIS|ZJYY|||1||ADT^A01|BIG1|P|2.5\rNTE|1||" + std::string(20000, 'x') + "\r";
   c.sendFrame(big);
   std::string ack = c.readFrame();
   EXPECT_EQ(ackField(ack, "MSA", 1), "AR");

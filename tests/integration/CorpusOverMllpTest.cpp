@@ -33,7 +33,8 @@ TEST(CorpusOverMllp, EveryMessageIsAckedStoredMappedAndValid) {
   for (const auto& f : listFiles(sourceDir() + "/samples/hl7v2", ".hl7")) files.push_back(f);
   ASSERT_GE(files.size(), 70u);
 
-  std::vector<std::string> argv{"node", peersDir() + "/send-mllp.js", std::to_string(gw.mllpPort()), "4"};
+  std::vector<std::string> argv{"node", peersDir() + "/send-mllp.js", std::to_string(gw.mllpPort()),
+                                "4"};
   argv.insert(argv.end(), files.begin(), files.end());
   CommandResult sent = runCommand(argv);
   ASSERT_EQ(sent.exitCode, 0) << sent.err;

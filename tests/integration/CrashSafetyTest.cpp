@@ -18,8 +18,11 @@ constexpr int kPerConnection = 500;
 
 std::string message(int c, int i) {
   std::string id = "CRASH-" + std::to_string(c) + "-" + std::to_string(i);
-  return "MSH|^~\\&|HIS|ZJYY|GW|REG|20260101120000+0800||ADT^A01^ADT_A01|" + id + "|P|2.5\r"
-         "PID|1||M" + std::to_string(c * 10000 + i) + "^^^ZJYY^MR||张^" + std::to_string(i) + "||19800101|M\r"
+  return "MSH|^~\\&|HIS|ZJYY|GW|REG|20260101120000+0800||ADT^A01^ADT_A01|" + id +
+         "|P|2.5\r"
+         "PID|1||M" +
+         std::to_string(c * 10000 + i) + "^^^ZJYY^MR||张^" + std::to_string(i) +
+         "||19800101|M\r"
          "PV1|1|I|W1^1^1\r";
 }
 
@@ -47,10 +50,12 @@ TEST(CrashSafety, EveryAcknowledgedMessageSurvivesSigkillAndIsProcessedOnce) {
       }
     });
   }
-  ASSERT_TRUE(waitFor([&] { return acked >= kConnections * kPerConnection / 2; }, std::chrono::seconds(120)));
+  ASSERT_TRUE(waitFor([&] { return acked >= kConnections * kPerConnection / 2; },
+                      std::chrono::seconds(120)));
   gw.kill9();
   for (auto& t : senders) t.join();
-  ASSERT_LT(acked.load(), kConnections * kPerConnection) << "the kill came too late to test anything";
+  ASSERT_LT(acked.load(), kConnections * kPerConnection)
+      << "the kill came too late to test anything";
 
   gw.start();  // same directory, same store
   ASSERT_TRUE(waitForQueueDrained(gw, std::chrono::seconds(120)));
@@ -63,11 +68,13 @@ TEST(CrashSafety, EveryAcknowledgedMessageSurvivesSigkillAndIsProcessedOnce) {
     EXPECT_EQ(m.status, "Mapped") << m.controlId;
     EXPECT_EQ(m.processCount, 1) << m.controlId << " processed " << m.processCount << " times";
   }
-  for (const auto& id : ackedIds) EXPECT_TRUE(storedIds.count(id)) << id << " was acknowledged but is not stored";
+  for (const auto& id : ackedIds)
+    EXPECT_TRUE(storedIds.count(id)) << id << " was acknowledged but is not stored";
   EXPECT_GE(storedIds.size(), ackedIds.size());
   // Each processed message produced its Provenance exactly once (version 1).
   for (const auto& m : store->messages()) {
-    auto provenance = store->readResource("Provenance", core::nameUuid(m.sender + "|" + m.controlId + "|Provenance"));
+    auto provenance = store->readResource(
+        "Provenance", core::nameUuid(m.sender + "|" + m.controlId + "|Provenance"));
     ASSERT_TRUE(provenance) << m.controlId;
     EXPECT_EQ(provenance->version, 1);
   }

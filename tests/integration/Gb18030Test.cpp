@@ -39,9 +39,11 @@ TEST(Gb18030OverMllp, ChineseNamesArriveIntactAndTheAckIsGb18030) {
   auto patient = store->readResource(
       "Patient", core::nameUuid("Patient|urn:oid:1.2.156.112604.1.2.1.1|MRN000777"));
   ASSERT_TRUE(patient);
-  EXPECT_NE(patient->json.find(R"("text":"億縗𠀀","family":"億","given":["縗𠀀"])"), std::string::npos)
+  EXPECT_NE(patient->json.find(R"("text":"億縗𠀀","family":"億","given":["縗𠀀"])"),
+            std::string::npos)
       << patient->json;
-  EXPECT_NE(patient->json.find(R"("text":"浙江省杭州市西湖区億縗路1号","line":["億縗路1号"])"), std::string::npos)
+  EXPECT_NE(patient->json.find(R"("text":"浙江省杭州市西湖区億縗路1号","line":["億縗路1号"])"),
+            std::string::npos)
       << patient->json;
 }
 

@@ -26,10 +26,18 @@ namespace medbridge::testing {
 
 namespace fs = std::filesystem;
 
-std::string binaryPath() { return MEDBRIDGE_TEST_BINARY; }
-std::string sourceDir() { return MEDBRIDGE_TEST_SOURCE_DIR; }
-std::string corpusDir() { return std::string(MEDBRIDGE_TEST_SOURCE_DIR) + "/../shared/corpus/hl7v2"; }
-std::string peersDir() { return std::string(MEDBRIDGE_TEST_SOURCE_DIR) + "/tests/integration/peers"; }
+std::string binaryPath() {
+  return MEDBRIDGE_TEST_BINARY;
+}
+std::string sourceDir() {
+  return MEDBRIDGE_TEST_SOURCE_DIR;
+}
+std::string corpusDir() {
+  return std::string(MEDBRIDGE_TEST_SOURCE_DIR) + "/../shared/corpus/hl7v2";
+}
+std::string peersDir() {
+  return std::string(MEDBRIDGE_TEST_SOURCE_DIR) + "/tests/integration/peers";
+}
 
 TempDir::TempDir() {
   std::string tmpl = (fs::temp_directory_path() / "medbridge-test-XXXXXX").string();
@@ -58,7 +66,8 @@ std::vector<std::string> listFiles(const std::string& dir, const std::string& su
   std::vector<std::string> out;
   for (const auto& e : fs::directory_iterator(dir)) {
     std::string p = e.path().string();
-    if (e.is_regular_file() && p.size() >= suffix.size() && p.compare(p.size() - suffix.size(), suffix.size(), suffix) == 0)
+    if (e.is_regular_file() && p.size() >= suffix.size() &&
+        p.compare(p.size() - suffix.size(), suffix.size(), suffix) == 0)
       out.push_back(p);
   }
   std::sort(out.begin(), out.end());
@@ -112,9 +121,12 @@ GatewayProcess::~GatewayProcess() {
 }
 
 void GatewayProcess::start() {
-  std::vector<std::string> argv{binaryPath(), "serve", "--config", configPath(),
-                                "--set", "mllp.port=0", "--set", "http.port=0",
-                                "--set", "store.url=sqlite:" + dbPath(), "--set", "dataDir=" + dir_ + "/data"};
+  std::vector<std::string> argv{binaryPath(), "serve",
+                                "--config",   configPath(),
+                                "--set",      "mllp.port=0",
+                                "--set",      "http.port=0",
+                                "--set",      "store.url=sqlite:" + dbPath(),
+                                "--set",      "dataDir=" + dir_ + "/data"};
   for (const auto& s : sets_) {
     argv.push_back("--set");
     argv.push_back(s);
@@ -122,8 +134,10 @@ void GatewayProcess::start() {
   std::string logPath = dir_ + "/gateway.log";
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, 2, logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                   0644);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -151,7 +165,8 @@ int GatewayProcess::terminate() {
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);
   int status = 0;
-  bool done = waitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, std::chrono::seconds(90));
+  bool done =
+      waitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, std::chrono::seconds(90));
   if (!done) {
     kill9();
     return -1;
@@ -167,7 +182,9 @@ void GatewayProcess::kill9() {
   pid_ = -1;
 }
 
-std::string GatewayProcess::log() const { return readFile(dir_ + "/gateway.log"); }
+std::string GatewayProcess::log() const {
+  return readFile(dir_ + "/gateway.log");
+}
 
 namespace {
 
@@ -230,7 +247,9 @@ void MllpClient::sendRaw(const std::string& bytes) {
   }
 }
 
-void MllpClient::sendFrame(const std::string& message) { sendRaw("\x0b" + message + "\x1c\x0d"); }
+void MllpClient::sendFrame(const std::string& message) {
+  sendRaw("\x0b" + message + "\x1c\x0d");
+}
 
 std::string MllpClient::readFrame(std::chrono::milliseconds timeout) {
   auto end = std::chrono::steady_clock::now() + timeout;
@@ -242,7 +261,8 @@ std::string MllpClient::readFrame(std::chrono::milliseconds timeout) {
       buffer_.erase(0, stop + 2);
       return frame;
     }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        end - std::chrono::steady_clock::now());
     if (left.count() <= 0 || !readSome(fd_, buffer_, left)) return "";
   }
 }

@@ -10,10 +10,10 @@
 namespace medbridge::testing {
 
 // Paths fixed at configure time.
-std::string binaryPath();   // build/medbridge
-std::string sourceDir();    // the repository
-std::string corpusDir();    // ../shared/corpus/hl7v2
-std::string peersDir();     // tests/integration/peers (npm test peers)
+std::string binaryPath();  // build/medbridge
+std::string sourceDir();   // the repository
+std::string corpusDir();   // ../shared/corpus/hl7v2
+std::string peersDir();    // tests/integration/peers (npm test peers)
 
 // A fresh directory under /tmp, removed on destruction.
 class TempDir {

@@ -19,8 +19,9 @@ TEST(Config, ShippedConfigParsesWithCommentsAndDefaults) {
 }
 
 TEST(Config, OverridesUseDotPaths) {
-  GatewayConfig c = parseConfig("{}", {"mllp.port=0", "mllp.ackMode=enhanced", "mllp.rejectUnknownTriggers=true",
-                                       "store.url=sqlite:/tmp/x.db"});
+  GatewayConfig c =
+      parseConfig("{}", {"mllp.port=0", "mllp.ackMode=enhanced", "mllp.rejectUnknownTriggers=true",
+                         "store.url=sqlite:/tmp/x.db"});
   EXPECT_EQ(c.mllp.port, 0);
   EXPECT_EQ(c.mllp.ackMode, AckMode::Enhanced);
   EXPECT_TRUE(c.mllp.rejectUnknownTriggers);

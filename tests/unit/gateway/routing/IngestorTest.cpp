@@ -23,7 +23,8 @@ class IngestorTest : public ::testing::Test {
   Ingestor ingestor{store, config, metrics, clock};
 };
 
-const std::string kMessage = "MSH|^~\\&|HIS|ZJYY|GW|REG|20260101||ADT^A01|C1|P|2.5\rPID|1||P1^^^ZJYY^MR\r";
+const std::string kMessage =
+    "MSH|^~\\&|HIS|ZJYY|GW|REG|20260101||ADT^A01|C1|P|2.5\rPID|1||P1^^^ZJYY^MR\r";
 
 TEST_F(IngestorTest, AcknowledgesOnlyWhatTheStoreCommitted) {
   std::string ack = ingestor.ingest(kMessage, "peer");

@@ -72,7 +72,8 @@ TEST_F(SqliteStoreTest, QueueLeasesRetriesAndDeadLetters) {
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0].messageId, id);
   EXPECT_EQ(items[0].attempts, 1);
-  EXPECT_TRUE(store.claim("w2", 12'000, 5'000, 8).empty()) << "leased item must not be claimed twice";
+  EXPECT_TRUE(store.claim("w2", 12'000, 5'000, 8).empty())
+      << "leased item must not be claimed twice";
   auto expired = store.claim("w2", 15'000, 5'000, 8);  // the first worker died: its lease ran out
   ASSERT_EQ(expired.size(), 1u);
   EXPECT_EQ(expired[0].attempts, 2);
@@ -88,7 +89,8 @@ TEST_F(SqliteStoreTest, QueueLeasesRetriesAndDeadLetters) {
 
 TEST_F(SqliteStoreTest, ClaimTakesABatchOldestFirst) {
   SqliteStore store(path, 64);
-  for (int i = 0; i < 5; ++i) store.accept(message("B" + std::to_string(i), "x" + std::to_string(i))).get();
+  for (int i = 0; i < 5; ++i)
+    store.accept(message("B" + std::to_string(i), "x" + std::to_string(i))).get();
   auto first = store.claim("w", 0, 1000, 3);
   ASSERT_EQ(first.size(), 3u);
   EXPECT_LT(first[0].id, first[1].id);
@@ -100,7 +102,8 @@ TEST_F(SqliteStoreTest, QueueSurvivesRestart) {
   {
     SqliteStore store(path, 64);
     store.accept(message("C4", "x")).get();
-    ASSERT_EQ(store.claim("w1", 1'000, 60'000, 8).size(), 1u);  // then the process dies holding the lease
+    ASSERT_EQ(store.claim("w1", 1'000, 60'000, 8).size(),
+              1u);  // then the process dies holding the lease
   }
   SqliteStore reopened(path, 64);
   EXPECT_EQ(reopened.stats().queueDepth, 1);
@@ -142,9 +145,15 @@ TEST_F(SqliteStoreTest, CompleteWritesOutcomeAndResourcesOnce) {
 
 TEST_F(SqliteStoreTest, IdenticalUpdateMakesNoNewVersion) {
   SqliteStore store(path, 64);
-  EXPECT_EQ(store.putResource("Patient", "p", R"({"resourceType":"Patient","id":"p","gender":"male"})", 1), 1);
-  EXPECT_EQ(store.putResource("Patient", "p", R"({"resourceType":"Patient","id":"p","gender":"male"})", 2), 1);
-  EXPECT_EQ(store.putResource("Patient", "p", R"({"resourceType":"Patient","id":"p","gender":"female"})", 3), 2);
+  EXPECT_EQ(store.putResource("Patient", "p",
+                              R"({"resourceType":"Patient","id":"p","gender":"male"})", 1),
+            1);
+  EXPECT_EQ(store.putResource("Patient", "p",
+                              R"({"resourceType":"Patient","id":"p","gender":"male"})", 2),
+            1);
+  EXPECT_EQ(store.putResource("Patient", "p",
+                              R"({"resourceType":"Patient","id":"p","gender":"female"})", 3),
+            2);
   auto h = store.history("Patient", "p");
   ASSERT_EQ(h.size(), 2u);
   EXPECT_EQ(h[0].json, R"({"resourceType":"Patient","id":"p","gender":"male"})");

@@ -5,11 +5,13 @@
 namespace medbridge::mappings::hl7v2 {
 
 TEST(Ack, OriginalModeSwapsSenderAndReceiverAndKeepsVersion) {
-  auto m = Message::parse("MSH|^~\\&|HIS|ZJYY|GW|REG|20260101||ADT^A01^ADT_A01|C77|P|2.5||||||UNICODE UTF-8\r");
+  auto m = Message::parse(
+      "MSH|^~\\&|HIS|ZJYY|GW|REG|20260101||ADT^A01^ADT_A01|C77|P|2.5||||||UNICODE UTF-8\r");
   std::string ack = buildAck(ackHeaderOf(m), "AA", {}, "20260101120000+0800", "A1");
-  EXPECT_EQ(ack,
-            "MSH|^~\\&|GW|REG|HIS|ZJYY|20260101120000+0800||ACK^A01^ACK|A1|P|2.5||||||UNICODE UTF-8\r"
-            "MSA|AA|C77\r");
+  EXPECT_EQ(
+      ack,
+      "MSH|^~\\&|GW|REG|HIS|ZJYY|20260101120000+0800||ACK^A01^ACK|A1|P|2.5||||||UNICODE UTF-8\r"
+      "MSA|AA|C77\r");
 }
 
 TEST(Ack, ErrSegmentFollowsTheVersion) {
@@ -27,7 +29,8 @@ TEST(Ack, ErrSegmentFollowsTheVersion) {
 
 TEST(Ack, UsesInboundEncodingCharacters) {
   auto m = Message::parse("MSH#:*!@#HIS#F#GW#R#1##ADT:A01#C2#P#2.4\r");
-  EXPECT_EQ(buildAck(ackHeaderOf(m), "AA", {}, "T", "A"), "MSH#:*!@#GW#R#HIS#F#T##ACK:A01:ACK#A#P#2.4\rMSA#AA#C2\r");
+  EXPECT_EQ(buildAck(ackHeaderOf(m), "AA", {}, "T", "A"),
+            "MSH#:*!@#GW#R#HIS#F#T##ACK:A01:ACK#A#P#2.4\rMSA#AA#C2\r");
 }
 
 }  // namespace medbridge::mappings::hl7v2

@@ -13,7 +13,8 @@ const std::string kGbName = "\x83\x7c^\xbf\x5c\x95\x32\x82\x36";
 const std::string kUtf8Name = "億^縗\xF0\xA0\x80\x80";
 
 TEST(Charset, Gb18030IsConvertedBeforeSplitting) {
-  std::string raw = "MSH|^~\\&|HIS|H|||20260101||ADT^A01|C|P|2.5||||||GB 18030-2000\rPID|1||X||" + kGbName + "|\r";
+  std::string raw = "MSH|^~\\&|HIS|H|||20260101||ADT^A01|C|P|2.5||||||GB 18030-2000\rPID|1||X||" +
+                    kGbName + "|\r";
   DecodedMessage d = decodeToUtf8(raw);
   EXPECT_EQ(d.encoding, "GB18030");
   EXPECT_EQ(d.msh18, "GB 18030-2000");
@@ -39,7 +40,9 @@ TEST(Charset, InvalidBytesAreRejectedWithTheirOffset) {
     FAIL();
   } catch (const core::Error& e) {
     EXPECT_EQ(e.code(), core::ErrorCode::Hl7InvalidBytes);
-    EXPECT_STREQ(e.what(), "MB-2103 bytes are not valid in the declared character set: byte offset 11 is not valid UTF-8");
+    EXPECT_STREQ(e.what(),
+                 "MB-2103 bytes are not valid in the declared character set: byte offset 11 is not "
+                 "valid UTF-8");
   }
   try {
     decodeToUtf8("MSH|^~\\&|A|||||||||||||||GB 18030-2000\rPID|\x81\r");

@@ -27,7 +27,9 @@ std::string pretty(const std::string& json) {
   return std::string(buf.GetString()) + "\n";
 }
 
-std::string goldenDir() { return testing::sourceDir() + "/tests/golden/hl7v2"; }
+std::string goldenDir() {
+  return testing::sourceDir() + "/tests/golden/hl7v2";
+}
 
 class Golden : public ::testing::TestWithParam<std::string> {};
 
@@ -50,7 +52,9 @@ TEST_P(Golden, MapsToTheExpectedBundle) {
   EXPECT_EQ(mapMessage(msg, ctx).bundleJson, result.bundleJson);
 }
 
-std::vector<std::string> inputs() { return testing::listFiles(goldenDir(), ".hl7"); }
+std::vector<std::string> inputs() {
+  return testing::listFiles(goldenDir(), ".hl7");
+}
 
 std::string caseName(const ::testing::TestParamInfo<std::string>& info) {
   std::string name = info.param.substr(info.param.rfind('/') + 1);
@@ -66,9 +70,9 @@ TEST(GoldenSet, CoversEveryMappedTriggerEvent) {
   std::set<std::string> covered;
   for (const auto& file : inputs())
     covered.insert(triggerKey(Message::parse(decodeToUtf8(testing::readFile(file)).utf8)));
-  for (const char* t : {"ADT_A01", "ADT_A02", "ADT_A03", "ADT_A04", "ADT_A05", "ADT_A06", "ADT_A07", "ADT_A08",
-                        "ADT_A11", "ADT_A13", "ADT_A28", "ADT_A31", "ADT_A40", "ADT_A47", "ORU_R01", "ORM_O01",
-                        "OMG_O19", "MDM_T02", "REF_I12"})
+  for (const char* t : {"ADT_A01", "ADT_A02", "ADT_A03", "ADT_A04", "ADT_A05", "ADT_A06", "ADT_A07",
+                        "ADT_A08", "ADT_A11", "ADT_A13", "ADT_A28", "ADT_A31", "ADT_A40", "ADT_A47",
+                        "ORU_R01", "ORM_O01", "OMG_O19", "MDM_T02", "REF_I12"})
     EXPECT_TRUE(covered.count(t)) << "no golden case for " << t;
 }
 

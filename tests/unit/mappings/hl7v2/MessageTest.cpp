@@ -43,7 +43,8 @@ TEST(Message, AllEscapeSequences) {
 
 TEST(Message, ToleratesLfCrlfAndBom) {
   for (std::string sep : {"\n", "\r\n", "\r"}) {
-    auto m = Message::parse("\xEF\xBB\xBFMSH|^~\\&|A|B|||1||ADT^A01|C|P|2.3" + sep + "PID|1||X" + sep + sep);
+    auto m = Message::parse("\xEF\xBB\xBFMSH|^~\\&|A|B|||1||ADT^A01|C|P|2.3" + sep + "PID|1||X" +
+                            sep + sep);
     ASSERT_EQ(m.segments().size(), 2u);
     EXPECT_EQ(m.get("PID-3"), "X");
   }

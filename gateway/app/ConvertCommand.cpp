@@ -1,27 +1,19 @@
 #include "gateway/app/ConvertCommand.h"
 
-#include <chrono>
 #include <fstream>
 #include <ostream>
 #include <sstream>
 
 #include "gateway/core/ErrorCode.h"
+#include "gateway/core/Clock.h"
 #include "gateway/core/Hash.h"
+#include "gateway/core/Time.h"
 #include "mappings/hl7v2/Charset.h"
 #include "mappings/hl7v2/Mapping.h"
 #include "mappings/hl7v2/Message.h"
 
 namespace medbridge::app {
 namespace {
-
-std::string nowInstant() {
-  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 const char* severityName(mappings::hl7v2::Issue::Severity s) {
   using S = mappings::hl7v2::Issue::Severity;
@@ -49,7 +41,7 @@ int runConvert(const std::vector<std::string>& files, std::ostream& out, std::os
     try {
       hl7::Message msg = hl7::Message::parse(hl7::decodeToUtf8(raw.str()).utf8);
       hl7::MappingContext ctx;
-      ctx.receivedAt = nowInstant();
+      ctx.receivedAt = core::instantOf(core::SystemClock().nowMillis());
       ctx.contentHash = core::sha256Hex(raw.str());
       hl7::MappingResult result = hl7::mapMessage(msg, ctx);
       if (!result.mapped) {

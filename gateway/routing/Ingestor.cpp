@@ -3,9 +3,9 @@
 #include <Poco/Logger.h>
 
 #include <chrono>
-#include <ctime>
 
 #include "gateway/core/Hash.h"
+#include "gateway/core/Time.h"
 #include "mappings/hl7v2/Ack.h"
 #include "mappings/hl7v2/Charset.h"
 #include "mappings/hl7v2/Mapping.h"
@@ -56,13 +56,7 @@ bool wantsAck(const core::MllpConfig& config, const hl7::AckHeader& h, bool succ
 }  // namespace
 
 std::string Ingestor::timestamp() const {
-  std::int64_t ms = clock_.nowMillis();
-  std::time_t t = ms / 1000;
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%d%H%M%S%z", &tm);
-  return buf;
+  return core::hl7TimestampOf(clock_.nowMillis());
 }
 
 std::string Ingestor::nextAckId() {
@@ -120,7 +114,7 @@ std::string Ingestor::ingest(std::string_view frame, const std::string& peer) {
     in.version = header.version;
     in.charset = encoding;
     in.messageType = hl7::triggerKey(msg);
-    std::string messageCode = msg.get("MSH-9.1"), event = msg.get("MSH-9.2");
+    std::string messageCode = msg.get("MSH-9.1");
     std::string version = msg.get("MSH-12.1");
     if (messageCode.empty()) {
       fail(ErrorCode::Hl7MissingMessageType, "", "MSH-9");
@@ -141,7 +135,6 @@ std::string Ingestor::ingest(std::string_view frame, const std::string& peer) {
         in.status = store::kUnmapped;
       }
     }
-    (void)event;
   } catch (const Error& e) {
     header = headerFromRaw(frame);
     std::string declared = hl7::encodingForMsh18(header.msh18);

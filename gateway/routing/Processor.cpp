@@ -4,11 +4,11 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <ctime>
 #include <random>
 
 #include "gateway/core/ErrorCode.h"
 #include "gateway/core/Hash.h"
+#include "gateway/core/Time.h"
 #include "mappings/hl7v2/Charset.h"
 #include "mappings/hl7v2/Mapping.h"
 #include "mappings/hl7v2/Message.h"
@@ -22,15 +22,6 @@ constexpr int kBatch = 16;  // items claimed and completed per commit
 
 Poco::Logger& log() {
   return Poco::Logger::get("medbridge.routing.processor");
-}
-
-std::string instantOf(std::int64_t ms) {
-  std::time_t t = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string issuesJson(const std::vector<hl7::Issue>& issues) {
@@ -161,7 +152,7 @@ store::ProcessOutcome Processor::process(const store::QueueItem& item) {
                         "queued message " + std::to_string(item.messageId) + " is missing");
     hl7::Message msg = hl7::Message::parse(hl7::decodeToUtf8(stored->raw).utf8);
     hl7::MappingContext ctx;
-    ctx.receivedAt = instantOf(stored->receivedAt);
+    ctx.receivedAt = core::instantOf(stored->receivedAt);
     ctx.contentHash = stored->contentHash;
     if (!offset_.empty()) ctx.defaultOffset = offset_;
     hl7::MappingResult result = hl7::mapMessage(msg, ctx);

@@ -7,10 +7,10 @@
 #include <Poco/Logger.h>
 #include <Poco/Path.h>
 
-#include <ctime>
 
 #include "gateway/core/ErrorCode.h"
 #include "gateway/core/Hash.h"
+#include "gateway/core/Time.h"
 #include "gateway/store/Migrations.h"
 #include "gateway/store/SqliteStatement.h"
 
@@ -20,17 +20,6 @@ namespace {
 using namespace Poco::Data::Keywords;
 using core::Error;
 using core::ErrorCode;
-
-std::string instantOf(std::int64_t ms) {
-  std::time_t t = ms / 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
-  return out;
-}
 
 Poco::Logger& log() {
   return Poco::Logger::get("medbridge.store.sqlite");
@@ -317,7 +306,7 @@ int SqliteStore::putResourceIn(Writer& w, const ResourceWrite& r, std::int64_t n
   w.insertVersion.bind(1, r.type)
       .bind(2, r.id)
       .bind(3, static_cast<std::int64_t>(version))
-      .bind(4, instantOf(nowMs));
+      .bind(4, core::instantOf(nowMs));
   w.insertVersion.bind(5, r.json);
   if (latest != 0) w.insertVersion.bind(6, latest);
   w.insertVersion.run();

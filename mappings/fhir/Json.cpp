@@ -83,6 +83,12 @@ Value str(std::string_view s, Allocator& a) {
   return Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
 }
 
+Value reference(std::string_view ref, Allocator& a) {
+  Value r(rapidjson::kObjectType);
+  r.AddMember("reference", str(ref, a), a);
+  return r;
+}
+
 bool isEmpty(const Value& v) {
   return v.IsNull() || (v.IsObject() && v.MemberCount() == 0) || (v.IsArray() && v.Empty()) ||
          (v.IsString() && v.GetStringLength() == 0);

@@ -21,6 +21,8 @@ Value decimal(std::string_view text, Allocator& a);
 bool isDecimalText(std::string_view text);
 
 Value str(std::string_view s, Allocator& a);
+// {"reference": ref}
+Value reference(std::string_view ref, Allocator& a);
 
 // Adds member `name` = string `s` unless s is empty.
 void setString(Value& obj, const char* name, std::string_view s, Allocator& a);

@@ -87,9 +87,7 @@ void mapDocument(MapState& s) {
          a);
     doc.AddMember("type", type, a);
   }
-  Value subject(rapidjson::kObjectType);
-  subject.AddMember("reference", fhir::str(s.patientRef, a), a);
-  doc.AddMember("subject", subject, a);
+  doc.AddMember("subject", fhir::reference(s.patientRef, a), a);
   std::string when = dt.instant(dt.comp(txa->field(6), 1), "TXA-6");
   if (when.empty()) when = dt.instant(dt.comp(txa->field(4), 1), "TXA-4");
   setString(doc, "date", when, a);
@@ -142,9 +140,8 @@ void mapDocument(MapState& s) {
     push(doc, "content", std::move(content), a);
   }
   if (!s.encounterRef.empty()) {
-    Value ctx(rapidjson::kObjectType), enc(rapidjson::kObjectType);
-    enc.AddMember("reference", fhir::str(s.encounterRef, a), a);
-    push(ctx, "encounter", std::move(enc), a);
+    Value ctx(rapidjson::kObjectType);
+    push(ctx, "encounter", fhir::reference(s.encounterRef, a), a);
     doc.AddMember("context", ctx, a);
   }
   s.bundle.add(std::move(doc));

@@ -60,11 +60,7 @@ void addProvenance(MapState& s, const MappingContext& ctx) {
   if (recorded.empty()) recorded = ctx.receivedAt;
   // Targets are every resource mapped from this message.
   Value targets(rapidjson::kArrayType);
-  for (const auto& url : s.bundle.fullUrls()) {
-    Value ref(rapidjson::kObjectType);
-    ref.AddMember("reference", fhir::str(url, a), a);
-    targets.PushBack(ref, a);
-  }
+  for (const auto& url : s.bundle.fullUrls()) targets.PushBack(fhir::reference(url, a), a);
   p.AddMember("target", targets, a);
   fhir::setString(p, "recorded", recorded, a);
   Value activity(rapidjson::kObjectType);

@@ -60,9 +60,8 @@ void mapPatientMerge(MapState& s) {
   Value merged = s.bundle.resource("Patient", mergedId);
   merged.AddMember("identifier", Value(prior, a), a);
   merged.AddMember("active", false, a);
-  Value link(rapidjson::kObjectType), other(rapidjson::kObjectType);
-  other.AddMember("reference", fhir::str(s.patientRef, a), a);
-  link.AddMember("other", other, a);
+  Value link(rapidjson::kObjectType);
+  link.AddMember("other", fhir::reference(s.patientRef, a), a);
   link.AddMember("type", "replaced-by", a);
   push(merged, "link", std::move(link), a);
   s.bundle.add(std::move(merged));

@@ -86,14 +86,8 @@ void mapOrders(MapState& s) {
     if (priority.empty() && o.orc) priority = s.msg.value(*o.orc, 7, 6);
     if (const char* p = priorityOf(priority)) setString(sr, "priority", p, a);
     if (o.obr) setValue(sr, "code", dt.codeableConcept(o.obr->field(4)), a);
-    Value subject(rapidjson::kObjectType);
-    subject.AddMember("reference", fhir::str(s.patientRef, a), a);
-    sr.AddMember("subject", subject, a);
-    if (!s.encounterRef.empty()) {
-      Value enc(rapidjson::kObjectType);
-      enc.AddMember("reference", fhir::str(s.encounterRef, a), a);
-      sr.AddMember("encounter", enc, a);
-    }
+    sr.AddMember("subject", fhir::reference(s.patientRef, a), a);
+    if (!s.encounterRef.empty()) sr.AddMember("encounter", fhir::reference(s.encounterRef, a), a);
     if (o.orc) setString(sr, "authoredOn", dt.dateTime(dt.comp(o.orc->field(9), 1), "ORC-9"), a);
     if (o.obr)
       setString(sr, "occurrenceDateTime", dt.dateTime(dt.comp(o.obr->field(7), 1), "OBR-7"), a);

@@ -114,9 +114,7 @@ void mapEncounter(MapState& s) {
   if (!visit.empty()) push(e, "identifier", dt.identifier(pv1->field(19), "PV1-19"), a);
   Value serviceType = dt.codeableConcept(pv1->field(10));
   setValue(e, "serviceType", std::move(serviceType), a);
-  Value subject(rapidjson::kObjectType);
-  subject.AddMember("reference", fhir::str(s.patientRef, a), a);
-  e.AddMember("subject", subject, a);
+  e.AddMember("subject", fhir::reference(s.patientRef, a), a);
   struct Role {
     int field;
     const char* code;

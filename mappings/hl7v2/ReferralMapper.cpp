@@ -6,14 +6,9 @@ namespace medbridge::mappings::hl7v2 {
 namespace {
 
 using fhir::push;
+using fhir::reference;
 using fhir::setString;
 using fhir::setValue;
-
-Value reference(const std::string& ref, Allocator& a) {
-  Value r(rapidjson::kObjectType);
-  r.AddMember("reference", fhir::str(ref, a), a);
-  return r;
-}
 
 // RF1-1 referral status (table 0283) -> Task.status
 const char* taskStatus(std::string_view code) {

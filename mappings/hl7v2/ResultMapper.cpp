@@ -8,14 +8,9 @@ namespace medbridge::mappings::hl7v2 {
 namespace {
 
 using fhir::push;
+using fhir::reference;
 using fhir::setString;
 using fhir::setValue;
-
-Value reference(const std::string& ref, Allocator& a) {
-  Value r(rapidjson::kObjectType);
-  r.AddMember("reference", fhir::str(ref, a), a);
-  return r;
-}
 
 Value annotation(MapState& s, const Segment& nte) {
   Value note(rapidjson::kObjectType);

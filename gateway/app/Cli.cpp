@@ -6,7 +6,10 @@
 
 #include "gateway/app/BackupCommand.h"
 #include "gateway/app/ConvertCommand.h"
+#include "gateway/app/IdCommand.h"
 #include "gateway/app/ServeCommand.h"
+#include "gateway/core/Clock.h"
+#include "gateway/core/Time.h"
 
 namespace medbridge::app {
 namespace {
@@ -17,6 +20,7 @@ void usage(std::ostream& out) {
          "  convert FILE.hl7...                       HL7 v2 -> FHIR transaction Bundle per line\n"
          "  backup --to DIR [--config FILE]           consistent online copy of store and dataDir\n"
          "  restore --from DIR [--config FILE]        restore a backup into an empty store\n"
+         "  id check NUMBER...                        check national ID numbers (GB 11643)\n"
          "  version                                   print the version\n";
 }
 
@@ -32,6 +36,12 @@ int runCli(int argc, char** argv) {
   if (command == "serve") return runServe(args);
   if (command == "convert") return runConvert(args, std::cout, std::cerr);
   if (command == "backup") return runBackup(args);
+  if (command == "id") {
+    // Birth dates are compared with today's date in China (UTC+8).
+    std::string today =
+        core::instantOf(core::SystemClock().nowMillis() + 8 * 3600 * 1000).substr(0, 10);
+    return runId(args, today, std::cout, std::cerr);
+  }
   if (command == "restore") return runRestore(args);
   if (command == "version") {
     std::cout << "medbridge " << MEDBRIDGE_VERSION << "\n";

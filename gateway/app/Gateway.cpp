@@ -2,6 +2,9 @@
 
 #include <Poco/Logger.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "adapters/his_mllp/MllpServer.h"
 #include "gateway/core/ErrorCode.h"
 #include "gateway/http/HttpServer.h"
@@ -46,6 +49,19 @@ std::unique_ptr<store::IStore> openStore(const core::GatewayConfig& config) {
   return std::make_unique<store::SqliteStore>(storePath(config), config.store.maxBatch);
 }
 
+mappings::identity::IdentifierSystems loadIdentifierSystems(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw core::Error(core::ErrorCode::ConfigInvalid, "identity.systemsFile: cannot read " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  try {
+    return mappings::identity::IdentifierSystems::fromJson(text.str());
+  } catch (const core::Error& e) {
+    throw core::Error(core::ErrorCode::ConfigInvalid, "identity.systemsFile: " + e.detail());
+  }
+}
+
 Gateway::Gateway(core::GatewayConfig config) : config_(std::move(config)) {}
 
 Gateway::~Gateway() {
@@ -53,6 +69,9 @@ Gateway::~Gateway() {
 }
 
 void Gateway::start() {
+  systems_ = std::make_unique<mappings::identity::IdentifierSystems>(
+      config_.identity.systemsFile.empty() ? mappings::identity::IdentifierSystems::builtIn()
+                                           : loadIdentifierSystems(config_.identity.systemsFile));
   store_ = openStore(config_);
   // The embedded store has one gateway process: leases still held were held by a crashed run.
   if (int released = store_->releaseLeases())
@@ -62,8 +81,8 @@ void Gateway::start() {
   if (offset.empty())
     log().warning("workflow.timeZone '%s' is not known; HL7 times without offset use +08:00",
                   config_.timeZone);
-  processor_ =
-      std::make_unique<routing::Processor>(*store_, config_.workers, offset, metrics_, clock_);
+  processor_ = std::make_unique<routing::Processor>(*store_, config_.workers, offset, *systems_,
+                                                    metrics_, clock_);
   ingestor_->setOnQueued([p = processor_.get()] { p->wake(); });
   processor_->start();
   frameHandler_ = std::make_unique<FrameHandler>(*ingestor_);

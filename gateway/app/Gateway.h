@@ -6,6 +6,7 @@
 #include "gateway/core/Clock.h"
 #include "gateway/core/Config.h"
 #include "gateway/core/Metrics.h"
+#include "mappings/identity/IdentifierSystems.h"
 
 namespace medbridge::store {
 class IStore;
@@ -40,6 +41,7 @@ class Gateway {
   core::GatewayConfig config_;
   core::SystemClock clock_;
   core::Metrics metrics_;
+  std::unique_ptr<mappings::identity::IdentifierSystems> systems_;
   std::unique_ptr<store::IStore> store_;
   std::unique_ptr<routing::Ingestor> ingestor_;
   std::unique_ptr<routing::Processor> processor_;
@@ -51,5 +53,7 @@ class Gateway {
 // The store a config names ("sqlite:PATH"); throws core::Error for other schemes.
 std::unique_ptr<store::IStore> openStore(const core::GatewayConfig& config);
 std::string storePath(const core::GatewayConfig& config);
+// Reads identity.systemsFile; throws core::Error(ConfigInvalid) naming the key.
+mappings::identity::IdentifierSystems loadIdentifierSystems(const std::string& path);
 
 }  // namespace medbridge::app

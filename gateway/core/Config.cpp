@@ -94,6 +94,10 @@ const std::map<std::string, Setter>& schema() {
        [](auto& c, auto& k, auto& v) { c.mllp.rejectUnknownTriggers = asBool(k, v); }},
       {"mllp.maxConnections",
        [](auto& c, auto& k, auto& v) { c.mllp.maxConnections = asInt(k, v, 1, 10000); }},
+      {"identity.systemsFile",
+       [](auto& c, auto& k, auto& v) {
+         c.identity.systemsFile = asString(k, v, /*allowEmpty=*/true);
+       }},
       {"workers.count", [](auto& c, auto& k, auto& v) { c.workers.count = asInt(k, v, 1, 64); }},
       {"workers.leaseSeconds",
        [](auto& c, auto& k, auto& v) { c.workers.leaseSeconds = asInt(k, v, 1, 86400); }},

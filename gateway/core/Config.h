@@ -35,6 +35,12 @@ struct WorkerConfig {
   int retryBaseSeconds = 5;
 };
 
+struct IdentityConfig {
+  // JSON table of identifier systems (mappings/tables/identifier-systems.json shape); "" = built
+  // in.
+  std::string systemsFile;
+};
+
 // The validated, immutable configuration of one gateway instance.
 struct GatewayConfig {
   std::string profile = "hospital";
@@ -45,6 +51,7 @@ struct GatewayConfig {
   HttpConfig http;
   MllpConfig mllp;
   WorkerConfig workers;
+  IdentityConfig identity;
 };
 
 // Reads a commented JSON file, applies "key=value" overrides (dot paths) and validates every key.

@@ -64,8 +64,15 @@ std::string offsetForZone(const std::string& zone) {
 }
 
 Processor::Processor(store::IStore& store, const core::WorkerConfig& config,
-                     const std::string& offset, core::Metrics& metrics, const core::IClock& clock)
-    : store_(store), config_(config), offset_(offset), metrics_(metrics), clock_(clock) {}
+                     const std::string& offset,
+                     const mappings::identity::IdentifierSystems& systems, core::Metrics& metrics,
+                     const core::IClock& clock)
+    : store_(store),
+      config_(config),
+      offset_(offset),
+      systems_(systems),
+      metrics_(metrics),
+      clock_(clock) {}
 
 Processor::~Processor() {
   stop();
@@ -155,6 +162,7 @@ store::ProcessOutcome Processor::process(const store::QueueItem& item) {
     ctx.receivedAt = core::instantOf(stored->receivedAt);
     ctx.contentHash = stored->contentHash;
     if (!offset_.empty()) ctx.defaultOffset = offset_;
+    ctx.systems = &systems_;
     hl7::MappingResult result = hl7::mapMessage(msg, ctx);
     out.issues = issuesJson(result.issues);
     out.unmappedSegments = join(result.unmappedSegments);

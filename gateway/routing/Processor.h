@@ -11,6 +11,7 @@
 #include "gateway/core/Config.h"
 #include "gateway/core/Metrics.h"
 #include "gateway/store/IStore.h"
+#include "mappings/identity/IdentifierSystems.h"
 
 namespace medbridge::routing {
 
@@ -20,7 +21,8 @@ namespace medbridge::routing {
 class Processor {
  public:
   Processor(store::IStore& store, const core::WorkerConfig& config,
-            const std::string& timeZoneOffset, core::Metrics& metrics, const core::IClock& clock);
+            const std::string& timeZoneOffset, const mappings::identity::IdentifierSystems& systems,
+            core::Metrics& metrics, const core::IClock& clock);
   ~Processor();
   void start();
   // Finishes the items in hand, then returns.
@@ -38,6 +40,7 @@ class Processor {
   store::IStore& store_;
   core::WorkerConfig config_;
   std::string offset_;
+  const mappings::identity::IdentifierSystems& systems_;
   core::Metrics& metrics_;
   const core::IClock& clock_;
   std::vector<std::thread> threads_;

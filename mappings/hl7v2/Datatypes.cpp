@@ -144,24 +144,7 @@ std::string Datatypes::identifierSystem(std::string_view hd) {
   std::string ns = u(msg_.component(hd, 0, 1));
   std::string uid = u(msg_.component(hd, 0, 2));
   std::string type = u(msg_.component(hd, 0, 3));
-  const auto& table = CodeTable::get("assigning-authorities");
-  if (!ns.empty() && !table.lookup(ns).empty()) return table.lookup(ns);
-  if (!uid.empty() && type == "ISO") return "urn:oid:" + uid;
-  if (!uid.empty() && (type == "URI" || type == "URL")) return uid;
-  std::string key = ns.empty() ? uid : ns;
-  if (key.empty()) return "";
-  std::string system = "urn:medbridge:aa:";
-  for (unsigned char c : key) {
-    if (std::isalnum(c) || c == '.' || c == '-' || c == '_') {
-      system += static_cast<char>(c);
-    } else {
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      system += '%';
-      system += kHex[c >> 4];
-      system += kHex[c & 15];
-    }
-  }
-  return system;
+  return ctx_.systems->systemFor(ns, uid, type);
 }
 
 Value Datatypes::identifier(std::string_view cx, const std::string& where) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "mappings/hl7v2/Message.h"
+#include "mappings/identity/IdentifierSystems.h"
 
 namespace medbridge::mappings::hl7v2 {
 
@@ -20,6 +21,7 @@ struct MappingContext {
   std::string contentHash;  // SHA-256 of the message as received (part of the Bundle id)
   std::string receivedAt;   // FHIR instant; Provenance.recorded when MSH-7 is unusable
   std::string defaultOffset = "+08:00";  // for HL7 times written without an offset
+  const identity::IdentifierSystems* systems = &identity::IdentifierSystems::builtIn();
 };
 
 struct MappingResult {

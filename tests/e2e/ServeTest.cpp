@@ -22,6 +22,17 @@ TEST(Serve, BadConfigExitsNonZeroNamingTheKey) {
   EXPECT_NE(r.exitCode, 0);
   EXPECT_NE(r.err.find("MB-1002 unknown configuration key: nosuch.key"), std::string::npos)
       << r.err;
+  writeFile(dir.file("systems.json"),
+            R"({"systems": [{"authority": "H", "system": "s", "type": "passport"}]})");
+  r = runCommand({binaryPath(), "serve", "--config", dir.file("empty.json"), "--set",
+                  "identity.systemsFile=" + dir.file("systems.json"), "--set",
+                  "store.url=sqlite:" + dir.file("s.db")});
+  EXPECT_NE(r.exitCode, 0);
+  EXPECT_NE(r.err.find("MB-1001 invalid configuration: identity.systemsFile: identifier systems: "
+                       "row 1 has unknown "
+                       "type \"passport\""),
+            std::string::npos)
+      << r.err;
   r = runCommand({binaryPath(), "serve", "--config", dir.file("missing.json")});
   EXPECT_NE(r.exitCode, 0);
   EXPECT_NE(r.err.find("MB-1003"), std::string::npos) << r.err;

@@ -9,6 +9,7 @@
 #include "gateway/core/ErrorCode.h"
 #include "gateway/core/Hash.h"
 #include "gateway/core/Time.h"
+#include "gateway/identity/PatientLinker.h"
 #include "mappings/hl7v2/Charset.h"
 #include "mappings/hl7v2/Mapping.h"
 #include "mappings/hl7v2/Message.h"
@@ -176,6 +177,13 @@ store::ProcessOutcome Processor::process(const store::QueueItem& item) {
       log().warning("message %Ld (%s) failed to map", item.messageId, result.trigger);
     } else {
       out.status = store::kMapped;
+      if (!result.patients.empty()) {
+        // Birth dates in national IDs are checked against today's date in China (UTC+8).
+        std::string today = core::instantOf(clock_.nowMillis() + 8 * 3600 * 1000).substr(0, 10);
+        out.indexUpdate = [today, patients = result.patients](identity::IIndexTables& tables) {
+          for (const auto& facts : patients) identity::PatientLinker::link(facts, tables, today);
+        };
+      }
       out.bundle = result.bundleJson;
       out.identityInstruction = result.identityInstruction;
       for (auto& [key, json] : result.resources) {

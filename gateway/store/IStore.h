@@ -1,11 +1,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "gateway/identity/IIndexTables.h"
 
 namespace medbridge::store {
 
@@ -74,6 +77,9 @@ struct ProcessOutcome {
   std::string status;  // kMapped / kUnmapped / kFailed
   std::string bundle, issues, unmappedSegments, identityInstruction, error;
   std::vector<ResourceWrite> resources;
+  // Patient-index work, run inside the same transaction (so concurrent messages about one new
+  // patient never create two master records).
+  std::function<void(identity::IIndexTables&)> indexUpdate;
 };
 
 struct StoreStats {

@@ -53,6 +53,32 @@ const std::vector<Migration>& migrations() {
            " latest INTEGER NOT NULL REFERENCES resource_versions(seq),"
            " PRIMARY KEY (type, id)) WITHOUT ROWID",
        }},
+      {2,
+       {
+           // The master patient index. A merged patient points at its survivor.
+           "CREATE TABLE mpi_patients ("
+           " id INTEGER PRIMARY KEY, created_at INTEGER NOT NULL,"
+           " merged_into INTEGER REFERENCES mpi_patients(id))",
+           "CREATE TABLE mpi_identifiers ("
+           " system TEXT NOT NULL, value TEXT NOT NULL,"
+           " patient_id INTEGER NOT NULL REFERENCES mpi_patients(id), type TEXT NOT NULL,"
+           " PRIMARY KEY (system, value)) WITHOUT ROWID",
+           "CREATE INDEX mpi_identifiers_patient ON mpi_identifiers(patient_id)",
+           "CREATE TABLE mpi_names ("
+           " name_key TEXT NOT NULL, birth_date TEXT NOT NULL, gender TEXT NOT NULL,"
+           " patient_id INTEGER NOT NULL REFERENCES mpi_patients(id),"
+           " PRIMARY KEY (name_key, birth_date, gender, patient_id)) WITHOUT ROWID",
+           "CREATE TABLE mpi_reviews ("
+           " id INTEGER PRIMARY KEY, created_at INTEGER NOT NULL, kind TEXT NOT NULL,"
+           " patient_id INTEGER NOT NULL, other_patient_id INTEGER NOT NULL, detail TEXT NOT NULL,"
+           " status TEXT NOT NULL DEFAULT 'open', message_id INTEGER,"
+           " UNIQUE (kind, patient_id, other_patient_id))",
+           "CREATE TABLE mpi_history ("
+           " id INTEGER PRIMARY KEY, at INTEGER NOT NULL, action TEXT NOT NULL,"
+           " patient_id INTEGER NOT NULL, other_patient_id INTEGER, system TEXT NOT NULL DEFAULT "
+           "'',"
+           " value TEXT NOT NULL DEFAULT '', message_id INTEGER, detail TEXT NOT NULL DEFAULT '')",
+       }},
   };
   return kMigrations;
 }

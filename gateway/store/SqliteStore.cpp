@@ -7,11 +7,11 @@
 #include <Poco/Logger.h>
 #include <Poco/Path.h>
 
-
 #include "gateway/core/ErrorCode.h"
 #include "gateway/core/Hash.h"
 #include "gateway/core/Time.h"
 #include "gateway/store/Migrations.h"
+#include "gateway/store/SqliteIndexTables.h"
 #include "gateway/store/SqliteStatement.h"
 
 namespace medbridge::store {
@@ -73,6 +73,7 @@ struct SqliteStore::Writer {
                                 " error = ?, process_count = process_count + 1 WHERE id = ?"};
   SqliteStatement queueDone{
       db, "UPDATE queue SET state = 'done', lease_owner = '', lease_until = 0 WHERE id = ?"};
+  SqliteIndexTables index{db};
 };
 
 SqliteStore::SqliteStore(const std::string& path, int maxBatch) : path_(path), maxBatch_(maxBatch) {
@@ -324,6 +325,10 @@ void SqliteStore::complete(const std::vector<ProcessOutcome>& outcomes, std::int
   write([&](Writer& w) {
     for (const auto& o : outcomes) {
       for (const auto& r : o.resources) putResourceIn(w, r, nowMs);
+      if (o.indexUpdate) {
+        w.index.setContext(o.messageId, nowMs);
+        o.indexUpdate(w.index);
+      }
       w.updateMessage.bind(1, o.status)
           .bind(2, o.bundle)
           .bind(3, o.issues)

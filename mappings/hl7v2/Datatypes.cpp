@@ -147,6 +147,19 @@ std::string Datatypes::identifierSystem(std::string_view hd) {
   return ctx_.systems->systemFor(ns, uid, type);
 }
 
+identity::IdentifierFact Datatypes::identifierFact(std::string_view cx) {
+  std::string_view hd = comp(cx, 4);
+  std::string ns = u(msg_.component(hd, 0, 1)), uid = u(msg_.component(hd, 0, 2));
+  identity::IdentifierFact fact;
+  fact.value = u(comp(cx, 1));
+  fact.system = ctx_.systems->systemFor(ns, uid, u(msg_.component(hd, 0, 3)));
+  if (const auto* known = ctx_.systems->find(ns, uid)) {
+    fact.type = known->type;
+    fact.trusted = known->trusted;
+  }
+  return fact;
+}
+
 Value Datatypes::identifier(std::string_view cx, const std::string& where) {
   Value id(rapidjson::kObjectType);
   std::string value = u(comp(cx, 1));

@@ -23,6 +23,8 @@ class Datatypes {
 
   Value identifier(std::string_view cx, const std::string& where);
   std::string identifierSystem(std::string_view hd);
+  // A CX as the patient index sees it: canonical system, value, ID type and trust.
+  identity::IdentifierFact identifierFact(std::string_view cx);
   Value humanName(std::string_view xpn);
   Value address(std::string_view xad);
   Value contactPoint(std::string_view xtn, const char* defaultUse);

@@ -6,6 +6,7 @@
 
 #include "mappings/hl7v2/Message.h"
 #include "mappings/identity/IdentifierSystems.h"
+#include "mappings/identity/PatientFacts.h"
 
 namespace medbridge::mappings::hl7v2 {
 
@@ -30,6 +31,7 @@ struct MappingResult {
   std::string bundleJson;
   std::vector<std::pair<std::string, std::string>> resources;  // ("Type/id", JSON) as stored
   std::string identityInstruction;  // JSON for ADT A40/A47 (for the patient index), else ""
+  std::vector<identity::PatientFacts> patients;  // what the message says about its patient(s)
   std::vector<Issue> issues;
   std::vector<std::string> unmappedSegments;
   bool hasErrors() const;

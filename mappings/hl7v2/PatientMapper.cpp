@@ -77,6 +77,20 @@ void mapPatient(MapState& s) {
     comm.AddMember("language", language, a);
     push(p, "communication", std::move(comm), a);
   }
+  identity::PatientFacts facts;
+  facts.resourceId = id;
+  for (auto rep : s.msg.repetitions(pid->field(3))) {
+    identity::IdentifierFact fact = dt.identifierFact(rep);
+    if (!fact.value.empty() && !fact.system.empty()) facts.identifiers.push_back(std::move(fact));
+  }
+  if (p.HasMember("birthDate")) facts.birthDate = p["birthDate"].GetString();
+  if (p.HasMember("gender")) facts.gender = p["gender"].GetString();
+  for (auto rep : s.msg.repetitions(pid->field(5))) {
+    std::string key = identity::nameKey(dt.u(s.msg.component(rep, 1, 1)),
+                                        dt.u(dt.comp(rep, 2)) + dt.u(dt.comp(rep, 3)));
+    if (!key.empty()) facts.nameKeys.push_back(key);
+  }
+  s.result.patients.push_back(std::move(facts));
   s.patientRef = s.bundle.add(std::move(p));
 }
 

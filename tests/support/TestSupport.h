@@ -86,6 +86,10 @@ class MllpClient {
   std::string buffer_;
 };
 
+// Rows of a read-only query on an SQLite file, every column as text ("" for NULL).
+std::vector<std::vector<std::string>> sqliteQuery(const std::string& dbPath,
+                                                  const std::string& sql);
+
 // MSA-1 / MSA-2 / ERR of an ACK (UTF-8 or ASCII text).
 std::string ackField(const std::string& ack, const std::string& segment, int field);
 

@@ -86,3 +86,15 @@ TEST(NationalId, RecordsContradictingTheIdAreFlagged) {
 }
 
 }  // namespace medbridge::mappings::identity
+
+#include "mappings/identity/PatientFacts.h"
+
+namespace medbridge::mappings::identity {
+
+TEST(NameKey, ChineseAsWrittenPinyinLowerCaseWithoutSeparators) {
+  EXPECT_EQ(nameKey("王", "秀英"), "王秀英");
+  EXPECT_EQ(nameKey("Wang", "Xiu-Ying"), "wangxiuying");
+  EXPECT_EQ(nameKey("O'Brien ", " Mary Ann"), "obrienmaryann");
+}
+
+}  // namespace medbridge::mappings::identity

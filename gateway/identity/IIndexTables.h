@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace medbridge::identity {
+
+using PatientId = std::int64_t;
+
+// The master patient index as stored, seen from the linking rules. Calls run inside one store
+// transaction, so a rule's reads and writes are atomic with respect to other messages.
+class IIndexTables {
+ public:
+  virtual ~IIndexTables() = default;
+  // The master patient holding (system, value), following merges to the survivor.
+  virtual std::optional<PatientId> patientFor(const std::string& system,
+                                              const std::string& value) = 0;
+  virtual PatientId createPatient() = 0;
+  virtual void addIdentifier(PatientId patient, const std::string& system, const std::string& value,
+                             const std::string& type) = 0;
+  // Other master patients with the same normalised name, birth date and gender.
+  virtual std::vector<PatientId> patientsWithName(const std::string& nameKey,
+                                                  const std::string& birthDate,
+                                                  const std::string& gender) = 0;
+  virtual void addName(PatientId patient, const std::string& nameKey, const std::string& birthDate,
+                       const std::string& gender) = 0;
+  // A pair for a person to review; recorded once per (kind, patient, other).
+  virtual void addReview(const std::string& kind, PatientId patient, PatientId other,
+                         const std::string& detail) = 0;
+  virtual void addHistory(const std::string& action, PatientId patient,
+                          std::optional<PatientId> other, const std::string& system,
+                          const std::string& value, const std::string& detail) = 0;
+};
+
+}  // namespace medbridge::identity

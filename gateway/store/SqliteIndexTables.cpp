@@ -1,0 +1,100 @@
+#include "gateway/store/SqliteIndexTables.h"
+
+#include <algorithm>
+
+namespace medbridge::store {
+
+SqliteIndexTables::SqliteIndexTables(sqlite3* db)
+    : db_(db),
+      findIdentifier_(db, "SELECT patient_id FROM mpi_identifiers WHERE system = ? AND value = ?"),
+      mergedInto_(db, "SELECT merged_into FROM mpi_patients WHERE id = ?"),
+      insertPatient_(db, "INSERT INTO mpi_patients (created_at) VALUES (?)"),
+      insertIdentifier_(
+          db, "INSERT INTO mpi_identifiers (system, value, patient_id, type) VALUES (?,?,?,?)"),
+      findNames_(
+          db,
+          "SELECT patient_id FROM mpi_names WHERE name_key = ? AND birth_date = ? AND gender = ?"),
+      insertName_(db,
+                  "INSERT OR IGNORE INTO mpi_names (name_key, birth_date, gender, patient_id) "
+                  "VALUES (?,?,?,?)"),
+      insertReview_(db,
+                    "INSERT OR IGNORE INTO mpi_reviews (created_at, kind, patient_id, "
+                    "other_patient_id, detail,"
+                    " message_id) VALUES (?,?,?,?,?,?)"),
+      insertHistory_(db,
+                     "INSERT INTO mpi_history (at, action, patient_id, other_patient_id, system, "
+                     "value, message_id,"
+                     " detail) VALUES (?,?,?,?,?,?,?,?)") {}
+
+identity::PatientId SqliteIndexTables::survivor(identity::PatientId patient) {
+  // Merge chains are short; the bound guards against a cycle written by hand.
+  for (int hops = 0; hops < 64; ++hops) {
+    mergedInto_.bind(1, patient);
+    std::int64_t next = 0;
+    if (mergedInto_.step()) next = mergedInto_.integer(0);
+    mergedInto_.reset();
+    if (next == 0) return patient;
+    patient = next;
+  }
+  return patient;
+}
+
+std::optional<identity::PatientId> SqliteIndexTables::patientFor(const std::string& system,
+                                                                 const std::string& value) {
+  findIdentifier_.bind(1, system).bind(2, value);
+  std::optional<identity::PatientId> found;
+  if (findIdentifier_.step()) found = findIdentifier_.integer(0);
+  findIdentifier_.reset();
+  if (found) found = survivor(*found);
+  return found;
+}
+
+identity::PatientId SqliteIndexTables::createPatient() {
+  insertPatient_.bind(1, nowMs_).run();
+  return sqlite3_last_insert_rowid(db_);
+}
+
+void SqliteIndexTables::addIdentifier(identity::PatientId patient, const std::string& system,
+                                      const std::string& value, const std::string& type) {
+  insertIdentifier_.bind(1, system).bind(2, value).bind(3, patient).bind(4, type).run();
+}
+
+std::vector<identity::PatientId> SqliteIndexTables::patientsWithName(const std::string& nameKey,
+                                                                     const std::string& birthDate,
+                                                                     const std::string& gender) {
+  std::vector<identity::PatientId> out;
+  findNames_.bind(1, nameKey).bind(2, birthDate).bind(3, gender);
+  while (findNames_.step()) out.push_back(findNames_.integer(0));
+  findNames_.reset();
+  for (auto& p : out) p = survivor(p);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void SqliteIndexTables::addName(identity::PatientId patient, const std::string& nameKey,
+                                const std::string& birthDate, const std::string& gender) {
+  insertName_.bind(1, nameKey).bind(2, birthDate).bind(3, gender).bind(4, patient).run();
+}
+
+void SqliteIndexTables::addReview(const std::string& kind, identity::PatientId patient,
+                                  identity::PatientId other, const std::string& detail) {
+  insertReview_.bind(1, nowMs_)
+      .bind(2, kind)
+      .bind(3, patient)
+      .bind(4, other)
+      .bind(5, detail)
+      .bind(6, messageId_);
+  insertReview_.run();
+}
+
+void SqliteIndexTables::addHistory(const std::string& action, identity::PatientId patient,
+                                   std::optional<identity::PatientId> other,
+                                   const std::string& system, const std::string& value,
+                                   const std::string& detail) {
+  insertHistory_.bind(1, nowMs_).bind(2, action).bind(3, patient);
+  if (other) insertHistory_.bind(4, *other);
+  insertHistory_.bind(5, system).bind(6, value).bind(7, messageId_).bind(8, detail).run();
+}
+
+}  // namespace medbridge::store

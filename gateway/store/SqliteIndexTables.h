@@ -1,0 +1,52 @@
+#pragma once
+
+#include <sqlite3.h>
+
+#include "gateway/identity/IIndexTables.h"
+#include "gateway/store/SqliteStatement.h"
+
+namespace medbridge::store {
+
+// The patient index tables on the writer's connection, used inside its transaction.
+class SqliteIndexTables : public identity::IIndexTables {
+ public:
+  explicit SqliteIndexTables(sqlite3* db);
+  // What history and review rows record as their cause.
+  void setContext(std::int64_t messageId, std::int64_t nowMs) {
+    messageId_ = messageId;
+    nowMs_ = nowMs;
+  }
+
+  std::optional<identity::PatientId> patientFor(const std::string& system,
+                                                const std::string& value) override;
+  identity::PatientId createPatient() override;
+  void addIdentifier(identity::PatientId patient, const std::string& system,
+                     const std::string& value, const std::string& type) override;
+  std::vector<identity::PatientId> patientsWithName(const std::string& nameKey,
+                                                    const std::string& birthDate,
+                                                    const std::string& gender) override;
+  void addName(identity::PatientId patient, const std::string& nameKey,
+               const std::string& birthDate, const std::string& gender) override;
+  void addReview(const std::string& kind, identity::PatientId patient, identity::PatientId other,
+                 const std::string& detail) override;
+  void addHistory(const std::string& action, identity::PatientId patient,
+                  std::optional<identity::PatientId> other, const std::string& system,
+                  const std::string& value, const std::string& detail) override;
+
+ private:
+  identity::PatientId survivor(identity::PatientId patient);
+
+  sqlite3* db_;
+  std::int64_t messageId_ = 0;
+  std::int64_t nowMs_ = 0;
+  SqliteStatement findIdentifier_;
+  SqliteStatement mergedInto_;
+  SqliteStatement insertPatient_;
+  SqliteStatement insertIdentifier_;
+  SqliteStatement findNames_;
+  SqliteStatement insertName_;
+  SqliteStatement insertReview_;
+  SqliteStatement insertHistory_;
+};
+
+}  // namespace medbridge::store

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace medbridge::mappings::identity {
+
+// One identifier of a patient record as the index sees it.
+struct IdentifierFact {
+  std::string system, value;
+  std::string type;  // from the identifier-system table ("" when the system is not in it)
+  bool trusted = false;
+};
+
+// What a source record says about a patient, for the master patient index.
+struct PatientFacts {
+  std::string resourceId;  // the FHIR Patient id the mapping produced
+  std::vector<IdentifierFact> identifiers;
+  std::string birthDate;              // YYYY-MM-DD or ""
+  std::string gender;                 // FHIR administrative-gender or ""
+  std::vector<std::string> nameKeys;  // normalised names (see nameKey)
+};
+
+// A name normalised for duplicate detection: Chinese characters as written without spaces
+// ("王秀英"), other scripts lower-case letters only ("wangxiuying" for "Wang Xiu-Ying").
+std::string nameKey(const std::string& family, const std::string& given);
+
+}  // namespace medbridge::mappings::identity

@@ -1,0 +1,93 @@
+// The master patient index fed by ADT over MLLP: two hospitals, one person; a newborn under
+// the mother's ID; 32 concurrent creates of one new patient.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tests/integration/IntegrationHelpers.h"
+
+namespace medbridge::testing {
+namespace {
+
+const std::string kNid = "urn:oid:2.16.156.10011.1.3";
+const std::string kZjyyMrn = "urn:oid:1.2.156.112604.1.2.1.1";
+const std::string kXywsyMrn = "urn:oid:1.2.156.112604.9.1.1";
+
+std::string adt(const std::string& hospital, const std::string& controlId, const std::string& pid3,
+                const std::string& name, const std::string& birth, const std::string& sex) {
+  return "MSH|^~\\&|HIS|" + hospital + "|MEDBRIDGE|PLATFORM|20261123093000+0800||ADT^A01^ADT_A01|" +
+         controlId + "|P|2.5||||||UNICODE UTF-8\rEVN|A01|20261123093000+0800\rPID|1||" + pid3 +
+         "||" + name + "||" + birth + "|" + sex + "\rPV1|1|I|W1^1^1\r";
+}
+
+std::string send(int port, const std::string& message) {
+  MllpClient c(port);
+  c.sendFrame(message);
+  return ackField(c.readFrame(), "MSA", 1);
+}
+
+std::string patientOf(const std::string& db, const std::string& system, const std::string& value) {
+  auto rows = sqliteQuery(db, "SELECT patient_id FROM mpi_identifiers WHERE system = '" + system +
+                                  "' AND value = '" + value + "'");
+  return rows.empty() ? "" : rows[0][0];
+}
+
+TEST(PatientIndex, LinksByTrustedIdentifiersAndNeverOnAGuardiansNationalId) {
+  TempDir dir;
+  GatewayProcess gw(dir.path());
+  gw.start();
+  // The same woman at two hospitals: different MRNs, the same national ID.
+  EXPECT_EQ(
+      send(gw.mllpPort(), adt("ZJYY", "H1-1", "A1^^^ZJYY-HIS^MR~11010519491231002X^^^PRC-NID^NI",
+                              "王^秀英", "19491231", "F")),
+      "AA");
+  EXPECT_EQ(
+      send(gw.mllpPort(), adt("XYWSY", "H2-1", "B1^^^XYWSY-HIS^MR~11010519491231002x^^^PRC-NID^NI",
+                              "王^秀英", "19491231", "F")),
+      "AA");
+  // Her newborn, registered under her ID.
+  EXPECT_EQ(
+      send(gw.mllpPort(), adt("ZJYY", "H1-2", "A2^^^ZJYY-HIS^MR~11010519491231002X^^^PRC-NID^NI",
+                              "王^宝宝", "20261120", "M")),
+      "AA");
+  // An unknown authority never links.
+  EXPECT_EQ(
+      send(gw.mllpPort(), adt("OTHER", "O-1", "A1^^^SOMEWHERE^MR", "王^秀英", "19491231", "F")),
+      "AA");
+  // 32 concurrent messages about one new patient.
+  std::vector<std::thread> senders;
+  std::atomic<int> acked{0};
+  for (int i = 0; i < 32; ++i)
+    senders.emplace_back([&, i] {
+      if (send(gw.mllpPort(), adt("ZJYY", "C-" + std::to_string(i), "C1^^^ZJYY-HIS^MR", "李^雷",
+                                  "19800101", "M")) == "AA")
+        ++acked;
+    });
+  for (auto& t : senders) t.join();
+  EXPECT_EQ(acked.load(), 32);
+  ASSERT_TRUE(waitForQueueDrained(gw, std::chrono::seconds(30)));
+  EXPECT_EQ(gw.terminate(), 0);
+
+  std::string db = gw.dbPath();
+  std::string mother = patientOf(db, kZjyyMrn, "A1");
+  ASSERT_FALSE(mother.empty());
+  EXPECT_EQ(patientOf(db, kXywsyMrn, "B1"), mother) << "two hospitals, one person";
+  EXPECT_EQ(patientOf(db, kNid, "11010519491231002X"), mother);
+  std::string baby = patientOf(db, kZjyyMrn, "A2");
+  ASSERT_FALSE(baby.empty());
+  EXPECT_NE(baby, mother) << "a newborn under the mother's ID is not the mother";
+  EXPECT_EQ(sqliteQuery(db, "SELECT kind, patient_id, other_patient_id FROM mpi_reviews"),
+            (std::vector<std::vector<std::string>>{{"national-id-conflict", baby, mother}}));
+  EXPECT_EQ(patientOf(db, "urn:medbridge:aa:SOMEWHERE", "A1"), "");
+  std::string lei = patientOf(db, kZjyyMrn, "C1");
+  ASSERT_FALSE(lei.empty());
+  EXPECT_EQ(sqliteQuery(db, "SELECT COUNT(*) FROM mpi_patients")[0][0], "3")
+      << "mother, newborn, 李雷";
+  EXPECT_EQ(
+      sqliteQuery(db, "SELECT COUNT(*) FROM mpi_history WHERE action = 'create' AND patient_id = " +
+                          lei)[0][0],
+      "1");
+}
+
+}  // namespace
+}  // namespace medbridge::testing

@@ -1,0 +1,131 @@
+#include "gateway/identity/PatientLinker.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+#include <tuple>
+
+namespace medbridge::identity {
+namespace {
+
+using mappings::identity::IdentifierFact;
+using mappings::identity::PatientFacts;
+
+// The index tables in memory.
+class FakeTables : public IIndexTables {
+ public:
+  std::optional<PatientId> patientFor(const std::string& system,
+                                      const std::string& value) override {
+    auto it = identifiers.find({system, value});
+    if (it == identifiers.end()) return std::nullopt;
+    return it->second;
+  }
+  PatientId createPatient() override { return ++patients; }
+  void addIdentifier(PatientId p, const std::string& system, const std::string& value,
+                     const std::string&) override {
+    identifiers[{system, value}] = p;
+  }
+  std::vector<PatientId> patientsWithName(const std::string& k, const std::string& b,
+                                          const std::string& g) override {
+    std::vector<PatientId> out;
+    for (const auto& [key, p] : names)
+      if (std::get<0>(key) == k && std::get<1>(key) == b && std::get<2>(key) == g) out.push_back(p);
+    return out;
+  }
+  void addName(PatientId p, const std::string& k, const std::string& b,
+               const std::string& g) override {
+    names.insert({{k, b, g}, p});
+  }
+  void addReview(const std::string& kind, PatientId p, PatientId o, const std::string&) override {
+    reviews.insert({kind, p, o});
+  }
+  void addHistory(const std::string& action, PatientId, std::optional<PatientId>,
+                  const std::string&, const std::string&, const std::string&) override {
+    history.push_back(action);
+  }
+
+  PatientId patients = 0;
+  std::map<std::pair<std::string, std::string>, PatientId> identifiers;
+  std::multimap<std::tuple<std::string, std::string, std::string>, PatientId> names;
+  std::set<std::tuple<std::string, PatientId, PatientId>> reviews;
+  std::vector<std::string> history;
+};
+
+const std::string kToday = "2026-11-23";
+const std::string kNid = "urn:oid:2.16.156.10011.1.3";
+const std::string kMother = "11010519491231002X";  // born 1949-12-31, female
+
+IdentifierFact mrn(const std::string& hospital, const std::string& value) {
+  return {"urn:oid:" + hospital, value, "mrn", true};
+}
+IdentifierFact nid(const std::string& value) {
+  return {kNid, value, "national-id", true};
+}
+
+PatientFacts record(std::vector<IdentifierFact> ids, std::string birth = "1949-12-31",
+                    std::string gender = "female", std::vector<std::string> names = {"王秀英"}) {
+  return {"p", std::move(ids), std::move(birth), std::move(gender), std::move(names)};
+}
+
+TEST(PatientLinker, TwoHospitalsWithTheSameNationalIdAreOnePatient) {
+  FakeTables t;
+  auto a = PatientLinker::link(record({mrn("1.1", "A1"), nid(kMother)}), t, kToday);
+  auto b = PatientLinker::link(record({mrn("2.2", "B7"), nid("11010519491231002x")}), t, kToday);
+  EXPECT_TRUE(a.created);
+  EXPECT_FALSE(b.created);
+  EXPECT_EQ(a.patient, b.patient);
+  EXPECT_EQ(b.identifiersAdded, 1);
+  EXPECT_EQ(t.patients, 1);
+  EXPECT_EQ(*t.patientFor(kNid, kMother), a.patient) << "the national ID is stored normalised";
+  EXPECT_TRUE(t.reviews.empty());
+}
+
+TEST(PatientLinker, ANewbornUnderTheMothersIdIsANewPatientAndAReviewCandidate) {
+  FakeTables t;
+  auto mother = PatientLinker::link(record({mrn("1.1", "M1"), nid(kMother)}), t, kToday);
+  auto baby = PatientLinker::link(
+      record({mrn("1.1", "M2"), nid(kMother)}, "2026-11-20", "male", {"王宝宝"}), t, kToday);
+  EXPECT_NE(baby.patient, mother.patient);
+  EXPECT_EQ(t.patients, 2);
+  EXPECT_EQ(t.reviews, (std::set<std::tuple<std::string, PatientId, PatientId>>{
+                           {"national-id-conflict", baby.patient, mother.patient}}));
+  EXPECT_EQ(*t.patientFor(kNid, kMother), mother.patient);
+}
+
+TEST(PatientLinker, UntrustedAndInvalidIdentifiersNeverLink) {
+  FakeTables t;
+  IdentifierFact unknown{"urn:medbridge:aa:X", "123", "", false};
+  EXPECT_EQ(PatientLinker::link(record({unknown}), t, kToday).patient, 0);
+  auto a = PatientLinker::link(record({mrn("1.1", "A1"), unknown, nid("110105194912310021")}), t,
+                               kToday);
+  auto b = PatientLinker::link(record({mrn("2.2", "B1"), unknown, nid("110105194912310021")}), t,
+                               kToday);
+  EXPECT_NE(a.patient, b.patient) << "a shared untrusted id or an invalid national ID links nobody";
+  EXPECT_FALSE(t.patientFor("urn:medbridge:aa:X", "123"));
+}
+
+TEST(PatientLinker, IdentifiersOfTwoPatientsAreNotMergedAutomatically) {
+  FakeTables t;
+  auto a =
+      PatientLinker::link(record({mrn("1.1", "A1")}, "1980-01-01", "male", {"李雷"}), t, kToday);
+  auto b = PatientLinker::link(record({mrn("2.2", "B1")}, "1990-01-01", "female", {"韩梅梅"}), t,
+                               kToday);
+  auto c = PatientLinker::link(record({mrn("1.1", "A1"), mrn("2.2", "B1")}, "", "", {}), t, kToday);
+  EXPECT_EQ(c.patient, a.patient);
+  EXPECT_EQ(t.patients, 2);
+  EXPECT_EQ(t.reviews.count({"identifier-conflict", a.patient, b.patient}), 1u);
+}
+
+TEST(PatientLinker, SameNameBirthDateAndGenderIsAPossibleDuplicate) {
+  FakeTables t;
+  auto a = PatientLinker::link(record({mrn("1.1", "A1")}, "1980-01-01", "male", {"zhangsan"}), t,
+                               kToday);
+  auto b = PatientLinker::link(record({mrn("2.2", "B1")}, "1980-01-01", "male", {"zhangsan"}), t,
+                               kToday);
+  EXPECT_NE(a.patient, b.patient);
+  EXPECT_EQ(t.reviews.count({"possible-duplicate", b.patient, a.patient}), 1u);
+}
+
+}  // namespace
+}  // namespace medbridge::identity

@@ -22,12 +22,14 @@ using Clock = std::chrono::steady_clock;
 
 std::string message(int c, int i) {
   std::string id = "BENCH-" + std::to_string(c) + "-" + std::to_string(i);
+  char birth[16];  // different people: spread birth dates so duplicate detection sees few matches
+  std::snprintf(birth, sizeof birth, "%04d%02d%02d", 1930 + (c * 7 + i) % 90, 1 + i % 12, 1 + (i / 12) % 28);
   return "\x0bMSH|^~\\&|HIS|ZJYY|MEDBRIDGE|PLATFORM|20261123093000+0800||ADT^A01^ADT_A01|" + id +
          "|P|2.5||||||UNICODE UTF-8\rEVN|A01|20261123093000+0800\r"
          "PID|1||M" +
          std::to_string(c * 1000000 + i) +
          "^^^ZJYY-HIS&1.2.156.112604.1.2.1.1&ISO^MR||王^秀英^^^^^L^I~"
-         "Wang^Xiuying^^^^^L^P||19491231|F|||朝阳路10号^^北京市^北京市^100020^CHN^H^^朝阳区||^PRN^"
+         "Wang^Xiuying^^^^^L^P||" + std::string(birth) + "|F|||朝阳路10号^^北京市^北京市^100020^CHN^H^^朝阳区||^PRN^"
          "CP^^86^^13800138000\r"
          "PV1|1|I|内科^301^2||||D001^李^明|||MED|||||||||V" +
          std::to_string(c * 1000000 + i) + "\r\x1c\x0d";

@@ -9,6 +9,8 @@ namespace {
 
 using mappings::identity::IdentifierFact;
 
+constexpr int kMaxDuplicateCandidates = 5;
+
 struct Usable {
   const IdentifierFact* fact;
   std::string value;  // normalised (national IDs: 18 characters, X upper case)
@@ -77,8 +79,11 @@ PatientLinker::Result PatientLinker::link(const mappings::identity::PatientFacts
   }
   if (!facts.birthDate.empty() && !facts.gender.empty()) {
     for (const auto& key : facts.nameKeys) {
+      int candidates = 0;
       for (PatientId other : tables.patientsWithName(key, facts.birthDate, facts.gender)) {
-        if (other == *chosen) continue;
+        // A common name on a common birth date can match many people: a few candidates are
+        // worth a look, hundreds are noise.
+        if (other == *chosen || ++candidates > kMaxDuplicateCandidates) continue;
         tables.addReview("possible-duplicate", *chosen, other, "same name, birth date and gender");
         ++result.reviews;
       }

@@ -13,7 +13,7 @@ SqliteIndexTables::SqliteIndexTables(sqlite3* db)
           db, "INSERT INTO mpi_identifiers (system, value, patient_id, type) VALUES (?,?,?,?)"),
       findNames_(
           db,
-          "SELECT patient_id FROM mpi_names WHERE name_key = ? AND birth_date = ? AND gender = ?"),
+          "SELECT patient_id FROM mpi_names WHERE name_key = ? AND birth_date = ? AND gender = ? LIMIT 16"),
       insertName_(db,
                   "INSERT OR IGNORE INTO mpi_names (name_key, birth_date, gender, patient_id) "
                   "VALUES (?,?,?,?)"),

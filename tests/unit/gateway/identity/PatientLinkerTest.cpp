@@ -127,5 +127,14 @@ TEST(PatientLinker, SameNameBirthDateAndGenderIsAPossibleDuplicate) {
   EXPECT_EQ(t.reviews.count({"possible-duplicate", b.patient, a.patient}), 1u);
 }
 
+TEST(PatientLinker, PossibleDuplicatesAreBoundedPerRecord) {
+  FakeTables t;
+  for (int i = 0; i < 20; ++i)
+    PatientLinker::link(record({mrn("1.1", "P" + std::to_string(i))}, "1980-01-01", "male", {"zhangwei"}), t, kToday);
+  EXPECT_EQ(t.patients, 20);
+  // Each record is compared with at most five earlier namesakes.
+  EXPECT_EQ(t.reviews.size(), 0u + 1 + 2 + 3 + 4 + 5 * 15);
+}
+
 }  // namespace
 }  // namespace medbridge::identity

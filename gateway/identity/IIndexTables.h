@@ -17,6 +17,11 @@ class IIndexTables {
   // The master patient holding (system, value), following merges to the survivor.
   virtual std::optional<PatientId> patientFor(const std::string& system,
                                               const std::string& value) = 0;
+  // The master patient a (system, value) was linked to, without following merges.
+  virtual std::optional<PatientId> holderOf(const std::string& system,
+                                            const std::string& value) = 0;
+  virtual PatientId survivorOf(PatientId patient) = 0;
+  virtual void markMerged(PatientId prior, PatientId survivor) = 0;
   virtual PatientId createPatient() = 0;
   virtual void addIdentifier(PatientId patient, const std::string& system, const std::string& value,
                              const std::string& type) = 0;

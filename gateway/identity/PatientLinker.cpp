@@ -65,7 +65,16 @@ PatientLinker::Result PatientLinker::link(const mappings::identity::PatientFacts
     ++result.reviews;
   }
   for (const auto& u : usable) {
-    if (tables.patientFor(u.fact->system, u.value)) continue;  // already held (by this or another)
+    auto holder = tables.holderOf(u.fact->system, u.value);
+    if (holder && *holder != *chosen && tables.survivorOf(*holder) == *chosen) {
+      // An identifier of a merged patient: the record goes to the survivor, and it is flagged.
+      tables.addHistory("redirected", *chosen, *holder, u.fact->system, u.value,
+                        "Patient/" + facts.resourceId);
+      tables.addReview("merged-identifier-used", *chosen, *holder,
+                       "a record used an identifier of a merged patient");
+      ++result.reviews;
+    }
+    if (holder) continue;  // already held (by this or another patient)
     tables.addIdentifier(*chosen, u.fact->system, u.value, u.fact->type);
     tables.addHistory("link", *chosen, std::nullopt, u.fact->system, u.value,
                       "Patient/" + facts.resourceId);
@@ -91,6 +100,60 @@ PatientLinker::Result PatientLinker::link(const mappings::identity::PatientFacts
     }
   }
   return result;
+}
+
+std::string PatientLinker::applyChange(const mappings::identity::PatientFacts& record,
+                                       const mappings::identity::IdentityChange& change,
+                                       IIndexTables& tables) {
+  if (change.prior.empty()) return "MRG-1 names no prior identifier";
+  for (const auto& p : change.prior)
+    if (!p.trusted)
+      return "prior identifier " + p.system + "|" + p.value + " is not from a trusted authority";
+  std::vector<const IdentifierFact*> current;
+  for (const auto& f : record.identifiers)
+    if (f.trusted && f.type != "national-id") current.push_back(&f);
+  if (current.empty()) return "the record has no trusted identifier";
+  for (const auto& p : change.prior)
+    for (const auto* c : current)
+      if (p.system == c->system && p.value == c->value)
+        return "identifier " + p.system + "|" + p.value + " cannot be merged into itself";
+  std::optional<PatientId> priorHolder;
+  for (const auto& p : change.prior)
+    if ((priorHolder = tables.holderOf(p.system, p.value))) break;
+  if (!priorHolder)
+    return "no patient holds prior identifier " + change.prior[0].system + "|" +
+           change.prior[0].value;
+  PatientId prior = tables.survivorOf(*priorHolder);
+
+  if (change.kind == "change-identifier") {
+    for (const auto* c : current) {
+      auto holder = tables.patientFor(c->system, c->value);
+      if (holder && *holder != prior)
+        return "new identifier " + c->system + "|" + c->value +
+               " already belongs to another patient";
+      if (holder) continue;
+      tables.addIdentifier(prior, c->system, c->value, c->type);
+      tables.addHistory("change-identifier", prior, std::nullopt, c->system, c->value,
+                        "replaces " + change.prior[0].system + "|" + change.prior[0].value);
+    }
+    return "";
+  }
+  std::optional<PatientId> survivor;
+  for (const auto* c : current)
+    if ((survivor = tables.patientFor(c->system, c->value))) break;
+  if (!survivor) return "the surviving patient is not in the index";
+  if (*survivor == prior) {
+    if (*priorHolder != prior) {  // merged before: applying it again changes nothing
+      tables.addHistory("merge-repeated", *survivor, *priorHolder, change.prior[0].system,
+                        change.prior[0].value, "");
+      return "";
+    }
+    return "the prior and the surviving identifiers are the same patient (an inverse or self "
+           "merge)";
+  }
+  tables.markMerged(prior, *survivor);
+  tables.addHistory("merge", *survivor, prior, change.prior[0].system, change.prior[0].value, "");
+  return "";
 }
 
 }  // namespace medbridge::identity

@@ -29,6 +29,15 @@ class PatientLinker {
   // today: YYYY-MM-DD, for the national ID's birth-date check.
   static Result link(const mappings::identity::PatientFacts& facts, IIndexTables& tables,
                      const std::string& today);
+
+  // Applies an ADT A40 merge (after the record is linked) or an A47 identifier change (before it
+  // is linked). Guards: merges and changes only with trusted identifiers; no merge of a patient
+  // into itself; a repeated merge changes nothing; an inverse merge is rejected; the prior patient
+  // must be known; a new identifier that belongs to another patient is rejected.
+  // Returns "" when applied (or already applied), else why it was rejected.
+  static std::string applyChange(const mappings::identity::PatientFacts& record,
+                                 const mappings::identity::IdentityChange& change,
+                                 IIndexTables& tables);
 };
 
 }  // namespace medbridge::identity

@@ -180,8 +180,20 @@ store::ProcessOutcome Processor::process(const store::QueueItem& item) {
       if (!result.patients.empty()) {
         // Birth dates in national IDs are checked against today's date in China (UTC+8).
         std::string today = core::instantOf(clock_.nowMillis() + 8 * 3600 * 1000).substr(0, 10);
-        out.indexUpdate = [today, patients = result.patients](identity::IIndexTables& tables) {
-          for (const auto& facts : patients) identity::PatientLinker::link(facts, tables, today);
+        out.indexUpdate = [today, patients = result.patients, changes = result.identityChanges](
+                              identity::IIndexTables& tables) -> std::string {
+          using identity::PatientLinker;
+          // An identifier change applies before the record is linked, a merge after it.
+          for (const auto& c : changes)
+            if (c.kind == "change-identifier")
+              if (auto why = PatientLinker::applyChange(patients[0], c, tables); !why.empty())
+                return why;
+          for (const auto& facts : patients) PatientLinker::link(facts, tables, today);
+          for (const auto& c : changes)
+            if (c.kind == "merge")
+              if (auto why = PatientLinker::applyChange(patients[0], c, tables); !why.empty())
+                return why;
+          return "";
         };
       }
       out.bundle = result.bundleJson;

@@ -78,8 +78,9 @@ struct ProcessOutcome {
   std::string bundle, issues, unmappedSegments, identityInstruction, error;
   std::vector<ResourceWrite> resources;
   // Patient-index work, run inside the same transaction (so concurrent messages about one new
-  // patient never create two master records).
-  std::function<void(identity::IIndexTables&)> indexUpdate;
+  // patient never create two master records). It returns "" or why it was rejected; a rejected
+  // update changes nothing for this message: its status becomes Failed with that error.
+  std::function<std::string(identity::IIndexTables&)> indexUpdate;
 };
 
 struct StoreStats {

@@ -9,11 +9,12 @@ SqliteIndexTables::SqliteIndexTables(sqlite3* db)
       findIdentifier_(db, "SELECT patient_id FROM mpi_identifiers WHERE system = ? AND value = ?"),
       mergedInto_(db, "SELECT merged_into FROM mpi_patients WHERE id = ?"),
       insertPatient_(db, "INSERT INTO mpi_patients (created_at) VALUES (?)"),
+      setMergedInto_(db, "UPDATE mpi_patients SET merged_into = ? WHERE id = ?"),
       insertIdentifier_(
           db, "INSERT INTO mpi_identifiers (system, value, patient_id, type) VALUES (?,?,?,?)"),
-      findNames_(
-          db,
-          "SELECT patient_id FROM mpi_names WHERE name_key = ? AND birth_date = ? AND gender = ? LIMIT 16"),
+      findNames_(db,
+                 "SELECT patient_id FROM mpi_names WHERE name_key = ? AND birth_date = ? AND "
+                 "gender = ? LIMIT 16"),
       insertName_(db,
                   "INSERT OR IGNORE INTO mpi_names (name_key, birth_date, gender, patient_id) "
                   "VALUES (?,?,?,?)"),
@@ -26,7 +27,7 @@ SqliteIndexTables::SqliteIndexTables(sqlite3* db)
                      "value, message_id,"
                      " detail) VALUES (?,?,?,?,?,?,?,?)") {}
 
-identity::PatientId SqliteIndexTables::survivor(identity::PatientId patient) {
+identity::PatientId SqliteIndexTables::survivorOf(identity::PatientId patient) {
   // Merge chains are short; the bound guards against a cycle written by hand.
   for (int hops = 0; hops < 64; ++hops) {
     mergedInto_.bind(1, patient);
@@ -39,14 +40,24 @@ identity::PatientId SqliteIndexTables::survivor(identity::PatientId patient) {
   return patient;
 }
 
-std::optional<identity::PatientId> SqliteIndexTables::patientFor(const std::string& system,
-                                                                 const std::string& value) {
+std::optional<identity::PatientId> SqliteIndexTables::holderOf(const std::string& system,
+                                                               const std::string& value) {
   findIdentifier_.bind(1, system).bind(2, value);
   std::optional<identity::PatientId> found;
   if (findIdentifier_.step()) found = findIdentifier_.integer(0);
   findIdentifier_.reset();
-  if (found) found = survivor(*found);
   return found;
+}
+
+std::optional<identity::PatientId> SqliteIndexTables::patientFor(const std::string& system,
+                                                                 const std::string& value) {
+  auto found = holderOf(system, value);
+  if (found) found = survivorOf(*found);
+  return found;
+}
+
+void SqliteIndexTables::markMerged(identity::PatientId prior, identity::PatientId survivor) {
+  setMergedInto_.bind(1, survivor).bind(2, prior).run();
 }
 
 identity::PatientId SqliteIndexTables::createPatient() {
@@ -66,7 +77,7 @@ std::vector<identity::PatientId> SqliteIndexTables::patientsWithName(const std::
   findNames_.bind(1, nameKey).bind(2, birthDate).bind(3, gender);
   while (findNames_.step()) out.push_back(findNames_.integer(0));
   findNames_.reset();
-  for (auto& p : out) p = survivor(p);
+  for (auto& p : out) p = survivorOf(p);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

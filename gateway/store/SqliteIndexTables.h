@@ -19,6 +19,10 @@ class SqliteIndexTables : public identity::IIndexTables {
 
   std::optional<identity::PatientId> patientFor(const std::string& system,
                                                 const std::string& value) override;
+  std::optional<identity::PatientId> holderOf(const std::string& system,
+                                              const std::string& value) override;
+  identity::PatientId survivorOf(identity::PatientId patient) override;
+  void markMerged(identity::PatientId prior, identity::PatientId survivor) override;
   identity::PatientId createPatient() override;
   void addIdentifier(identity::PatientId patient, const std::string& system,
                      const std::string& value, const std::string& type) override;
@@ -34,14 +38,13 @@ class SqliteIndexTables : public identity::IIndexTables {
                   const std::string& value, const std::string& detail) override;
 
  private:
-  identity::PatientId survivor(identity::PatientId patient);
-
   sqlite3* db_;
   std::int64_t messageId_ = 0;
   std::int64_t nowMs_ = 0;
   SqliteStatement findIdentifier_;
   SqliteStatement mergedInto_;
   SqliteStatement insertPatient_;
+  SqliteStatement setMergedInto_;
   SqliteStatement insertIdentifier_;
   SqliteStatement findNames_;
   SqliteStatement insertName_;

@@ -36,6 +36,9 @@ struct SqliteStore::Writer {
   SqliteStatement savepoint{db, "SAVEPOINT job"};
   SqliteStatement release{db, "RELEASE job"};
   SqliteStatement rollbackTo{db, "ROLLBACK TO job"};
+  SqliteStatement outcomeSavepoint{db, "SAVEPOINT outcome"};
+  SqliteStatement outcomeRelease{db, "RELEASE outcome"};
+  SqliteStatement outcomeRollback{db, "ROLLBACK TO outcome"};
   SqliteStatement duplicates{db,
                              "SELECT id, content_hash, COALESCE(ack, X'') FROM messages WHERE "
                              "sender = ? AND control_id = ? ORDER BY id"};
@@ -324,16 +327,26 @@ int SqliteStore::putResourceIn(Writer& w, const ResourceWrite& r, std::int64_t n
 void SqliteStore::complete(const std::vector<ProcessOutcome>& outcomes, std::int64_t nowMs) {
   write([&](Writer& w) {
     for (const auto& o : outcomes) {
-      for (const auto& r : o.resources) putResourceIn(w, r, nowMs);
+      std::string rejected;
+      w.outcomeSavepoint.run();
       if (o.indexUpdate) {
         w.index.setContext(o.messageId, nowMs);
-        o.indexUpdate(w.index);
+        rejected = o.indexUpdate(w.index);
       }
-      w.updateMessage.bind(1, o.status)
-          .bind(2, o.bundle)
+      if (rejected.empty()) {
+        for (const auto& r : o.resources) putResourceIn(w, r, nowMs);
+      } else {
+        w.outcomeRollback.run();  // nothing of this message changes the index or the resources
+      }
+      w.outcomeRelease.run();
+      w.updateMessage.bind(1, rejected.empty() ? o.status : std::string(kFailed))
+          .bind(2, rejected.empty() ? o.bundle : std::string())
           .bind(3, o.issues)
           .bind(4, o.unmappedSegments);
-      w.updateMessage.bind(5, o.identityInstruction).bind(6, o.error).bind(7, o.messageId).run();
+      w.updateMessage.bind(5, o.identityInstruction)
+          .bind(6, rejected.empty() ? o.error : "patient index: " + rejected)
+          .bind(7, o.messageId)
+          .run();
       w.queueDone.bind(1, o.queueItemId).run();
     }
   });

@@ -32,6 +32,7 @@ struct MappingResult {
   std::vector<std::pair<std::string, std::string>> resources;  // ("Type/id", JSON) as stored
   std::string identityInstruction;  // JSON for ADT A40/A47 (for the patient index), else ""
   std::vector<identity::PatientFacts> patients;  // what the message says about its patient(s)
+  std::vector<identity::IdentityChange> identityChanges;  // ADT A40 / A47
   std::vector<Issue> issues;
   std::vector<std::string> unmappedSegments;
   bool hasErrors() const;

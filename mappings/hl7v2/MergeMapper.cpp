@@ -23,6 +23,15 @@ Value priorIdentifiers(MapState& s, const Segment& mrg) {
   return list;
 }
 
+void addChange(MapState& s, const char* kind, const Segment& mrg) {
+  identity::IdentityChange change{kind, {}};
+  for (auto rep : s.msg.repetitions(mrg.field(1))) {
+    identity::IdentifierFact fact = s.dt.identifierFact(rep);
+    if (!fact.value.empty() && !fact.system.empty()) change.prior.push_back(std::move(fact));
+  }
+  s.result.identityChanges.push_back(std::move(change));
+}
+
 void writeInstruction(MapState& s, const char* action, const Value& prior) {
   rapidjson::Document doc;
   doc.SetObject();
@@ -66,6 +75,7 @@ void mapPatientMerge(MapState& s) {
   push(merged, "link", std::move(link), a);
   s.bundle.add(std::move(merged));
   writeInstruction(s, "merge", prior);
+  addChange(s, "merge", *mrg);
 }
 
 void mapIdentifierChange(MapState& s) {
@@ -82,6 +92,7 @@ void mapIdentifierChange(MapState& s) {
     return;
   }
   writeInstruction(s, "change-identifier", prior);
+  addChange(s, "change-identifier", *mrg);
 }
 
 }  // namespace medbridge::mappings::hl7v2

@@ -21,6 +21,13 @@ struct PatientFacts {
   std::vector<std::string> nameKeys;  // normalised names (see nameKey)
 };
 
+// A merge (ADT A40) or an identifier change (ADT A47): the record's patient is the survivor /
+// the new identity; `prior` are the identifiers of MRG-1.
+struct IdentityChange {
+  std::string kind;  // "merge" or "change-identifier"
+  std::vector<IdentifierFact> prior;
+};
+
 // A name normalised for duplicate detection: Chinese characters as written without spaces
 // ("王秀英"), other scripts lower-case letters only ("wangxiuying" for "Wang Xiu-Ying").
 std::string nameKey(const std::string& family, const std::string& given);

@@ -89,5 +89,70 @@ TEST(PatientIndex, LinksByTrustedIdentifiersAndNeverOnAGuardiansNationalId) {
       "1");
 }
 
+std::string merge(const std::string& event, const std::string& controlId,
+                  const std::string& survivor, const std::string& prior) {
+  return "MSH|^~\\&|HIS|ZJYY|MEDBRIDGE|PLATFORM|20261125090000+0800||ADT^" + event + "|" +
+         controlId + "|P|2.5\rEVN|" + event + "\rPID|1||" + survivor +
+         "^^^ZJYY-HIS^MR||张^三||19800101|M\rMRG|" + prior + "^^^ZJYY-HIS^MR\r";
+}
+
+TEST(PatientIndex, MergesAndIdentifierChangesWithTheirGuards) {
+  TempDir dir;
+  GatewayProcess gw(dir.path());
+  gw.start();
+  int port = gw.mllpPort();
+  EXPECT_EQ(send(port, adt("ZJYY", "M-1", "X1^^^ZJYY-HIS^MR", "张^三", "19800101", "M")), "AA");
+  EXPECT_EQ(send(port, adt("ZJYY", "M-2", "X2^^^ZJYY-HIS^MR", "张^叁", "19800101", "M")), "AA");
+  ASSERT_TRUE(waitForQueueDrained(gw, std::chrono::seconds(30)));
+  for (const auto& [id, message] : std::vector<std::pair<std::string, std::string>>{
+           {"MERGE", merge("A40", "MERGE", "X1", "X2")},
+           {"MERGE-AGAIN", merge("A40", "MERGE-AGAIN", "X1", "X2")},
+           {"INVERSE", merge("A40", "INVERSE", "X2", "X1")},
+           {"UNKNOWN", merge("A40", "UNKNOWN", "X1", "X9")},
+           {"UNTRUSTED",
+            "MSH|^~\\&|HIS|ZJYY|||1||ADT^A40|UNTRUSTED|P|2.5\rPID|1||X1^^^ZJYY-HIS^MR\rMRG|X2^^^"
+            "NOBODY^MR\r"},
+           {"CHANGE", merge("A47", "CHANGE", "X3", "X1")},
+           {"UPDATE-OLD-ID",
+            adt("ZJYY", "UPDATE-OLD-ID", "X2^^^ZJYY-HIS^MR", "张^叁", "19800101", "M")}}) {
+    EXPECT_EQ(send(port, message), "AA") << id;
+    ASSERT_TRUE(waitForQueueDrained(gw, std::chrono::seconds(30)));  // in this order
+  }
+  EXPECT_EQ(gw.terminate(), 0);
+  std::string db = gw.dbPath();
+  auto status = [&](const std::string& controlId) {
+    auto rows = sqliteQuery(
+        db, "SELECT status, error FROM messages WHERE control_id = '" + controlId + "'");
+    return rows.empty() ? std::string("missing") : rows[0][0] + " " + rows[0][1];
+  };
+  EXPECT_EQ(status("MERGE"), "Mapped ");
+  EXPECT_EQ(status("MERGE-AGAIN"), "Mapped ");
+  EXPECT_EQ(status("INVERSE"),
+            "Failed patient index: the prior and the surviving identifiers are the same patient "
+            "(an inverse or "
+            "self merge)");
+  EXPECT_EQ(status("UNKNOWN"),
+            "Failed patient index: no patient holds prior identifier " + kZjyyMrn + "|X9");
+  EXPECT_EQ(status("UNTRUSTED"),
+            "Failed patient index: prior identifier urn:medbridge:aa:NOBODY|X2 is not from a "
+            "trusted authority");
+  EXPECT_EQ(status("CHANGE"), "Mapped ");
+  EXPECT_EQ(status("UPDATE-OLD-ID"), "Mapped ");
+  std::string x1 = patientOf(db, kZjyyMrn, "X1");
+  std::string x2 = patientOf(db, kZjyyMrn, "X2");
+  EXPECT_EQ(sqliteQuery(db, "SELECT merged_into FROM mpi_patients WHERE id = " + x2)[0][0], x1);
+  EXPECT_EQ(patientOf(db, kZjyyMrn, "X3"), x1) << "A47: the new MRN belongs to the same patient";
+  EXPECT_EQ(patientOf(db, kZjyyMrn, "X9"), "") << "a rejected merge changes nothing";
+  EXPECT_EQ(sqliteQuery(db,
+                        "SELECT action FROM mpi_history WHERE action IN ('merge', 'merge-repeated',"
+                        " 'change-identifier', 'redirected') ORDER BY id"),
+            (std::vector<std::vector<std::string>>{
+                {"merge"}, {"merge-repeated"}, {"change-identifier"}, {"redirected"}}));
+  EXPECT_EQ(sqliteQuery(
+                db, "SELECT COUNT(*) FROM mpi_reviews WHERE kind = 'merged-identifier-used'")[0][0],
+            "1");
+  EXPECT_EQ(sqliteQuery(db, "SELECT COUNT(*) FROM mpi_patients")[0][0], "2");
+}
+
 }  // namespace
 }  // namespace medbridge::testing

@@ -15,12 +15,22 @@ using mappings::identity::PatientFacts;
 // The index tables in memory.
 class FakeTables : public IIndexTables {
  public:
-  std::optional<PatientId> patientFor(const std::string& system,
-                                      const std::string& value) override {
+  std::optional<PatientId> holderOf(const std::string& system, const std::string& value) override {
     auto it = identifiers.find({system, value});
     if (it == identifiers.end()) return std::nullopt;
     return it->second;
   }
+  std::optional<PatientId> patientFor(const std::string& system,
+                                      const std::string& value) override {
+    auto holder = holderOf(system, value);
+    if (holder) holder = survivorOf(*holder);
+    return holder;
+  }
+  PatientId survivorOf(PatientId p) override {
+    while (mergedInto.count(p)) p = mergedInto[p];
+    return p;
+  }
+  void markMerged(PatientId prior, PatientId survivor) override { mergedInto[prior] = survivor; }
   PatientId createPatient() override { return ++patients; }
   void addIdentifier(PatientId p, const std::string& system, const std::string& value,
                      const std::string&) override {
@@ -46,6 +56,7 @@ class FakeTables : public IIndexTables {
   }
 
   PatientId patients = 0;
+  std::map<PatientId, PatientId> mergedInto;
   std::map<std::pair<std::string, std::string>, PatientId> identifiers;
   std::multimap<std::tuple<std::string, std::string, std::string>, PatientId> names;
   std::set<std::tuple<std::string, PatientId, PatientId>> reviews;
@@ -127,10 +138,54 @@ TEST(PatientLinker, SameNameBirthDateAndGenderIsAPossibleDuplicate) {
   EXPECT_EQ(t.reviews.count({"possible-duplicate", b.patient, a.patient}), 1u);
 }
 
+using mappings::identity::IdentityChange;
+
+TEST(PatientLinker, MergeGuards) {
+  FakeTables t;
+  auto a = PatientLinker::link(record({mrn("1.1", "X1")}, "1980-01-01", "male", {"a"}), t, kToday)
+               .patient;
+  auto b = PatientLinker::link(record({mrn("1.1", "X2")}, "1981-01-01", "male", {"b"}), t, kToday)
+               .patient;
+  PatientFacts survivor = record({mrn("1.1", "X1")});
+  IdentityChange merge{"merge", {mrn("1.1", "X2")}};
+  EXPECT_EQ(PatientLinker::applyChange(survivor, merge, t), "");
+  EXPECT_EQ(t.survivorOf(b), a);
+  EXPECT_EQ(*t.patientFor("urn:oid:1.1", "X2"), a) << "found from either identifier";
+  EXPECT_EQ(PatientLinker::applyChange(survivor, merge, t), "")
+      << "a repeated merge changes nothing";
+  EXPECT_EQ(t.history.back(), "merge-repeated");
+  EXPECT_EQ(
+      PatientLinker::applyChange(record({mrn("1.1", "X2")}), {"merge", {mrn("1.1", "X1")}}, t),
+      "the prior and the surviving identifiers are the same patient (an inverse or self merge)");
+  EXPECT_EQ(PatientLinker::applyChange(survivor, {"merge", {mrn("1.1", "X1")}}, t),
+            "identifier urn:oid:1.1|X1 cannot be merged into itself");
+  EXPECT_EQ(PatientLinker::applyChange(survivor, {"merge", {mrn("1.1", "X9")}}, t),
+            "no patient holds prior identifier urn:oid:1.1|X9");
+  EXPECT_EQ(
+      PatientLinker::applyChange(survivor, {"merge", {{"urn:medbridge:aa:Z", "X2", "", false}}}, t),
+      "prior identifier urn:medbridge:aa:Z|X2 is not from a trusted authority");
+}
+
+TEST(PatientLinker, IdentifierChangeMovesTheNewIdentifierToThePriorPatient) {
+  FakeTables t;
+  auto p = PatientLinker::link(record({mrn("1.1", "Y1")}), t, kToday).patient;
+  PatientLinker::link(record({mrn("1.1", "Z1")}, "1970-01-01", "male", {"z"}), t, kToday);
+  EXPECT_EQ(PatientLinker::applyChange(record({mrn("1.1", "Y2")}),
+                                       {"change-identifier", {mrn("1.1", "Y1")}}, t),
+            "");
+  EXPECT_EQ(*t.patientFor("urn:oid:1.1", "Y2"), p);
+  EXPECT_EQ(PatientLinker::link(record({mrn("1.1", "Y2")}), t, kToday).patient, p);
+  EXPECT_EQ(PatientLinker::applyChange(record({mrn("1.1", "Z1")}),
+                                       {"change-identifier", {mrn("1.1", "Y1")}}, t),
+            "new identifier urn:oid:1.1|Z1 already belongs to another patient");
+}
+
 TEST(PatientLinker, PossibleDuplicatesAreBoundedPerRecord) {
   FakeTables t;
   for (int i = 0; i < 20; ++i)
-    PatientLinker::link(record({mrn("1.1", "P" + std::to_string(i))}, "1980-01-01", "male", {"zhangwei"}), t, kToday);
+    PatientLinker::link(
+        record({mrn("1.1", "P" + std::to_string(i))}, "1980-01-01", "male", {"zhangwei"}), t,
+        kToday);
   EXPECT_EQ(t.patients, 20);
   // Each record is compared with at most five earlier namesakes.
   EXPECT_EQ(t.reviews.size(), 0u + 1 + 2 + 3 + 4 + 5 * 15);

@@ -8,6 +8,7 @@
 #include "adapters/his_mllp/MllpServer.h"
 #include "gateway/core/ErrorCode.h"
 #include "gateway/http/HttpServer.h"
+#include "gateway/identity/PixQuery.h"
 #include "gateway/routing/Ingestor.h"
 #include "gateway/routing/Processor.h"
 #include "gateway/store/SqliteStore.h"
@@ -89,14 +90,14 @@ void Gateway::start() {
   mllp_ = std::make_unique<adapters::his_mllp::MllpServer>(config_.mllp, *frameHandler_);
   mllp_->start();
   http_ = std::make_unique<http::HttpServer>(config_.http);
-  http_->route("/health", [this] {
+  http_->route("/health", [this](const http::Request&) {
     bool ok = healthy();
     return http::Response{ok ? 200 : 503, "application/json",
                           std::string("{\"status\":\"") + (ok ? "up" : "down") + "\",\"store\":\"" +
                               (store_->healthy() ? "up" : "down") + "\",\"mllp\":\"" +
                               (mllp_ && mllp_->running() ? "up" : "down") + "\"}\n"};
   });
-  http_->route("/metrics", [this] {
+  http_->route("/metrics", [this](const http::Request&) {
     store::StoreStats st = store_->stats();
     std::string extra =
         "# HELP medbridge_queue_depth Work items waiting or in progress.\n# TYPE "
@@ -114,6 +115,10 @@ void Gateway::start() {
     for (const auto& [status, n] : st.messagesByStatus)
       extra += "medbridge_store_messages{status=\"" + status + "\"} " + std::to_string(n) + "\n";
     return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(extra)};
+  });
+  http_->route("/fhir/Patient/$ihe-pix", [this](const http::Request& request) {
+    auto answer = identity::answerPix(request.query, *store_, *systems_);
+    return http::Response{answer.status, "application/fhir+json; charset=utf-8", answer.json};
   });
   http_->start();
   log().information("MLLP listening on %s:%d", config_.mllp.host, mllp_->port());

@@ -19,7 +19,11 @@ class RouteHandler : public Poco::Net::HTTPRequestHandler {
   void handleRequest(Poco::Net::HTTPServerRequest& req,
                      Poco::Net::HTTPServerResponse& res) override {
     Response r;
-    std::string path = Poco::URI(req.getURI()).getPath();
+    Poco::URI uri(req.getURI());
+    Request request{uri.getPath(), {}};
+    for (const auto& [name, value] : uri.getQueryParameters())
+      request.query.emplace_back(name, value);
+    const std::string& path = request.path;
     auto it = routes_.find(path);
     if (it == routes_.end()) {
       r = {404, "text/plain; charset=utf-8", "not found: " + path + "\n"};
@@ -28,7 +32,7 @@ class RouteHandler : public Poco::Net::HTTPRequestHandler {
       res.set("Allow", "GET, HEAD");
     } else {
       try {
-        r = it->second();
+        r = it->second(request);
       } catch (const std::exception& e) {
         Poco::Logger::get("medbridge.http").error("%s failed: %s", path, std::string(e.what()));
         r = {500, "text/plain; charset=utf-8", "internal error\n"};

@@ -6,10 +6,17 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gateway/core/Config.h"
 
 namespace medbridge::http {
+
+struct Request {
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+};
 
 struct Response {
   int status = 200;
@@ -20,7 +27,7 @@ struct Response {
 // Exact-path routes for GET; later issues mount /fhir and /dicomweb here.
 class HttpServer {
  public:
-  using Handler = std::function<Response()>;
+  using Handler = std::function<Response(const Request&)>;
   explicit HttpServer(const core::HttpConfig& config);
   ~HttpServer();
   void route(const std::string& path, Handler handler);

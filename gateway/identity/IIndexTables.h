@@ -23,8 +23,9 @@ class IIndexTables {
   virtual PatientId survivorOf(PatientId patient) = 0;
   virtual void markMerged(PatientId prior, PatientId survivor) = 0;
   virtual PatientId createPatient() = 0;
+  // resourceId: the FHIR Patient the identifier came with (PIXm answers it as targetId).
   virtual void addIdentifier(PatientId patient, const std::string& system, const std::string& value,
-                             const std::string& type) = 0;
+                             const std::string& type, const std::string& resourceId) = 0;
   // Other master patients with the same normalised name, birth date and gender.
   virtual std::vector<PatientId> patientsWithName(const std::string& nameKey,
                                                   const std::string& birthDate,

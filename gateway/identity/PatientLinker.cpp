@@ -75,7 +75,7 @@ PatientLinker::Result PatientLinker::link(const mappings::identity::PatientFacts
       ++result.reviews;
     }
     if (holder) continue;  // already held (by this or another patient)
-    tables.addIdentifier(*chosen, u.fact->system, u.value, u.fact->type);
+    tables.addIdentifier(*chosen, u.fact->system, u.value, u.fact->type, facts.resourceId);
     tables.addHistory("link", *chosen, std::nullopt, u.fact->system, u.value,
                       "Patient/" + facts.resourceId);
     ++result.identifiersAdded;
@@ -132,7 +132,7 @@ std::string PatientLinker::applyChange(const mappings::identity::PatientFacts& r
         return "new identifier " + c->system + "|" + c->value +
                " already belongs to another patient";
       if (holder) continue;
-      tables.addIdentifier(prior, c->system, c->value, c->type);
+      tables.addIdentifier(prior, c->system, c->value, c->type, record.resourceId);
       tables.addHistory("change-identifier", prior, std::nullopt, c->system, c->value,
                         "replaces " + change.prior[0].system + "|" + change.prior[0].value);
     }

@@ -83,6 +83,11 @@ struct ProcessOutcome {
   std::function<std::string(identity::IIndexTables&)> indexUpdate;
 };
 
+// One identifier in the master patient index.
+struct IndexedIdentifier {
+  std::string system, value, type, resourceId;
+};
+
 struct StoreStats {
   std::map<std::string, std::int64_t> messagesByStatus;
   std::int64_t queueDepth = 0;  // ready + leased items
@@ -116,6 +121,10 @@ class IStore {
   virtual int putResource(const std::string& type, const std::string& id, const std::string& json,
                           std::int64_t nowMs) = 0;
   virtual StoreStats stats() = 0;
+  // Every identifier of the master patient holding (system, value), the identifiers of patients
+  // merged into it included; nullopt when no patient holds it.
+  virtual std::optional<std::vector<IndexedIdentifier>> crossReference(
+      const std::string& system, const std::string& value) = 0;
   virtual std::string pragma(const std::string& name) = 0;
   virtual bool healthy() = 0;
   // A consistent online copy of the database into `file`.

@@ -62,6 +62,7 @@ const std::vector<Migration>& migrations() {
            "CREATE TABLE mpi_identifiers ("
            " system TEXT NOT NULL, value TEXT NOT NULL,"
            " patient_id INTEGER NOT NULL REFERENCES mpi_patients(id), type TEXT NOT NULL,"
+           " resource_id TEXT NOT NULL DEFAULT '',"  // the FHIR Patient it came with
            " PRIMARY KEY (system, value)) WITHOUT ROWID",
            "CREATE INDEX mpi_identifiers_patient ON mpi_identifiers(patient_id)",
            "CREATE TABLE mpi_names ("

@@ -10,8 +10,9 @@ SqliteIndexTables::SqliteIndexTables(sqlite3* db)
       mergedInto_(db, "SELECT merged_into FROM mpi_patients WHERE id = ?"),
       insertPatient_(db, "INSERT INTO mpi_patients (created_at) VALUES (?)"),
       setMergedInto_(db, "UPDATE mpi_patients SET merged_into = ? WHERE id = ?"),
-      insertIdentifier_(
-          db, "INSERT INTO mpi_identifiers (system, value, patient_id, type) VALUES (?,?,?,?)"),
+      insertIdentifier_(db,
+                        "INSERT INTO mpi_identifiers (system, value, patient_id, type, "
+                        "resource_id) VALUES (?,?,?,?,?)"),
       findNames_(db,
                  "SELECT patient_id FROM mpi_names WHERE name_key = ? AND birth_date = ? AND "
                  "gender = ? LIMIT 16"),
@@ -66,8 +67,14 @@ identity::PatientId SqliteIndexTables::createPatient() {
 }
 
 void SqliteIndexTables::addIdentifier(identity::PatientId patient, const std::string& system,
-                                      const std::string& value, const std::string& type) {
-  insertIdentifier_.bind(1, system).bind(2, value).bind(3, patient).bind(4, type).run();
+                                      const std::string& value, const std::string& type,
+                                      const std::string& resourceId) {
+  insertIdentifier_.bind(1, system)
+      .bind(2, value)
+      .bind(3, patient)
+      .bind(4, type)
+      .bind(5, resourceId);
+  insertIdentifier_.run();
 }
 
 std::vector<identity::PatientId> SqliteIndexTables::patientsWithName(const std::string& nameKey,

@@ -25,7 +25,8 @@ class SqliteIndexTables : public identity::IIndexTables {
   void markMerged(identity::PatientId prior, identity::PatientId survivor) override;
   identity::PatientId createPatient() override;
   void addIdentifier(identity::PatientId patient, const std::string& system,
-                     const std::string& value, const std::string& type) override;
+                     const std::string& value, const std::string& type,
+                     const std::string& resourceId) override;
   std::vector<identity::PatientId> patientsWithName(const std::string& nameKey,
                                                     const std::string& birthDate,
                                                     const std::string& gender) override;

@@ -483,6 +483,29 @@ int SqliteStore::putResource(const std::string& type, const std::string& id,
   return version;
 }
 
+std::optional<std::vector<IndexedIdentifier>> SqliteStore::crossReference(
+    const std::string& system, const std::string& value) {
+  std::lock_guard lock(readerMutex_);
+  sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(*reader_);
+  // The survivor of the holder, then every patient merged (directly or not) into it.
+  SqliteStatement query(
+      db,
+      "WITH RECURSIVE up(id, next) AS ("
+      "  SELECT p.id, p.merged_into FROM mpi_identifiers i JOIN mpi_patients p"
+      "  ON p.id = i.patient_id WHERE i.system = ?1 AND i.value = ?2"
+      "  UNION SELECT p.id, p.merged_into FROM mpi_patients p JOIN up ON p.id = up.next),"
+      " survivor(id) AS (SELECT id FROM up WHERE next IS NULL),"
+      " members(id) AS (SELECT id FROM survivor"
+      "  UNION SELECT p.id FROM mpi_patients p JOIN members m ON p.merged_into = m.id)"
+      " SELECT system, value, type, resource_id FROM mpi_identifiers"
+      " WHERE patient_id IN (SELECT id FROM members) ORDER BY system, value");
+  query.bind(1, system).bind(2, value);
+  std::vector<IndexedIdentifier> out;
+  while (query.step()) out.push_back({query.text(0), query.text(1), query.text(2), query.text(3)});
+  if (out.empty()) return std::nullopt;
+  return out;
+}
+
 StoreStats SqliteStore::stats() {
   std::lock_guard lock(readerMutex_);
   StoreStats st;

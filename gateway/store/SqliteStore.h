@@ -39,6 +39,8 @@ class SqliteStore : public IStore {
   int putResource(const std::string& type, const std::string& id, const std::string& json,
                   std::int64_t nowMs) override;
   StoreStats stats() override;
+  std::optional<std::vector<IndexedIdentifier>> crossReference(const std::string& system,
+                                                               const std::string& value) override;
   std::string pragma(const std::string& name) override;
   bool healthy() override;
   void snapshotTo(const std::string& file) override;

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <thread>
+#include <tuple>
+
+#include "gateway/core/Hash.h"
 
 #include "tests/integration/IntegrationHelpers.h"
 
@@ -18,6 +21,10 @@ std::string adt(const std::string& hospital, const std::string& controlId, const
   return "MSH|^~\\&|HIS|" + hospital + "|MEDBRIDGE|PLATFORM|20261123093000+0800||ADT^A01^ADT_A01|" +
          controlId + "|P|2.5||||||UNICODE UTF-8\rEVN|A01|20261123093000+0800\rPID|1||" + pid3 +
          "||" + name + "||" + birth + "|" + sex + "\rPV1|1|I|W1^1^1\r";
+}
+
+std::string nameUuidOf(const std::string& system, const std::string& value) {
+  return core::nameUuid("Patient|" + system + "|" + value);
 }
 
 std::string send(int port, const std::string& message) {
@@ -66,6 +73,41 @@ TEST(PatientIndex, LinksByTrustedIdentifiersAndNeverOnAGuardiansNationalId) {
   for (auto& t : senders) t.join();
   EXPECT_EQ(acked.load(), 32);
   ASSERT_TRUE(waitForQueueDrained(gw, std::chrono::seconds(30)));
+
+  // PIXm from either hospital's MRN gives the other MRN and the national ID.
+  auto pix = [&](const std::string& query) {
+    return httpGet(gw.httpPort(), "/fhir/Patient/$ihe-pix?" + query);
+  };
+  auto [status, body] = pix("sourceIdentifier=" + kZjyyMrn + "%7CA1");
+  EXPECT_EQ(status, 200);
+  std::string motherZjyy = "\"Patient/" + nameUuidOf(kZjyyMrn, "A1") + "\"";
+  std::string motherXywsy = "\"Patient/" + nameUuidOf(kXywsyMrn, "B1") + "\"";
+  EXPECT_EQ(body, R"({"resourceType":"Parameters","parameter":[)"
+                  R"({"name":"targetIdentifier","valueIdentifier":{"system":")" +
+                      kXywsyMrn +
+                      R"(","value":"B1"}},)"
+                      R"({"name":"targetIdentifier","valueIdentifier":{"system":")" +
+                      kNid +
+                      R"(","value":"11010519491231002X"}},)"
+                      R"({"name":"targetId","valueReference":{"reference":)" +
+                      std::min(motherZjyy, motherXywsy) +
+                      "}},"
+                      R"({"name":"targetId","valueReference":{"reference":)" +
+                      std::max(motherZjyy, motherXywsy) + "}}]}");
+  std::tie(status, body) = pix("sourceIdentifier=" + kXywsyMrn + "%7CB1&targetSystem=" + kZjyyMrn);
+  EXPECT_EQ(status, 200);
+  EXPECT_NE(body.find(R"("value":"A1")"), std::string::npos) << body;
+  EXPECT_EQ(body.find("11010519491231002X"), std::string::npos) << "targetSystem filters" << body;
+  CommandResult valid = runCommand({"node", peersDir() + "/validate-fhir.js"}, body + "\n");
+  EXPECT_EQ(valid.exitCode, 0) << valid.out;
+  EXPECT_EQ(pix("sourceIdentifier=" + kZjyyMrn + "%7CNOPE").first, 404);
+  EXPECT_EQ(pix("sourceIdentifier=urn:oid:9.9.9%7CA1").first, 400);
+  EXPECT_EQ(pix("sourceIdentifier=A1").first, 400);
+  EXPECT_EQ(pix("sourceIdentifier=" + kZjyyMrn + "%7CA1&targetSystem=urn:oid:9.9").first, 403);
+  auto [notFound, outcome] = pix("sourceIdentifier=" + kZjyyMrn + "%7CNOPE");
+  EXPECT_EQ(outcome,
+            R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"not-found",)"
+            R"("diagnostics":"sourceIdentifier Patient Identifier not found"}]})");
   EXPECT_EQ(gw.terminate(), 0);
 
   std::string db = gw.dbPath();

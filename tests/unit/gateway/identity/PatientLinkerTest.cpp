@@ -33,7 +33,7 @@ class FakeTables : public IIndexTables {
   void markMerged(PatientId prior, PatientId survivor) override { mergedInto[prior] = survivor; }
   PatientId createPatient() override { return ++patients; }
   void addIdentifier(PatientId p, const std::string& system, const std::string& value,
-                     const std::string&) override {
+                     const std::string&, const std::string&) override {
     identifiers[{system, value}] = p;
   }
   std::vector<PatientId> patientsWithName(const std::string& k, const std::string& b,

@@ -7,6 +7,9 @@
 #include <Poco/Logger.h>
 #include <Poco/Path.h>
 
+#include <algorithm>
+#include <tuple>
+
 #include "gateway/core/ErrorCode.h"
 #include "gateway/core/Hash.h"
 #include "gateway/core/Time.h"
@@ -26,6 +29,18 @@ Poco::Logger& log() {
 }
 
 }  // namespace
+
+// The patient-index lookups on the reader connection, prepared once.
+struct SqliteStore::Lookup {
+  explicit Lookup(sqlite3* db)
+      : holder(db, "SELECT patient_id FROM mpi_identifiers WHERE system = ? AND value = ?"),
+        mergedInto(db, "SELECT merged_into FROM mpi_patients WHERE id = ?"),
+        mergedFrom(db, "SELECT id FROM mpi_patients WHERE merged_into = ?"),
+        identifiers(
+            db,
+            "SELECT system, value, type, resource_id FROM mpi_identifiers WHERE patient_id = ?") {}
+  SqliteStatement holder, mergedInto, mergedFrom, identifiers;
+};
 
 struct SqliteStore::Writer {
   explicit Writer(Session& s) : session(s), db(Poco::Data::SQLite::Utility::dbHandle(s)) {}
@@ -486,23 +501,38 @@ int SqliteStore::putResource(const std::string& type, const std::string& id,
 std::optional<std::vector<IndexedIdentifier>> SqliteStore::crossReference(
     const std::string& system, const std::string& value) {
   std::lock_guard lock(readerMutex_);
-  sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(*reader_);
-  // The survivor of the holder, then every patient merged (directly or not) into it.
-  SqliteStatement query(
-      db,
-      "WITH RECURSIVE up(id, next) AS ("
-      "  SELECT p.id, p.merged_into FROM mpi_identifiers i JOIN mpi_patients p"
-      "  ON p.id = i.patient_id WHERE i.system = ?1 AND i.value = ?2"
-      "  UNION SELECT p.id, p.merged_into FROM mpi_patients p JOIN up ON p.id = up.next),"
-      " survivor(id) AS (SELECT id FROM up WHERE next IS NULL),"
-      " members(id) AS (SELECT id FROM survivor"
-      "  UNION SELECT p.id FROM mpi_patients p JOIN members m ON p.merged_into = m.id)"
-      " SELECT system, value, type, resource_id FROM mpi_identifiers"
-      " WHERE patient_id IN (SELECT id FROM members) ORDER BY system, value");
-  query.bind(1, system).bind(2, value);
+  if (!lookup_) lookup_ = std::make_unique<Lookup>(Poco::Data::SQLite::Utility::dbHandle(*reader_));
+  Lookup& q = *lookup_;
+  q.holder.bind(1, system).bind(2, value);
+  std::optional<std::int64_t> patient;
+  if (q.holder.step()) patient = q.holder.integer(0);
+  q.holder.reset();
+  if (!patient) return std::nullopt;
+  for (int hops = 0; hops < 64; ++hops) {  // to the survivor
+    q.mergedInto.bind(1, *patient);
+    std::int64_t next = 0;
+    if (q.mergedInto.step()) next = q.mergedInto.integer(0);
+    q.mergedInto.reset();
+    if (next == 0) break;
+    patient = next;
+  }
+  std::vector<std::int64_t> members{*patient};  // the survivor and everything merged into it
+  for (std::size_t k = 0; k < members.size() && members.size() < 1024; ++k) {
+    q.mergedFrom.bind(1, members[k]);
+    while (q.mergedFrom.step()) members.push_back(q.mergedFrom.integer(0));
+    q.mergedFrom.reset();
+  }
   std::vector<IndexedIdentifier> out;
-  while (query.step()) out.push_back({query.text(0), query.text(1), query.text(2), query.text(3)});
-  if (out.empty()) return std::nullopt;
+  for (std::int64_t member : members) {
+    q.identifiers.bind(1, member);
+    while (q.identifiers.step())
+      out.push_back({q.identifiers.text(0), q.identifiers.text(1), q.identifiers.text(2),
+                     q.identifiers.text(3)});
+    q.identifiers.reset();
+  }
+  std::sort(out.begin(), out.end(), [](const IndexedIdentifier& a, const IndexedIdentifier& b) {
+    return std::tie(a.system, a.value) < std::tie(b.system, b.value);
+  });
   return out;
 }
 

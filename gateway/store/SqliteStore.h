@@ -51,6 +51,7 @@ class SqliteStore : public IStore {
  private:
   using Session = Poco::Data::Session;
   struct Writer;  // the writer connection and its prepared statements
+  struct Lookup;  // patient-index queries on the reader connection
   struct Job {
     std::function<void(Writer&)> run;
     std::function<void(const std::string& error)> done;  // error empty = committed
@@ -70,7 +71,9 @@ class SqliteStore : public IStore {
   int maxBatch_;
   std::unique_ptr<Session> writer_;
   std::unique_ptr<Session> reader_;
-  std::unique_ptr<SqliteStatement> messageById_;  // on reader_, under readerMutex_
+  std::unique_ptr<SqliteStatement> messageById_;
+  std::unique_ptr<Lookup>
+      lookup_;  // on reader_, under readerMutex_  // on reader_, under readerMutex_
   std::mutex readerMutex_;
   std::mutex jobsMutex_;
   std::condition_variable jobsCv_;

@@ -1,5 +1,8 @@
 #include "mappings/fhir/Json.h"
 
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -43,7 +46,69 @@ void write(const Value& v, Writer& w, const References* refs) {
   }
 }
 
+// Forwards SAX events to a Document, turning raw numbers into marked strings.
+struct NumberKeepingHandler {
+  rapidjson::Document& d;
+  std::string scratch;
+  bool Null() { return d.Null(); }
+  bool Bool(bool b) { return d.Bool(b); }
+  bool Int(int i) { return d.Int(i); }
+  bool Uint(unsigned i) { return d.Uint(i); }
+  bool Int64(std::int64_t i) { return d.Int64(i); }
+  bool Uint64(std::uint64_t i) { return d.Uint64(i); }
+  bool Double(double x) { return d.Double(x); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    scratch.assign(1, kDecimalMark);
+    scratch.append(s, n);
+    return d.String(scratch.data(), static_cast<rapidjson::SizeType>(scratch.size()), true);
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return d.String(s, n, copy); }
+  bool StartObject() { return d.StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return d.Key(s, n, copy); }
+  bool EndObject(rapidjson::SizeType n) { return d.EndObject(n); }
+  bool StartArray() { return d.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return d.EndArray(n); }
+};
+
 }  // namespace
+
+std::string JsonError::describe() const {
+  return "line " + std::to_string(line) + ", column " + std::to_string(column) + " (byte " +
+         std::to_string(offset) + "): " + message;
+}
+
+std::optional<JsonError> parseJson(std::string_view text, rapidjson::Document& out) {
+  // Iterative parsing: deeply nested input cannot exhaust the stack.
+  constexpr unsigned kFlags = rapidjson::kParseNumbersAsStringsFlag |
+                              rapidjson::kParseIterativeFlag |
+                              rapidjson::kParseValidateEncodingFlag;
+  rapidjson::Reader reader;
+  rapidjson::MemoryStream stream(text.data(), text.size());
+  auto generator = [&](rapidjson::Document& d) {
+    NumberKeepingHandler handler{d, {}};
+    return !reader.Parse<kFlags>(stream, handler).IsError();
+  };
+  out.Populate(generator);
+  if (!reader.HasParseError()) return std::nullopt;
+  JsonError e;
+  e.offset = reader.GetErrorOffset();
+  e.message = rapidjson::GetParseError_En(reader.GetParseErrorCode());
+  for (std::size_t i = 0; i < e.offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++e.line;
+      e.column = 1;
+    } else {
+      ++e.column;
+    }
+  }
+  return e;
+}
+
+std::optional<std::string_view> numberText(const Value& v) {
+  if (!v.IsString() || v.GetStringLength() < 2 || v.GetString()[0] != kDecimalMark)
+    return std::nullopt;
+  return std::string_view(v.GetString() + 1, v.GetStringLength() - 1);
+}
 
 bool isDecimalText(std::string_view t) {
   std::size_t i = 0;

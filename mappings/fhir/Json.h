@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,21 @@ inline constexpr char kDecimalMark = '\x1F';
 // text is not a number.
 Value decimal(std::string_view text, Allocator& a);
 bool isDecimalText(std::string_view text);
+
+// Where a JSON text is malformed.
+struct JsonError {
+  std::size_t offset = 0;  // bytes from the start
+  int line = 1, column = 1;
+  std::string message;
+  std::string describe() const;  // "line 3, column 7 (byte 41): Missing a colon after a name"
+};
+
+// Parses JSON keeping every number as written: numbers become kDecimalMark strings, so toJson
+// writes them back unchanged ("1.50" stays 1.50). nullopt when well-formed.
+std::optional<JsonError> parseJson(std::string_view text, rapidjson::Document& out);
+
+// The text of a number parsed by parseJson (or nullopt when v is not one).
+std::optional<std::string_view> numberText(const Value& v);
 
 Value str(std::string_view s, Allocator& a);
 // {"reference": ref}

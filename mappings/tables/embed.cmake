@@ -1,7 +1,11 @@
-# Writes OUT: a C++ file defining medbridge::mappings::embeddedTables() from DIR/*.json.
+# Writes OUT: a C++ file defining medbridge::mappings::FUNCTION() (default embeddedTables) from
+# DIR/*.json: a map from file name (without .json) to content.
+if(NOT FUNCTION)
+  set(FUNCTION embeddedTables)
+endif()
 file(GLOB FILES ${DIR}/*.json)
 list(SORT FILES)
-set(body "#include <map>\n#include <string>\nnamespace medbridge::mappings {\nconst std::map<std::string, std::string>& embeddedTables() {\n  static const std::map<std::string, std::string> kTables = {\n")
+set(body "#include <map>\n#include <string>\nnamespace medbridge::mappings {\nconst std::map<std::string, std::string>& ${FUNCTION}() {\n  static const std::map<std::string, std::string> kTables = {\n")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME_WE)
   file(READ ${f} content)

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "gateway/identity/IIndexTables.h"
+#include "mappings/fhir/SearchIndexer.h"
+#include "mappings/fhir/SearchQuery.h"
 
 namespace medbridge::store {
 
@@ -64,10 +66,26 @@ struct ResourceVersion {
   bool deleted = false;
 };
 
-// A resource version to write: JSON without meta, and the SHA-256 of that JSON (computed by the
-// caller, off the writer thread).
+// A resource version to write: JSON without meta.versionId/lastUpdated, the SHA-256 of that JSON
+// and its search index entries (both computed by the caller, off the writer thread).
 struct ResourceWrite {
   std::string type, id, json, hash;
+  std::vector<mappings::fhir::IndexEntry> index;
+};
+
+// FHIR interactions inside one write transaction (IStore::transact): what they read is what
+// their writes build on, so conditional creates, version checks and Bundles are serialised.
+class IResourceTx {
+ public:
+  virtual ~IResourceTx() = default;
+  // The latest version (a deleted resource too: deleted = true, json empty).
+  virtual std::optional<ResourceVersion> current(const std::string& type,
+                                                 const std::string& id) = 0;
+  // Appends version `v.version` (the current version + 1, or 1) and replaces the resource's
+  // search index with `index` (the store adds _lastUpdated). A deleted version has no index.
+  virtual void put(const ResourceVersion& v, const std::string& contentHash,
+                   const std::vector<mappings::fhir::IndexEntry>& index) = 0;
+  virtual std::vector<std::string> search(const mappings::fhir::SearchQuery& q) = 0;
 };
 
 // What processing a message produced, committed in one transaction with the queue item's end.
@@ -117,6 +135,26 @@ class IStore {
   virtual std::optional<ResourceVersion> readResource(const std::string& type,
                                                       const std::string& id) = 0;
   virtual std::vector<ResourceVersion> history(const std::string& type, const std::string& id) = 0;
+  virtual std::optional<ResourceVersion> readVersion(const std::string& type, const std::string& id,
+                                                     int version) = 0;
+  // The latest versions of these resources (missing and deleted ones left out), in order.
+  virtual std::vector<ResourceVersion> readResources(const std::string& type,
+                                                     const std::vector<std::string>& ids) = 0;
+  // Versions of every resource of `type` ("" = every type), newest first, written at or after
+  // sinceMs, at most `limit`.
+  virtual std::vector<ResourceVersion> changes(const std::string& type, std::int64_t sinceMs,
+                                               int limit) = 0;
+  // Runs `work` on the writer inside its own savepoint of the next group commit and waits for
+  // the commit. An exception thrown by `work` undoes all it wrote and is rethrown here.
+  virtual void transact(const std::function<void(IResourceTx&)>& work) = 0;
+  // FHIR search over the search index: ids of matching resources, ordered.
+  virtual std::vector<std::string> search(const mappings::fhir::SearchQuery& q) = 0;
+  // _revinclude: ids of `type` resources whose `param` references one of `targets`.
+  virtual std::vector<std::string> referring(const std::string& type, const std::string& param,
+                                             const std::vector<std::string>& targets) = 0;
+  // _include: the "Type/id" references `param` of type/id holds.
+  virtual std::vector<std::string> referencesOf(const std::string& type, const std::string& id,
+                                                const std::string& param) = 0;
   // Writes a new version unless the JSON is identical to the current one; returns the version.
   virtual int putResource(const std::string& type, const std::string& id, const std::string& json,
                           std::int64_t nowMs) = 0;

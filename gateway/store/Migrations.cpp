@@ -81,6 +81,37 @@ const std::vector<Migration>& migrations() {
            "'',"
            " value TEXT NOT NULL DEFAULT '', message_id INTEGER, detail TEXT NOT NULL DEFAULT '')",
        }},
+      {3,
+       {
+           // FHIR search indexes, one table per kind of search parameter; every search index
+           // covers (type, param, value..., id) so searches read the index only, and the id index
+           // finds a resource's rows when it changes. Filled from the official search parameter
+           // definitions (mappings/fhir/SearchIndexer); existing resources are indexed on upgrade.
+           "CREATE TABLE idx_string (type TEXT NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL,"
+           " exact TEXT NOT NULL, id TEXT NOT NULL)",
+           "CREATE INDEX idx_string_search ON idx_string(type, param, value, id)",
+           "CREATE INDEX idx_string_id ON idx_string(id)",
+           "CREATE TABLE idx_token (type TEXT NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL,"
+           " system TEXT NOT NULL, id TEXT NOT NULL)",
+           "CREATE INDEX idx_token_search ON idx_token(type, param, value, system, id)",
+           "CREATE INDEX idx_token_id ON idx_token(id)",
+           "CREATE TABLE idx_date (type TEXT NOT NULL, param TEXT NOT NULL, lo INTEGER NOT NULL,"
+           " hi INTEGER NOT NULL, id TEXT NOT NULL)",
+           "CREATE INDEX idx_date_search ON idx_date(type, param, lo, hi, id)",
+           "CREATE INDEX idx_date_id ON idx_date(id)",
+           "CREATE TABLE idx_reference (type TEXT NOT NULL, param TEXT NOT NULL,"
+           " value TEXT NOT NULL, id TEXT NOT NULL)",
+           "CREATE INDEX idx_reference_search ON idx_reference(type, param, value, id)",
+           "CREATE INDEX idx_reference_id ON idx_reference(id)",
+           "CREATE TABLE idx_number (type TEXT NOT NULL, param TEXT NOT NULL, lo REAL NOT NULL,"
+           " hi REAL NOT NULL, system TEXT NOT NULL, id TEXT NOT NULL)",
+           "CREATE INDEX idx_number_search ON idx_number(type, param, lo, hi, id)",
+           "CREATE INDEX idx_number_id ON idx_number(id)",
+           "CREATE TABLE idx_uri (type TEXT NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL,"
+           " id TEXT NOT NULL)",
+           "CREATE INDEX idx_uri_search ON idx_uri(type, param, value, id)",
+           "CREATE INDEX idx_uri_id ON idx_uri(id)",
+       }},
   };
   return kMigrations;
 }

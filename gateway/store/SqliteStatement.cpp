@@ -32,6 +32,11 @@ SqliteStatement& SqliteStatement::bind(int index, std::int64_t value) {
   return *this;
 }
 
+SqliteStatement& SqliteStatement::bindReal(int index, double value) {
+  sqlite3_bind_double(stmt_, index, value);
+  return *this;
+}
+
 bool SqliteStatement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -56,6 +61,10 @@ std::string SqliteStatement::text(int column) const {
   int size = sqlite3_column_bytes(stmt_, column);
   return data ? std::string(static_cast<const char*>(data), static_cast<std::size_t>(size))
               : std::string();
+}
+
+bool SqliteStatement::isNull(int column) const {
+  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
 void SqliteStatement::reset() {

@@ -21,12 +21,14 @@ class SqliteStatement {
   SqliteStatement& bind(int index, std::string_view text);
   SqliteStatement& bindBlob(int index, std::string_view bytes);
   SqliteStatement& bind(int index, std::int64_t value);
+  SqliteStatement& bindReal(int index, double value);
   // Steps once: true when a row is available. Throws std::runtime_error on errors.
   bool step();
   // Runs to completion (statements without rows).
   void run();
   std::int64_t integer(int column) const;
   std::string text(int column) const;
+  bool isNull(int column) const;
   // Resets and clears bindings for the next use.
   void reset();
 

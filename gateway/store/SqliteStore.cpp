@@ -15,7 +15,9 @@
 #include "gateway/core/Time.h"
 #include "gateway/store/Migrations.h"
 #include "gateway/store/SqliteIndexTables.h"
-#include "gateway/store/SqliteStatement.h"
+#include "gateway/store/SqliteStoreWriter.h"
+#include "mappings/fhir/Json.h"
+#include "mappings/fhir/SearchValues.h"
 
 namespace medbridge::store {
 namespace {
@@ -42,58 +44,6 @@ struct SqliteStore::Lookup {
   SqliteStatement holder, mergedInto, mergedFrom, identifiers;
 };
 
-struct SqliteStore::Writer {
-  explicit Writer(Session& s) : session(s), db(Poco::Data::SQLite::Utility::dbHandle(s)) {}
-  Session& session;
-  sqlite3* db;
-  SqliteStatement begin{db, "BEGIN IMMEDIATE"};
-  SqliteStatement commit{db, "COMMIT"};
-  SqliteStatement savepoint{db, "SAVEPOINT job"};
-  SqliteStatement release{db, "RELEASE job"};
-  SqliteStatement rollbackTo{db, "ROLLBACK TO job"};
-  SqliteStatement outcomeSavepoint{db, "SAVEPOINT outcome"};
-  SqliteStatement outcomeRelease{db, "RELEASE outcome"};
-  SqliteStatement outcomeRollback{db, "ROLLBACK TO outcome"};
-  SqliteStatement duplicates{db,
-                             "SELECT id, content_hash, COALESCE(ack, X'') FROM messages WHERE "
-                             "sender = ? AND control_id = ? ORDER BY id"};
-  SqliteStatement insertMessage{
-      db,
-      "INSERT INTO messages (received_at, channel, sender, control_id, message_type, version, "
-      "charset,"
-      " content_hash, raw, ack, status, key_reused, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"};
-  SqliteStatement insertQueue{
-      db, "INSERT INTO queue (message_id, state, available_at) VALUES (?, 'ready', 0)"};
-  // Ready items that are due, and leased items whose lease ran out (their worker died).
-  SqliteStatement claim{
-      db,
-      "UPDATE queue SET state = 'leased', lease_owner = ?1, lease_until = ?2, attempts = attempts "
-      "+ 1"
-      " WHERE id IN (SELECT id FROM queue WHERE (state = 'ready' AND available_at <= ?3)"
-      " OR (state = 'leased' AND lease_until <= ?3) ORDER BY id LIMIT ?4)"
-      " RETURNING id, message_id, attempts"};
-  SqliteStatement head{db,
-                       "SELECT version, content_hash, deleted, latest FROM resource_heads WHERE "
-                       "type = ? AND id = ?"};
-  SqliteStatement insertVersion{
-      db,
-      "INSERT INTO resource_versions (type, id, version, last_updated, deleted, json, previous)"
-      " VALUES (?,?,?,?,0,?,?)"};
-  SqliteStatement upsertHead{db,
-                             "INSERT INTO resource_heads (type, id, version, content_hash, "
-                             "deleted, latest) VALUES (?,?,?,?,0,?)"
-                             " ON CONFLICT(type, id) DO UPDATE SET version = excluded.version, "
-                             "content_hash = excluded.content_hash,"
-                             " deleted = 0, latest = excluded.latest"};
-  SqliteStatement updateMessage{db,
-                                "UPDATE messages SET status = ?, bundle = ?, issues = ?, "
-                                "unmapped_segments = ?, identity_instruction = ?,"
-                                " error = ?, process_count = process_count + 1 WHERE id = ?"};
-  SqliteStatement queueDone{
-      db, "UPDATE queue SET state = 'done', lease_owner = '', lease_until = 0 WHERE id = ?"};
-  SqliteIndexTables index{db};
-};
-
 SqliteStore::SqliteStore(const std::string& path, int maxBatch) : path_(path), maxBatch_(maxBatch) {
   Poco::Data::SQLite::Connector::registerConnector();
   Poco::Path parent = Poco::Path(path).parent();
@@ -107,8 +57,9 @@ SqliteStore::SqliteStore(const std::string& path, int maxBatch) : path_(path), m
   // far longer than with SQLite's 2 MiB default.
   *writer_ << "PRAGMA cache_size=-65536", now;
   *writer_ << "PRAGMA busy_timeout=5000", now;
-  migrate(*writer_);
+  if (migrate(*writer_) < 3) reindexAll();
   reader_ = std::make_unique<Session>("SQLite", path);
+  readers_ = std::make_unique<SqliteReaderPool>(path, 4);
   *reader_ << "PRAGMA busy_timeout=5000", now;
   *reader_ << "PRAGMA synchronous=FULL", now;
   writerThread_ = std::thread([this] { writerLoop(); });
@@ -123,7 +74,7 @@ SqliteStore::~SqliteStore() {
   if (writerThread_.joinable()) writerThread_.join();
 }
 
-void SqliteStore::migrate(Session& s) {
+int SqliteStore::migrate(Session& s) {
   s << "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", now;
   int current = 0;
   s << "SELECT COALESCE(MAX(version), 0) FROM schema_version", into(current), now;
@@ -146,6 +97,7 @@ void SqliteStore::migrate(Session& s) {
     }
     log().information("store schema migrated to version %d", m.version);
   }
+  return current;
 }
 
 void SqliteStore::submit(Job job, bool urgent) {
@@ -315,31 +267,53 @@ std::vector<QueueItem> SqliteStore::claim(const std::string& owner, std::int64_t
 int SqliteStore::putResourceIn(Writer& w, const ResourceWrite& r, std::int64_t nowMs) {
   int current = 0;
   bool same = false;
-  std::int64_t latest = 0;
   w.head.bind(1, r.type).bind(2, r.id);
   if (w.head.step()) {
     current = static_cast<int>(w.head.integer(0));
     same = w.head.text(1) == r.hash && w.head.integer(2) == 0;
-    latest = w.head.integer(3);
   }
   w.head.reset();
   if (same) return current;  // identical content: no new version
-  int version = current + 1;
-  w.insertVersion.bind(1, r.type)
-      .bind(2, r.id)
-      .bind(3, static_cast<std::int64_t>(version))
-      .bind(4, core::instantOf(nowMs));
-  w.insertVersion.bind(5, r.json);
-  if (latest != 0) w.insertVersion.bind(6, latest);
+  ResourceVersion v{r.type, r.id, r.json, core::instantOf(nowMs), current + 1, false};
+  appendVersion(w, v, r.hash, r.index);
+  return v.version;
+}
+
+void SqliteStore::appendVersion(Writer& w, const ResourceVersion& v, const std::string& hash,
+                                const std::vector<mappings::fhir::IndexEntry>& index) {
+  std::int64_t previous = 0;
+  w.head.bind(1, v.type).bind(2, v.id);
+  if (w.head.step()) previous = w.head.integer(3);
+  w.head.reset();
+  w.insertVersion.bind(1, v.type)
+      .bind(2, v.id)
+      .bind(3, static_cast<std::int64_t>(v.version))
+      .bind(4, v.lastUpdated)
+      .bind(5, static_cast<std::int64_t>(v.deleted));
+  w.insertVersion.bind(6, v.json);
+  if (previous != 0) w.insertVersion.bind(7, previous);
   w.insertVersion.run();
   std::int64_t seq = sqlite3_last_insert_rowid(w.db);
-  w.upsertHead.bind(1, r.type)
-      .bind(2, r.id)
-      .bind(3, static_cast<std::int64_t>(version))
-      .bind(4, r.hash)
-      .bind(5, seq);
+  w.upsertHead.bind(1, v.type)
+      .bind(2, v.id)
+      .bind(3, static_cast<std::int64_t>(v.version))
+      .bind(4, hash)
+      .bind(5, static_cast<std::int64_t>(v.deleted))
+      .bind(6, seq);
   w.upsertHead.run();
-  return version;
+  std::vector<mappings::fhir::IndexEntry> entries;
+  if (!v.deleted) {
+    entries = index;
+    if (auto updated = mappings::fhir::dateRange(v.lastUpdated)) {
+      mappings::fhir::IndexEntry e;
+      e.param = "_lastUpdated";
+      e.kind = mappings::fhir::IndexKind::Date;
+      e.from = updated->from;
+      e.to = updated->to;
+      entries.push_back(std::move(e));
+    }
+  }
+  w.searchIndex.replace(v.type, v.id, entries, previous != 0);
 }
 
 void SqliteStore::complete(const std::vector<ProcessOutcome>& outcomes, std::int64_t nowMs) {
@@ -463,40 +437,10 @@ std::vector<StoredMessage> SqliteStore::messages() {
   return out;
 }
 
-std::optional<ResourceVersion> SqliteStore::readResource(const std::string& type,
-                                                         const std::string& id) {
-  std::lock_guard lock(readerMutex_);
-  std::vector<int> versions, deleted;
-  std::vector<std::string> json, updated;
-  *reader_ << "SELECT v.version, v.last_updated, v.deleted, v.json FROM resource_heads h JOIN "
-              "resource_versions v"
-              " ON v.seq = h.latest WHERE h.type = ? AND h.id = ?",
-      into(versions), into(updated), into(deleted), into(json), bind(type), bind(id), now;
-  if (versions.empty()) return std::nullopt;
-  return ResourceVersion{type, id, json[0], updated[0], versions[0], deleted[0] != 0};
-}
-
-std::vector<ResourceVersion> SqliteStore::history(const std::string& type, const std::string& id) {
-  std::lock_guard lock(readerMutex_);
-  std::vector<int> versions, deleted;
-  std::vector<std::string> json, updated;
-  *reader_
-      << "WITH RECURSIVE chain(seq) AS (SELECT latest FROM resource_heads WHERE type = ? AND id = ?"
-         " UNION ALL SELECT v.previous FROM resource_versions v JOIN chain ON v.seq = chain.seq"
-         " WHERE v.previous IS NOT NULL)"
-         " SELECT v.version, v.last_updated, v.deleted, v.json FROM chain JOIN resource_versions v"
-         " ON v.seq = chain.seq ORDER BY v.version",
-      into(versions), into(updated), into(deleted), into(json), bind(type), bind(id), now;
-  std::vector<ResourceVersion> out;
-  for (std::size_t i = 0; i < versions.size(); ++i)
-    out.push_back({type, id, json[i], updated[i], versions[i], deleted[i] != 0});
-  return out;
-}
-
 int SqliteStore::putResource(const std::string& type, const std::string& id,
                              const std::string& json, std::int64_t nowMs) {
   int version = 0;
-  ResourceWrite r{type, id, json, core::sha256Hex(json)};
+  ResourceWrite r{type, id, json, core::sha256Hex(json), {}};
   write([&](Writer& w) { version = putResourceIn(w, r, nowMs); });
   return version;
 }

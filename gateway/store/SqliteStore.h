@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "gateway/store/IStore.h"
+#include "gateway/store/SqliteReaderPool.h"
 #include "gateway/store/SqliteStatement.h"
 
 namespace medbridge::store {
@@ -36,6 +37,18 @@ class SqliteStore : public IStore {
   std::optional<ResourceVersion> readResource(const std::string& type,
                                               const std::string& id) override;
   std::vector<ResourceVersion> history(const std::string& type, const std::string& id) override;
+  std::optional<ResourceVersion> readVersion(const std::string& type, const std::string& id,
+                                             int version) override;
+  std::vector<ResourceVersion> readResources(const std::string& type,
+                                             const std::vector<std::string>& ids) override;
+  std::vector<ResourceVersion> changes(const std::string& type, std::int64_t sinceMs,
+                                       int limit) override;
+  void transact(const std::function<void(IResourceTx&)>& work) override;
+  std::vector<std::string> search(const mappings::fhir::SearchQuery& q) override;
+  std::vector<std::string> referring(const std::string& type, const std::string& param,
+                                     const std::vector<std::string>& targets) override;
+  std::vector<std::string> referencesOf(const std::string& type, const std::string& id,
+                                        const std::string& param) override;
   int putResource(const std::string& type, const std::string& id, const std::string& json,
                   std::int64_t nowMs) override;
   StoreStats stats() override;
@@ -64,13 +77,21 @@ class SqliteStore : public IStore {
   // Runs fn on the writer thread inside the group transaction and waits for the commit.
   void write(std::function<void(Writer&)> fn, bool urgent = false);
   void writerLoop();
-  void migrate(Session& s);
+  // Applies pending migrations; returns the schema version found.
+  int migrate(Session& s);
   static int putResourceIn(Writer& w, const ResourceWrite& r, std::int64_t nowMs);
+  // Appends v after the resource's latest version and replaces its search index entries.
+  static void appendVersion(Writer& w, const ResourceVersion& v, const std::string& hash,
+                            const std::vector<mappings::fhir::IndexEntry>& index);
+  // Indexes every current resource (after the migration that added the search index).
+  void reindexAll();
+  class ResourceTx;
 
   std::string path_;
   int maxBatch_;
   std::unique_ptr<Session> writer_;
   std::unique_ptr<Session> reader_;
+  std::unique_ptr<SqliteReaderPool> readers_;  // FHIR reads and searches
   std::unique_ptr<SqliteStatement> messageById_;
   std::unique_ptr<Lookup>
       lookup_;  // on reader_, under readerMutex_  // on reader_, under readerMutex_

@@ -1,0 +1,233 @@
+#include "gateway/store/SqliteSearch.h"
+
+#include <algorithm>
+#include <cmath>
+#include <variant>
+
+#include "gateway/store/SqliteStatement.h"
+#include "mappings/fhir/SearchValues.h"
+
+namespace medbridge::store {
+namespace {
+
+using mappings::fhir::IndexKind;
+using mappings::fhir::SearchClause;
+using mappings::fhir::SearchQuery;
+using mappings::fhir::SearchValue;
+
+using Bind = std::variant<std::string, std::int64_t, double>;
+
+const char* tableOf(IndexKind k) {
+  switch (k) {
+    case IndexKind::String: return "idx_string";
+    case IndexKind::Token: return "idx_token";
+    case IndexKind::Date: return "idx_date";
+    case IndexKind::Reference: return "idx_reference";
+    case IndexKind::Number: return "idx_number";
+    case IndexKind::Uri: return "idx_uri";
+  }
+  return "";
+}
+
+// Range comparison of a stored [lo, hi] against a search value [from, to] per FHIR's prefixes.
+template <typename T>
+std::string rangeCondition(const std::string& prefix, T from, T to, T slack,
+                           std::vector<Bind>& binds) {
+  auto b = [&](T v) {
+    binds.emplace_back(v);
+    return std::string("?");
+  };
+  if (prefix == "ne") return "NOT (lo >= " + b(from) + " AND hi <= " + b(to) + ")";
+  if (prefix == "gt") return "hi > " + b(to);
+  if (prefix == "lt") return "lo < " + b(from);
+  if (prefix == "ge") return "hi >= " + b(from);
+  if (prefix == "le") return "lo <= " + b(to);
+  if (prefix == "sa") return "lo > " + b(to);
+  if (prefix == "eb") return "hi < " + b(from);
+  if (prefix == "ap") return "lo <= " + b(to + slack) + " AND hi >= " + b(from - slack);
+  return "lo >= " + b(from) + " AND hi <= " + b(to);
+}
+
+// The condition one value puts on a row of the clause's table.
+std::string valueCondition(const SearchClause& c, const SearchValue& v, std::vector<Bind>& binds) {
+  auto b = [&](Bind x) {
+    binds.push_back(std::move(x));
+    return std::string("?");
+  };
+  switch (c.kind) {
+    case IndexKind::String:
+      if (c.modifier == "exact") {
+        std::string cond = "value = " + b(mappings::fhir::searchText(v.value));
+        return cond + " AND exact = " + b(v.value);
+      }
+      if (c.modifier == "contains") return "instr(value, " + b(v.value) + ") > 0";
+      return "value >= " + b(v.value) + " AND value < " + b(v.value + "\xff");
+    case IndexKind::Token: {
+      std::string cond;
+      if (!v.value.empty()) cond = "value = " + b(v.value);
+      if (v.hasSystem) cond += (cond.empty() ? "" : " AND ") + std::string("system = ") + b(v.system);
+      return cond.empty() ? "1" : cond;
+    }
+    case IndexKind::Date: {
+      std::int64_t slack = std::max<std::int64_t>((v.to - v.from) / 10, 86400000);
+      return rangeCondition<std::int64_t>(v.prefix, v.from, v.to, slack, binds);
+    }
+    case IndexKind::Number: {
+      double slack = std::fabs((v.low + v.high) / 2) * 0.1;
+      std::string cond = rangeCondition<double>(v.prefix, v.low, v.high, slack, binds);
+      if (v.hasSystem) {
+        if (!v.system.empty()) {
+          cond += " AND system = " + b(v.system + "|" + v.value);
+        } else {
+          cond += " AND system LIKE " + b("%|" + v.value);
+        }
+      }
+      return cond;
+    }
+    case IndexKind::Reference: {
+      std::string in;
+      for (const auto& r : v.references) in += (in.empty() ? "" : ", ") + b(r);
+      return in.empty() ? "0" : "value IN (" + in + ")";
+    }
+    case IndexKind::Uri:
+      if (c.modifier == "below") return "value >= " + b(v.value) + " AND value < " + b(v.value + "\xff");
+      return "value = " + b(v.value);
+  }
+  return "0";
+}
+
+std::string standalone(const std::string& type, const SearchClause& c, std::vector<Bind>& binds);
+
+// The OR of the clause's values (or its chain) on rows of its table.
+std::string anyCondition(const SearchClause& c, std::vector<Bind>& binds) {
+  if (c.chained) {
+    std::vector<Bind> inner;
+    std::string sub = standalone(c.chainType, *c.chained, inner);
+    binds.emplace_back(c.chainType + "/");
+    std::string cond = "value IN (SELECT ? || id FROM (" + sub + "))";
+    for (auto& x : inner) binds.push_back(std::move(x));
+    return cond;
+  }
+  std::string any;
+  for (const auto& v : c.anyOf) any += (any.empty() ? "(" : " OR (") + valueCondition(c, v, binds) + ")";
+  return any.empty() ? "0" : any;
+}
+
+bool negated(const SearchClause& c) {
+  return c.modifier == "not" || (c.modifier == "missing" && c.missing);
+}
+
+// Rows matching the clause, ignoring negation: the ids that have such a value.
+std::string positive(const std::string& type, const SearchClause& c, std::vector<Bind>& binds) {
+  binds.emplace_back(type);
+  binds.emplace_back(c.param);
+  std::string sql = std::string("SELECT id FROM ") + tableOf(c.kind) + " WHERE type = ? AND param = ?";
+  if (c.modifier != "missing") sql += " AND (" + anyCondition(c, binds) + ")";
+  return sql;
+}
+
+std::string standalone(const std::string& type, const SearchClause& c, std::vector<Bind>& binds) {
+  if (!negated(c)) return positive(type, c, binds);
+  binds.emplace_back(type);
+  std::string sql = "SELECT id FROM resource_heads WHERE type = ? AND deleted = 0 AND id NOT IN (";
+  return sql + positive(type, c, binds) + ")";
+}
+
+// EXISTS / NOT EXISTS of the clause for the candidate row d.
+std::string correlated(const std::string& type, const SearchClause& c, std::vector<Bind>& binds) {
+  binds.emplace_back(type);
+  binds.emplace_back(c.param);
+  std::string sql = std::string(negated(c) ? "NOT EXISTS" : "EXISTS") + " (SELECT 1 FROM " +
+                    tableOf(c.kind) + " x WHERE x.id = d.id AND x.type = ? AND x.param = ?";
+  if (c.modifier != "missing") sql += " AND (" + anyCondition(c, binds) + ")";
+  return sql + ")";
+}
+
+// Lower is more selective: equality lookups drive, open ranges and negations follow.
+int rank(const SearchClause& c) {
+  if (negated(c) || c.modifier == "missing") return 9;
+  if (c.modifier == "contains") return 6;
+  switch (c.kind) {
+    case IndexKind::Reference: return 0;
+    case IndexKind::Token: return 1;
+    case IndexKind::Uri: return 2;
+    case IndexKind::String: return 3;
+    case IndexKind::Date: return 4;
+    case IndexKind::Number: return 5;
+  }
+  return 9;
+}
+
+void bindAll(SqliteStatement& st, const std::vector<Bind>& binds) {
+  for (std::size_t i = 0; i < binds.size(); ++i) {
+    int at = static_cast<int>(i + 1);
+    if (auto s = std::get_if<std::string>(&binds[i]))
+      st.bind(at, *s);
+    else if (auto n = std::get_if<std::int64_t>(&binds[i]))
+      st.bind(at, *n);
+    else
+      st.bindReal(at, std::get<double>(binds[i]));
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> runSearch(sqlite3* db, const SearchQuery& q) {
+  std::vector<Bind> binds;
+  std::vector<const SearchClause*> clauses;
+  for (const auto& c : q.clauses) clauses.push_back(&c);
+  std::stable_sort(clauses.begin(), clauses.end(),
+                   [](const SearchClause* a, const SearchClause* b) { return rank(*a) < rank(*b); });
+  std::string sql;
+  if (clauses.empty()) {
+    binds.emplace_back(q.type);
+    sql = "SELECT DISTINCT id FROM resource_heads d WHERE type = ? AND deleted = 0";
+  } else {
+    sql = "SELECT DISTINCT id FROM (" + standalone(q.type, *clauses[0], binds) + ") d";
+    for (std::size_t i = 1; i < clauses.size(); ++i)
+      sql += (i == 1 ? " WHERE " : " AND ") + correlated(q.type, *clauses[i], binds);
+  }
+  std::string order;
+  for (const auto& k : q.sort) {
+    binds.emplace_back(q.type);
+    binds.emplace_back(k.param);
+    std::string column = k.kind == IndexKind::Date || k.kind == IndexKind::Number
+                             ? (k.descending ? "MAX(hi)" : "MIN(lo)")
+                             : (k.descending ? "MAX(value)" : "MIN(value)");
+    order += std::string("(SELECT ") + column + " FROM " + tableOf(k.kind) +
+             " s WHERE s.id = d.id AND s.type = ? AND s.param = ?)" +
+             (k.descending ? " DESC NULLS LAST" : " ASC NULLS LAST") + ", ";
+  }
+  sql += " ORDER BY " + order + "id";
+  SqliteStatement st(db, sql.c_str());
+  bindAll(st, binds);
+  std::vector<std::string> ids;
+  while (st.step()) ids.push_back(st.text(0));
+  return ids;
+}
+
+std::vector<std::string> referringIds(sqlite3* db, const std::string& type,
+                                      const std::string& param,
+                                      const std::vector<std::string>& targets) {
+  std::vector<std::string> out;
+  SqliteStatement st(db,
+                     "SELECT DISTINCT id FROM idx_reference WHERE type = ? AND param = ? AND "
+                     "value = ?");
+  for (const auto& t : targets) {
+    st.bind(1, type).bind(2, param).bind(3, t);
+    while (st.step()) out.push_back(st.text(0));
+    st.reset();
+  }
+  return out;
+}
+
+std::vector<std::string> referencesOf(sqlite3* db, const std::string& type, const std::string& id,
+                                      const std::string& param) {
+  std::vector<std::string> out;
+  SqliteStatement st(db, "SELECT value FROM idx_reference WHERE id = ? AND type = ? AND param = ?");
+  st.bind(1, id).bind(2, type).bind(3, param);
+  while (st.step()) out.push_back(st.text(0));
+  return out;
+}
+
+}  // namespace medbridge::store

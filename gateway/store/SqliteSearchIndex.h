@@ -1,0 +1,29 @@
+#pragma once
+
+#include <sqlite3.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gateway/store/SqliteStatement.h"
+#include "mappings/fhir/SearchIndexer.h"
+
+namespace medbridge::store {
+
+// Writes and removes a resource's rows in the idx_* search tables (migration 3), on the writer's
+// connection inside its transaction.
+class SqliteSearchIndex {
+ public:
+  explicit SqliteSearchIndex(sqlite3* db);
+  // Replaces the resource's entries (none for a deleted resource).
+  void replace(const std::string& type, const std::string& id,
+               const std::vector<mappings::fhir::IndexEntry>& entries, bool existed);
+
+ private:
+  SqliteStatement insertString_, insertToken_, insertDate_, insertReference_, insertNumber_,
+      insertUri_;
+  std::vector<std::unique_ptr<SqliteStatement>> remove_;
+};
+
+}  // namespace medbridge::store

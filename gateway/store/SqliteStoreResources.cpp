@@ -1,0 +1,195 @@
+// SqliteStore's FHIR side: versioned reads, history, transactions and search.
+#include <Poco/Logger.h>
+
+#include "gateway/core/ErrorCode.h"
+#include "gateway/core/Hash.h"
+#include "gateway/store/SqliteSearch.h"
+#include "gateway/store/SqliteStoreWriter.h"
+#include "mappings/fhir/Json.h"
+#include "gateway/core/Time.h"
+#include "mappings/fhir/SearchValues.h"
+
+namespace medbridge::store {
+namespace {
+
+ResourceVersion versionFrom(const SqliteStatement& st, int column, const std::string& type,
+                            const std::string& id) {
+  return ResourceVersion{type, id, st.text(column + 3), st.text(column + 1),
+                         static_cast<int>(st.integer(column)), st.integer(column + 2) != 0};
+}
+
+}  // namespace
+
+// IResourceTx on the writer's connection, inside the job's savepoint.
+class SqliteStore::ResourceTx : public IResourceTx {
+ public:
+  explicit ResourceTx(Writer& w) : w_(w) {}
+  std::optional<ResourceVersion> current(const std::string& type, const std::string& id) override {
+    w_.currentVersion.bind(1, type).bind(2, id);
+    std::optional<ResourceVersion> out;
+    if (w_.currentVersion.step()) out = versionFrom(w_.currentVersion, 0, type, id);
+    w_.currentVersion.reset();
+    return out;
+  }
+  void put(const ResourceVersion& v, const std::string& hash,
+           const std::vector<mappings::fhir::IndexEntry>& index) override {
+    appendVersion(w_, v, hash, index);
+  }
+  std::vector<std::string> search(const mappings::fhir::SearchQuery& q) override {
+    return runSearch(w_.db, q);
+  }
+
+ private:
+  Writer& w_;
+};
+
+void SqliteStore::transact(const std::function<void(IResourceTx&)>& work) {
+  auto promise = std::make_shared<std::promise<void>>();
+  auto result = promise->get_future();
+  auto failure = std::make_shared<std::exception_ptr>();
+  submit({[&work, failure](Writer& w) {
+            ResourceTx tx(w);
+            try {
+              work(tx);
+            } catch (...) {
+              *failure = std::current_exception();
+              throw;  // the writer rolls the job's savepoint back
+            }
+          },
+          [promise, failure](const std::string& error) {
+            if (*failure)
+              promise->set_exception(*failure);
+            else if (error.empty())
+              promise->set_value();
+            else
+              promise->set_exception(std::make_exception_ptr(
+                  core::Error(core::ErrorCode::StoreUnavailable, error)));
+          }},
+         /*urgent=*/true);
+  result.get();
+}
+
+std::optional<ResourceVersion> SqliteStore::readResource(const std::string& type,
+                                                         const std::string& id) {
+  return readers_->with([&](SqliteReaderPool::Connection& c) {
+    auto& st = c.statement(
+        "SELECT v.version, v.last_updated, v.deleted, v.json FROM resource_heads h JOIN "
+        "resource_versions v ON v.seq = h.latest WHERE h.type = ? AND h.id = ?");
+    st.bind(1, type).bind(2, id);
+    std::optional<ResourceVersion> out;
+    if (st.step()) out = versionFrom(st, 0, type, id);
+    st.reset();
+    return out;
+  });
+}
+
+std::optional<ResourceVersion> SqliteStore::readVersion(const std::string& type,
+                                                        const std::string& id, int version) {
+  // Walks the version chain back from the head (versions carry no index of their own).
+  for (const auto& v : history(type, id))
+    if (v.version == version) return v;
+  return std::nullopt;
+}
+
+std::vector<ResourceVersion> SqliteStore::history(const std::string& type, const std::string& id) {
+  return readers_->with([&](SqliteReaderPool::Connection& c) {
+    auto& st = c.statement(
+        "WITH RECURSIVE chain(seq) AS (SELECT latest FROM resource_heads WHERE type = ? AND id = ?"
+        " UNION ALL SELECT v.previous FROM resource_versions v JOIN chain ON v.seq = chain.seq"
+        " WHERE v.previous IS NOT NULL)"
+        " SELECT v.version, v.last_updated, v.deleted, v.json FROM chain JOIN resource_versions v"
+        " ON v.seq = chain.seq ORDER BY v.version");
+    st.bind(1, type).bind(2, id);
+    std::vector<ResourceVersion> out;
+    while (st.step()) out.push_back(versionFrom(st, 0, type, id));
+    st.reset();
+    return out;
+  });
+}
+
+std::vector<ResourceVersion> SqliteStore::readResources(const std::string& type,
+                                                        const std::vector<std::string>& ids) {
+  return readers_->with([&](SqliteReaderPool::Connection& c) {
+    auto& st = c.statement(
+        "SELECT v.version, v.last_updated, v.deleted, v.json FROM resource_heads h JOIN "
+        "resource_versions v ON v.seq = h.latest WHERE h.type = ? AND h.id = ? AND h.deleted = 0");
+    std::vector<ResourceVersion> out;
+    for (const auto& id : ids) {
+      st.bind(1, type).bind(2, id);
+      if (st.step()) out.push_back(versionFrom(st, 0, type, id));
+      st.reset();
+    }
+    return out;
+  });
+}
+
+std::vector<ResourceVersion> SqliteStore::changes(const std::string& type, std::int64_t sinceMs,
+                                                  int limit) {
+  return readers_->with([&](SqliteReaderPool::Connection& c) {
+    // resource_versions is in write order: newest first by seq.
+    auto& st = c.statement(
+        "SELECT type, id, version, last_updated, deleted, json FROM resource_versions"
+        " WHERE (?1 = '' OR type = ?1) AND last_updated >= ?2 ORDER BY seq DESC LIMIT ?3");
+    st.bind(1, type).bind(2, core::instantOf(sinceMs)).bind(3, static_cast<std::int64_t>(limit));
+    std::vector<ResourceVersion> out;
+    while (st.step())
+      out.push_back(ResourceVersion{st.text(0), st.text(1), st.text(5), st.text(3),
+                                    static_cast<int>(st.integer(2)), st.integer(4) != 0});
+    st.reset();
+    return out;
+  });
+}
+
+std::vector<std::string> SqliteStore::search(const mappings::fhir::SearchQuery& q) {
+  return readers_->with([&](SqliteReaderPool::Connection& c) { return runSearch(c.db, q); });
+}
+
+std::vector<std::string> SqliteStore::referring(const std::string& type, const std::string& param,
+                                                const std::vector<std::string>& targets) {
+  return readers_->with(
+      [&](SqliteReaderPool::Connection& c) { return referringIds(c.db, type, param, targets); });
+}
+
+std::vector<std::string> SqliteStore::referencesOf(const std::string& type, const std::string& id,
+                                                   const std::string& param) {
+  return readers_->with([&](SqliteReaderPool::Connection& c) {
+    return store::referencesOf(c.db, type, id, param);
+  });
+}
+
+void SqliteStore::reindexAll() {
+  // Runs before the writer thread starts, on the writer connection, in one transaction.
+  Writer w(*writer_);
+  SqliteStatement heads(w.db,
+                        "SELECT h.type, h.id, v.json, v.last_updated FROM resource_heads h JOIN "
+                        "resource_versions v ON v.seq = h.latest WHERE h.deleted = 0");
+  std::vector<std::tuple<std::string, std::string, std::string, std::string>> all;
+  while (heads.step()) all.emplace_back(heads.text(0), heads.text(1), heads.text(2), heads.text(3));
+  heads.reset();
+  if (all.empty()) return;
+  w.begin.run();
+  try {
+    for (const auto& [type, id, json, updated] : all) {
+      rapidjson::Document doc;
+      std::vector<mappings::fhir::IndexEntry> entries;
+      if (!mappings::fhir::parseJson(json, doc)) entries = mappings::fhir::indexEntries(doc);
+      if (auto r = mappings::fhir::dateRange(updated)) {
+        mappings::fhir::IndexEntry e;
+        e.param = "_lastUpdated";
+        e.kind = mappings::fhir::IndexKind::Date;
+        e.from = r->from;
+        e.to = r->to;
+        entries.push_back(std::move(e));
+      }
+      w.searchIndex.replace(type, id, entries, true);
+    }
+    w.commit.run();
+  } catch (...) {
+    sqlite3_exec(w.db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  Poco::Logger::get("medbridge.store.sqlite")
+      .information("search index built for %z existing resources", all.size());
+}
+
+}  // namespace medbridge::store

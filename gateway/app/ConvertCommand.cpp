@@ -4,8 +4,8 @@
 #include <ostream>
 #include <sstream>
 
-#include "gateway/core/ErrorCode.h"
 #include "gateway/core/Clock.h"
+#include "gateway/core/ErrorCode.h"
 #include "gateway/core/Hash.h"
 #include "gateway/core/Time.h"
 #include "mappings/hl7v2/Charset.h"

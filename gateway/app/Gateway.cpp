@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "adapters/fhir_rest/FhirRestHandler.h"
 #include "adapters/his_mllp/MllpServer.h"
 #include "gateway/core/ErrorCode.h"
 #include "gateway/http/HttpServer.h"
@@ -92,10 +93,12 @@ void Gateway::start() {
   http_ = std::make_unique<http::HttpServer>(config_.http);
   http_->route("/health", [this](const http::Request&) {
     bool ok = healthy();
-    return http::Response{ok ? 200 : 503, "application/json",
+    return http::Response{ok ? 200 : 503,
+                          "application/json",
                           std::string("{\"status\":\"") + (ok ? "up" : "down") + "\",\"store\":\"" +
                               (store_->healthy() ? "up" : "down") + "\",\"mllp\":\"" +
-                              (mllp_ && mllp_->running() ? "up" : "down") + "\"}\n"};
+                              (mllp_ && mllp_->running() ? "up" : "down") + "\"}\n",
+                          {}};
   });
   http_->route("/metrics", [this](const http::Request&) {
     store::StoreStats st = store_->stats();
@@ -114,12 +117,18 @@ void Gateway::start() {
         "medbridge_store_messages gauge\n";
     for (const auto& [status, n] : st.messagesByStatus)
       extra += "medbridge_store_messages{status=\"" + status + "\"} " + std::to_string(n) + "\n";
-    return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(extra)};
+    return http::Response{
+        200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(extra), {}};
   });
-  http_->route("/fhir/Patient/$ihe-pix", [this](const http::Request& request) {
-    auto answer = identity::answerPix(request.query, *store_, *systems_);
-    return http::Response{answer.status, "application/fhir+json; charset=utf-8", answer.json};
-  });
+  fhir_ = std::make_unique<fhir::FhirServer>(*store_, clock_);
+  fhir_->registerOperation(
+      "Patient", "ihe-pix", /*typeLevel=*/true, /*instanceLevel=*/false,
+      [this](const fhir::OperationRequest& o) {
+        auto answer = identity::answerPix(o.parameters, *store_, *systems_);
+        return fhir::FhirResponse{answer.status, answer.json, {}};
+      },
+      "http://ihe.net/fhir/ihe.iti.pixm/OperationDefinition/IHE.PIXm.pix");
+  http_->mount("/fhir", adapters::fhir_rest::FhirRestHandler(*fhir_, "/fhir"));
   http_->start();
   log().information("MLLP listening on %s:%d", config_.mllp.host, mllp_->port());
   log().information("HTTP listening on %s:%d", config_.http.host, http_->port());

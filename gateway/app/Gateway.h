@@ -21,6 +21,9 @@ class MllpServer;
 namespace medbridge::http {
 class HttpServer;
 }
+namespace medbridge::fhir {
+class FhirServer;
+}
 
 namespace medbridge::app {
 
@@ -47,6 +50,7 @@ class Gateway {
   std::unique_ptr<routing::Processor> processor_;
   std::unique_ptr<FrameHandler> frameHandler_;
   std::unique_ptr<adapters::his_mllp::MllpServer> mllp_;
+  std::unique_ptr<fhir::FhirServer> fhir_;
   std::unique_ptr<http::HttpServer> http_;
 };
 

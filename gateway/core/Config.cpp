@@ -77,6 +77,11 @@ const std::map<std::string, Setter>& schema() {
        [](auto& c, auto& k, auto& v) { c.store.maxBatch = asInt(k, v, 1, 10000); }},
       {"http.host", [](auto& c, auto& k, auto& v) { c.http.host = asString(k, v); }},
       {"http.port", [](auto& c, auto& k, auto& v) { c.http.port = asInt(k, v, 0, 65535); }},
+      {"http.maxRequestBytes",
+       [](auto& c, auto& k, auto& v) {
+         c.http.maxRequestBytes = static_cast<std::size_t>(asInt(k, v, 1024, 1 << 30));
+       }},
+      {"http.threads", [](auto& c, auto& k, auto& v) { c.http.threads = asInt(k, v, 1, 256); }},
       {"mllp.host", [](auto& c, auto& k, auto& v) { c.mllp.host = asString(k, v); }},
       {"mllp.port", [](auto& c, auto& k, auto& v) { c.mllp.port = asInt(k, v, 0, 65535); }},
       {"mllp.maxMessageBytes",

@@ -21,6 +21,8 @@ struct MllpConfig {
 struct HttpConfig {
   std::string host = "127.0.0.1";
   int port = 8080;
+  std::size_t maxRequestBytes = 16 * 1024 * 1024;  // larger bodies get 413
+  int threads = 16;
 };
 
 struct StoreConfig {

@@ -7,61 +7,110 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
+
+#include <istream>
 
 namespace medbridge::http {
 namespace {
 
+const HttpServer::Handler* find(const HttpServer::Routes& routes, const std::string& path,
+                                bool& exact) {
+  auto it = routes.exact.find(path);
+  exact = it != routes.exact.end();
+  if (exact) return &it->second;
+  for (const auto& [prefix, handler] : routes.mounts)
+    if (path == prefix || path.rfind(prefix + "/", 0) == 0) return &handler;
+  return nullptr;
+}
+
+// Reads up to max bytes of the body; true when it all fit.
+bool readBody(Poco::Net::HTTPServerRequest& req, std::size_t max, std::string& body) {
+  std::istream& in = req.stream();
+  if (req.hasContentLength() && req.getContentLength64() > static_cast<Poco::Int64>(max))
+    return false;
+  char buf[65536];
+  while (in) {
+    in.read(buf, sizeof buf);
+    body.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (body.size() > max) return false;
+  }
+  return true;
+}
+
 class RouteHandler : public Poco::Net::HTTPRequestHandler {
  public:
-  explicit RouteHandler(const std::map<std::string, HttpServer::Handler>& routes)
-      : routes_(routes) {}
+  explicit RouteHandler(const HttpServer::Routes& routes) : routes_(routes) {}
   void handleRequest(Poco::Net::HTTPServerRequest& req,
                      Poco::Net::HTTPServerResponse& res) override {
     Response r;
-    Poco::URI uri(req.getURI());
-    Request request{uri.getPath(), {}};
-    for (const auto& [name, value] : uri.getQueryParameters())
-      request.query.emplace_back(name, value);
-    const std::string& path = request.path;
-    auto it = routes_.find(path);
-    if (it == routes_.end()) {
-      r = {404, "text/plain; charset=utf-8", "not found: " + path + "\n"};
-    } else if (req.getMethod() != "GET" && req.getMethod() != "HEAD") {
-      r = {405, "text/plain; charset=utf-8", "method not allowed\n"};
-      res.set("Allow", "GET, HEAD");
-    } else {
-      try {
-        r = it->second(request);
-      } catch (const std::exception& e) {
-        Poco::Logger::get("medbridge.http").error("%s failed: %s", path, std::string(e.what()));
-        r = {500, "text/plain; charset=utf-8", "internal error\n"};
-      }
+    Request request;
+    request.method = req.getMethod();
+    try {
+      Poco::URI uri(req.getURI());
+      request.path = uri.getPath();
+      for (const auto& [name, value] : uri.getQueryParameters())
+        request.query.emplace_back(name, value);
+    } catch (const Poco::Exception&) {
+      request.path = "";
     }
-    res.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
+    for (const auto& [name, value] : req) request.headers[Poco::toLower(name)] = value;
+    request.host = req.getHost();
+    bool exact = false;
+    const HttpServer::Handler* handler = find(routes_, request.path, exact);
+    if (!handler) {
+      r = {404, "text/plain; charset=utf-8", "not found: " + request.path + "\n", {}};
+    } else if (exact && request.method != "GET" && request.method != "HEAD") {
+      r = {405, "text/plain; charset=utf-8", "method not allowed\n", {{"Allow", "GET, HEAD"}}};
+    } else {
+      if (!exact) request.bodyTooLarge = !readBody(req, routes_.maxBodyBytes, request.body);
+      try {
+        r = (*handler)(request);
+      } catch (const std::exception& e) {
+        Poco::Logger::get("medbridge.http")
+            .error("%s %s failed: %s", request.method, request.path, std::string(e.what()));
+        r = {500, "text/plain; charset=utf-8", "internal error\n", {}};
+      }
+      // An unread body would be taken for the next request on this connection.
+      if (request.bodyTooLarge) res.setKeepAlive(false);
+    }
+    res.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
+    for (const auto& [name, value] : r.headers) res.set(name, value);
+    if (r.status == 304 || r.status == 204) {
+      res.setContentLength(0);
+      res.send();
+      return;
+    }
     res.setContentType(r.contentType);
     res.setContentLength(static_cast<std::streamsize>(r.body.size()));
     auto& out = res.send();
-    if (req.getMethod() != "HEAD") out << r.body;
+    if (request.method != "HEAD") out << r.body;
   }
 
  private:
-  const std::map<std::string, HttpServer::Handler>& routes_;
+  const HttpServer::Routes& routes_;
 };
 
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  explicit Factory(const std::map<std::string, HttpServer::Handler>& routes) : routes_(routes) {}
+  explicit Factory(const HttpServer::Routes& routes) : routes_(routes) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
     return new RouteHandler(routes_);
   }
 
  private:
-  const std::map<std::string, HttpServer::Handler>& routes_;
+  const HttpServer::Routes& routes_;
 };
 
 }  // namespace
+
+const std::string& Request::header(const std::string& name) const {
+  static const std::string kNone;
+  auto it = headers.find(name);
+  return it == headers.end() ? kNone : it->second;
+}
 
 HttpServer::HttpServer(const core::HttpConfig& config) : config_(config) {}
 
@@ -70,15 +119,22 @@ HttpServer::~HttpServer() {
 }
 
 void HttpServer::route(const std::string& path, Handler handler) {
-  routes_[path] = std::move(handler);
+  routes_.exact[path] = std::move(handler);
+}
+
+void HttpServer::mount(const std::string& prefix, Handler handler) {
+  routes_.mounts.emplace_back(prefix, std::move(handler));
 }
 
 void HttpServer::start() {
+  routes_.maxBodyBytes = config_.maxRequestBytes;
   Poco::Net::ServerSocket socket(
       Poco::Net::SocketAddress(config_.host, static_cast<Poco::UInt16>(config_.port)), 64);
   auto params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(16);
+  params->setMaxThreads(config_.threads);
+  params->setMaxQueued(256);
   params->setKeepAlive(true);
+  params->setMaxKeepAliveRequests(0);  // unlimited
   server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(routes_), socket, params);
   server_->start();
   running_ = true;

@@ -10,6 +10,8 @@
 #include "gateway/core/Hash.h"
 #include "gateway/core/Time.h"
 #include "gateway/identity/PatientLinker.h"
+#include "mappings/fhir/Json.h"
+#include "mappings/fhir/SearchIndexer.h"
 #include "mappings/hl7v2/Charset.h"
 #include "mappings/hl7v2/Mapping.h"
 #include "mappings/hl7v2/Message.h"
@@ -201,8 +203,12 @@ store::ProcessOutcome Processor::process(const store::QueueItem& item) {
       for (auto& [key, json] : result.resources) {
         auto slash = key.find('/');
         std::string hash = core::sha256Hex(json);
-        out.resources.push_back(
-            {key.substr(0, slash), key.substr(slash + 1), std::move(json), std::move(hash)});
+        // Search index entries are computed here, off the store's writer thread.
+        std::vector<mappings::fhir::IndexEntry> index;
+        rapidjson::Document doc;
+        if (!mappings::fhir::parseJson(json, doc)) index = mappings::fhir::indexEntries(doc);
+        out.resources.push_back({key.substr(0, slash), key.substr(slash + 1), std::move(json),
+                                 std::move(hash), std::move(index)});
       }
       metrics_.add(kChannel, core::Metrics::Mapped);
     }

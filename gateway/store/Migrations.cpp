@@ -65,7 +65,8 @@ const std::vector<Migration>& migrations() {
            " resource_id TEXT NOT NULL DEFAULT '',"  // the FHIR Patient it came with
            " PRIMARY KEY (system, value)) WITHOUT ROWID",
            "CREATE INDEX mpi_identifiers_patient ON mpi_identifiers(patient_id)",
-           "CREATE INDEX mpi_patients_merged ON mpi_patients(merged_into) WHERE merged_into IS NOT NULL",
+           "CREATE INDEX mpi_patients_merged ON mpi_patients(merged_into) WHERE merged_into IS NOT "
+           "NULL",
            "CREATE TABLE mpi_names ("
            " name_key TEXT NOT NULL, birth_date TEXT NOT NULL, gender TEXT NOT NULL,"
            " patient_id INTEGER NOT NULL REFERENCES mpi_patients(id),"

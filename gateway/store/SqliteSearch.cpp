@@ -19,79 +19,144 @@ using Bind = std::variant<std::string, std::int64_t, double>;
 
 const char* tableOf(IndexKind k) {
   switch (k) {
-    case IndexKind::String: return "idx_string";
-    case IndexKind::Token: return "idx_token";
-    case IndexKind::Date: return "idx_date";
-    case IndexKind::Reference: return "idx_reference";
-    case IndexKind::Number: return "idx_number";
-    case IndexKind::Uri: return "idx_uri";
+    case IndexKind::String:
+      return "idx_string";
+    case IndexKind::Token:
+      return "idx_token";
+    case IndexKind::Date:
+      return "idx_date";
+    case IndexKind::Reference:
+      return "idx_reference";
+    case IndexKind::Number:
+      return "idx_number";
+    case IndexKind::Uri:
+      return "idx_uri";
   }
   return "";
 }
+
+// Builds SQL text and its bindings in step (each "?" appended in the order it is bound:
+// operands of one `+` expression are evaluated in no fixed order).
+struct Sql {
+  std::vector<Bind>& binds;
+  std::string text;
+  Sql& operator<<(const char* s) {
+    text += s;
+    return *this;
+  }
+  Sql& operator<<(const std::string& s) {
+    text += s;
+    return *this;
+  }
+  Sql& bind(Bind b) {
+    binds.push_back(std::move(b));
+    text += "?";
+    return *this;
+  }
+};
 
 // Range comparison of a stored [lo, hi] against a search value [from, to] per FHIR's prefixes.
 template <typename T>
 std::string rangeCondition(const std::string& prefix, T from, T to, T slack,
                            std::vector<Bind>& binds) {
-  auto b = [&](T v) {
-    binds.emplace_back(v);
-    return std::string("?");
-  };
-  if (prefix == "ne") return "NOT (lo >= " + b(from) + " AND hi <= " + b(to) + ")";
-  if (prefix == "gt") return "hi > " + b(to);
-  if (prefix == "lt") return "lo < " + b(from);
-  if (prefix == "ge") return "hi >= " + b(from);
-  if (prefix == "le") return "lo <= " + b(to);
-  if (prefix == "sa") return "lo > " + b(to);
-  if (prefix == "eb") return "hi < " + b(from);
-  if (prefix == "ap") return "lo <= " + b(to + slack) + " AND hi >= " + b(from - slack);
-  return "lo >= " + b(from) + " AND hi <= " + b(to);
+  Sql q{binds, ""};
+  if (prefix == "ne") {
+    q << "NOT (lo >= ";
+    q.bind(from) << " AND hi <= ";
+    q.bind(to) << ")";
+  } else if (prefix == "gt") {
+    q << "hi > ";
+    q.bind(to);
+  } else if (prefix == "lt") {
+    q << "lo < ";
+    q.bind(from);
+  } else if (prefix == "ge") {
+    q << "hi >= ";
+    q.bind(from);
+  } else if (prefix == "le") {
+    q << "lo <= ";
+    q.bind(to);
+  } else if (prefix == "sa") {
+    q << "lo > ";
+    q.bind(to);
+  } else if (prefix == "eb") {
+    q << "hi < ";
+    q.bind(from);
+  } else if (prefix == "ap") {
+    q << "lo <= ";
+    q.bind(to + slack) << " AND hi >= ";
+    q.bind(from - slack);
+  } else {
+    q << "lo >= ";
+    q.bind(from) << " AND hi <= ";
+    q.bind(to);
+  }
+  return q.text;
 }
 
 // The condition one value puts on a row of the clause's table.
 std::string valueCondition(const SearchClause& c, const SearchValue& v, std::vector<Bind>& binds) {
-  auto b = [&](Bind x) {
-    binds.push_back(std::move(x));
-    return std::string("?");
-  };
+  Sql q{binds, ""};
   switch (c.kind) {
     case IndexKind::String:
       if (c.modifier == "exact") {
-        std::string cond = "value = " + b(mappings::fhir::searchText(v.value));
-        return cond + " AND exact = " + b(v.value);
+        q << "value = ";
+        q.bind(mappings::fhir::searchText(v.value)) << " AND exact = ";
+        q.bind(v.value);
+      } else if (c.modifier == "contains") {
+        q << "instr(value, ";
+        q.bind(v.value) << ") > 0";
+      } else {
+        q << "value >= ";
+        q.bind(v.value) << " AND value < ";
+        q.bind(v.value + "\xff");
       }
-      if (c.modifier == "contains") return "instr(value, " + b(v.value) + ") > 0";
-      return "value >= " + b(v.value) + " AND value < " + b(v.value + "\xff");
-    case IndexKind::Token: {
-      std::string cond;
-      if (!v.value.empty()) cond = "value = " + b(v.value);
-      if (v.hasSystem) cond += (cond.empty() ? "" : " AND ") + std::string("system = ") + b(v.system);
-      return cond.empty() ? "1" : cond;
-    }
+      return q.text;
+    case IndexKind::Token:
+      if (!v.value.empty()) {
+        q << "value = ";
+        q.bind(v.value);
+      }
+      if (v.hasSystem) {
+        q << (q.text.empty() ? "system = " : " AND system = ");
+        q.bind(v.system);
+      }
+      return q.text.empty() ? "1" : q.text;
     case IndexKind::Date: {
       std::int64_t slack = std::max<std::int64_t>((v.to - v.from) / 10, 86400000);
       return rangeCondition<std::int64_t>(v.prefix, v.from, v.to, slack, binds);
     }
     case IndexKind::Number: {
       double slack = std::fabs((v.low + v.high) / 2) * 0.1;
-      std::string cond = rangeCondition<double>(v.prefix, v.low, v.high, slack, binds);
-      if (v.hasSystem) {
-        if (!v.system.empty()) {
-          cond += " AND system = " + b(v.system + "|" + v.value);
-        } else {
-          cond += " AND system LIKE " + b("%|" + v.value);
-        }
+      q << rangeCondition<double>(v.prefix, v.low, v.high, slack, binds);
+      if (v.hasSystem && !v.system.empty()) {
+        q << " AND system = ";
+        q.bind(v.system + "|" + v.value);
+      } else if (v.hasSystem) {
+        q << " AND system LIKE ";
+        q.bind("%|" + v.value);
       }
-      return cond;
+      return q.text;
     }
-    case IndexKind::Reference: {
-      std::string in;
-      for (const auto& r : v.references) in += (in.empty() ? "" : ", ") + b(r);
-      return in.empty() ? "0" : "value IN (" + in + ")";
-    }
+    case IndexKind::Reference:
+      if (v.references.empty()) return "0";
+      q << "value IN (";
+      for (std::size_t i = 0; i < v.references.size(); ++i) {
+        if (i > 0) q << ", ";
+        q.bind(v.references[i]);
+      }
+      q << ")";
+      return q.text;
     case IndexKind::Uri:
-      if (c.modifier == "below") return "value >= " + b(v.value) + " AND value < " + b(v.value + "\xff");
-      return "value = " + b(v.value);
+      if (c.modifier == "below") {
+        q << "value >= ";
+        q.bind(v.value) << " AND value < ";
+        q.bind(v.value + "\xff");
+      } else {
+        q << "value = ";
+        q.bind(v.value);
+      }
+      return q.text;
   }
   return "0";
 }
@@ -109,7 +174,8 @@ std::string anyCondition(const SearchClause& c, std::vector<Bind>& binds) {
     return cond;
   }
   std::string any;
-  for (const auto& v : c.anyOf) any += (any.empty() ? "(" : " OR (") + valueCondition(c, v, binds) + ")";
+  for (const auto& v : c.anyOf)
+    any += (any.empty() ? "(" : " OR (") + valueCondition(c, v, binds) + ")";
   return any.empty() ? "0" : any;
 }
 
@@ -121,7 +187,8 @@ bool negated(const SearchClause& c) {
 std::string positive(const std::string& type, const SearchClause& c, std::vector<Bind>& binds) {
   binds.emplace_back(type);
   binds.emplace_back(c.param);
-  std::string sql = std::string("SELECT id FROM ") + tableOf(c.kind) + " WHERE type = ? AND param = ?";
+  std::string sql =
+      std::string("SELECT id FROM ") + tableOf(c.kind) + " WHERE type = ? AND param = ?";
   if (c.modifier != "missing") sql += " AND (" + anyCondition(c, binds) + ")";
   return sql;
 }
@@ -148,12 +215,18 @@ int rank(const SearchClause& c) {
   if (negated(c) || c.modifier == "missing") return 9;
   if (c.modifier == "contains") return 6;
   switch (c.kind) {
-    case IndexKind::Reference: return 0;
-    case IndexKind::Token: return 1;
-    case IndexKind::Uri: return 2;
-    case IndexKind::String: return 3;
-    case IndexKind::Date: return 4;
-    case IndexKind::Number: return 5;
+    case IndexKind::Reference:
+      return 0;
+    case IndexKind::Token:
+      return 1;
+    case IndexKind::Uri:
+      return 2;
+    case IndexKind::String:
+      return 3;
+    case IndexKind::Date:
+      return 4;
+    case IndexKind::Number:
+      return 5;
   }
   return 9;
 }
@@ -176,8 +249,9 @@ std::vector<std::string> runSearch(sqlite3* db, const SearchQuery& q) {
   std::vector<Bind> binds;
   std::vector<const SearchClause*> clauses;
   for (const auto& c : q.clauses) clauses.push_back(&c);
-  std::stable_sort(clauses.begin(), clauses.end(),
-                   [](const SearchClause* a, const SearchClause* b) { return rank(*a) < rank(*b); });
+  std::stable_sort(
+      clauses.begin(), clauses.end(),
+      [](const SearchClause* a, const SearchClause* b) { return rank(*a) < rank(*b); });
   std::string sql;
   if (clauses.empty()) {
     binds.emplace_back(q.type);

@@ -5,12 +5,13 @@ namespace medbridge::store {
 using mappings::fhir::IndexKind;
 
 SqliteSearchIndex::SqliteSearchIndex(sqlite3* db)
-    : insertString_(db, "INSERT INTO idx_string (type, param, value, exact, id) VALUES (?,?,?,?,?)"),
+    : insertString_(db,
+                    "INSERT INTO idx_string (type, param, value, exact, id) VALUES (?,?,?,?,?)"),
       insertToken_(db, "INSERT INTO idx_token (type, param, value, system, id) VALUES (?,?,?,?,?)"),
       insertDate_(db, "INSERT INTO idx_date (type, param, lo, hi, id) VALUES (?,?,?,?,?)"),
       insertReference_(db, "INSERT INTO idx_reference (type, param, value, id) VALUES (?,?,?,?)"),
-      insertNumber_(db,
-                    "INSERT INTO idx_number (type, param, lo, hi, system, id) VALUES (?,?,?,?,?,?)"),
+      insertNumber_(
+          db, "INSERT INTO idx_number (type, param, lo, hi, system, id) VALUES (?,?,?,?,?,?)"),
       insertUri_(db, "INSERT INTO idx_uri (type, param, value, id) VALUES (?,?,?,?)") {
   for (const char* table :
        {"idx_string", "idx_token", "idx_date", "idx_reference", "idx_number", "idx_uri"}) {

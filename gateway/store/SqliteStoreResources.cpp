@@ -3,10 +3,10 @@
 
 #include "gateway/core/ErrorCode.h"
 #include "gateway/core/Hash.h"
+#include "gateway/core/Time.h"
 #include "gateway/store/SqliteSearch.h"
 #include "gateway/store/SqliteStoreWriter.h"
 #include "mappings/fhir/Json.h"
-#include "gateway/core/Time.h"
 #include "mappings/fhir/SearchValues.h"
 
 namespace medbridge::store {
@@ -14,8 +14,12 @@ namespace {
 
 ResourceVersion versionFrom(const SqliteStatement& st, int column, const std::string& type,
                             const std::string& id) {
-  return ResourceVersion{type, id, st.text(column + 3), st.text(column + 1),
-                         static_cast<int>(st.integer(column)), st.integer(column + 2) != 0};
+  return ResourceVersion{type,
+                         id,
+                         st.text(column + 3),
+                         st.text(column + 1),
+                         static_cast<int>(st.integer(column)),
+                         st.integer(column + 2) != 0};
 }
 
 }  // namespace
@@ -62,8 +66,8 @@ void SqliteStore::transact(const std::function<void(IResourceTx&)>& work) {
             else if (error.empty())
               promise->set_value();
             else
-              promise->set_exception(std::make_exception_ptr(
-                  core::Error(core::ErrorCode::StoreUnavailable, error)));
+              promise->set_exception(
+                  std::make_exception_ptr(core::Error(core::ErrorCode::StoreUnavailable, error)));
           }},
          /*urgent=*/true);
   result.get();
@@ -152,9 +156,8 @@ std::vector<std::string> SqliteStore::referring(const std::string& type, const s
 
 std::vector<std::string> SqliteStore::referencesOf(const std::string& type, const std::string& id,
                                                    const std::string& param) {
-  return readers_->with([&](SqliteReaderPool::Connection& c) {
-    return store::referencesOf(c.db, type, id, param);
-  });
+  return readers_->with(
+      [&](SqliteReaderPool::Connection& c) { return store::referencesOf(c.db, type, id, param); });
 }
 
 void SqliteStore::reindexAll() {

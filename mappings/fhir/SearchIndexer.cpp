@@ -126,9 +126,8 @@ struct Emitter {
     if (type == "string") {
       if (t == "HumanName") {
         for (const char* part : {"family", "text"}) string(member(v, part));
-        for (const char* part : {"given", "prefix", "suffix"}) each(v, part, [&](const Value& x) {
-          string(text(x));
-        });
+        for (const char* part : {"given", "prefix", "suffix"})
+          each(v, part, [&](const Value& x) { string(text(x)); });
       } else if (t == "Address") {
         for (const char* part : {"text", "city", "district", "state", "postalCode", "country"})
           string(member(v, part));
@@ -165,7 +164,8 @@ struct Emitter {
       if (t == "Range") {
         auto lowIt = v.IsObject() ? v.FindMember("low") : v.MemberEnd();
         auto highIt = v.IsObject() ? v.FindMember("high") : v.MemberEnd();
-        auto lo = lowIt != v.MemberEnd() ? numberRange(member(lowIt->value, "value")) : std::nullopt;
+        auto lo =
+            lowIt != v.MemberEnd() ? numberRange(member(lowIt->value, "value")) : std::nullopt;
         auto hi =
             highIt != v.MemberEnd() ? numberRange(member(highIt->value, "value")) : std::nullopt;
         if (!lo && !hi) return;

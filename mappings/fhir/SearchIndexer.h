@@ -15,9 +15,9 @@ enum class IndexKind { String, Token, Date, Reference, Number, Uri };
 struct IndexEntry {
   std::string param;  // search parameter code
   IndexKind kind = IndexKind::String;
-  std::string value;   // string: searchText form; token: code; reference: "Type/id"; uri
-  std::string system;  // token: system; quantity: system|code
-  std::string exact;   // string: as written (for :exact)
+  std::string value;              // string: searchText form; token: code; reference: "Type/id"; uri
+  std::string system;             // token: system; quantity: system|code
+  std::string exact;              // string: as written (for :exact)
   std::int64_t from = 0, to = 0;  // date: covered instants (ms, inclusive)
   double low = 0, high = 0;       // number / quantity: covered range
   bool operator==(const IndexEntry&) const = default;

@@ -10,8 +10,8 @@ namespace medbridge::mappings::fhir {
 namespace {
 
 const std::set<std::string, std::less<>> kResultParameters = {
-    "_count", "_sort", "_include", "_revinclude", "_summary", "_format", "_total",
-    "_elements", "_pretty", "_contained", "_containedType"};
+    "_count", "_sort",     "_include", "_revinclude", "_summary",      "_format",
+    "_total", "_elements", "_pretty",  "_contained",  "_containedType"};
 
 IndexKind kindOf(const std::string& type) {
   if (type == "string") return IndexKind::String;
@@ -39,7 +39,7 @@ std::vector<std::string> alternatives(const std::string& v) {
 
 std::string prefixOf(std::string& v) {
   static const std::set<std::string, std::less<>> kPrefixes = {"eq", "ne", "gt", "lt", "ge",
-                                                                "le", "sa", "eb", "ap"};
+                                                               "le", "sa", "eb", "ap"};
   if (v.size() > 2 && kPrefixes.count(v.substr(0, 2))) {
     std::string p = v.substr(0, 2);
     v.erase(0, 2);
@@ -136,12 +136,13 @@ struct Parser {
     c.param = code;
     c.kind = kindOf(def->type);
     std::string typeModifier;
-    if (def->type == "reference" && !modifier.empty() && Definitions::r4().isResourceType(modifier)) {
+    if (def->type == "reference" && !modifier.empty() &&
+        Definitions::r4().isResourceType(modifier)) {
       typeModifier = modifier;
       modifier.clear();
     }
-    static const std::set<std::string, std::less<>> kModifiers = {"", "exact", "contains", "not",
-                                                                   "missing", "below"};
+    static const std::set<std::string, std::less<>> kModifiers = {"",    "exact",   "contains",
+                                                                  "not", "missing", "below"};
     if (!kModifiers.count(modifier)) {
       std::string why = "modifier ':" + modifier + "' is not supported on " + code;
       if (strict) throw SearchError(why);
@@ -155,7 +156,8 @@ struct Parser {
       return c;
     }
     if (!chain.empty()) {
-      if (def->type != "reference") throw SearchError("'" + code + "' is not a reference: no chain");
+      if (def->type != "reference")
+        throw SearchError("'" + code + "' is not a reference: no chain");
       std::string target = typeModifier;
       if (target.empty() && def->targets.size() == 1) target = def->targets.front();
       if (target.empty())
@@ -183,8 +185,8 @@ bool isResultParameter(const std::string& name) {
 }
 
 SearchQuery parseSearch(const std::string& type,
-                        const std::vector<std::pair<std::string, std::string>>& params,
-                        bool strict, const std::string& base, const SearchParameters& defs) {
+                        const std::vector<std::pair<std::string, std::string>>& params, bool strict,
+                        const std::string& base, const SearchParameters& defs) {
   SearchQuery q;
   q.type = type;
   Parser parser{defs, base};

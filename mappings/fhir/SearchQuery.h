@@ -14,13 +14,13 @@ namespace medbridge::mappings::fhir {
 
 // One alternative of a search parameter's value (a comma separates alternatives: OR).
 struct SearchValue {
-  std::string prefix = "eq";  // date / number / quantity: eq ne gt lt ge le sa eb ap
-  std::string value;          // string: searchText form (or as written for :exact); token code;
-                              // uri; quantity code
-  std::string system;         // token / quantity system
-  bool hasSystem = false;     // "system|code" or "|code" was given
-  std::int64_t from = 0, to = 0;      // date: the instants the search value covers
-  double low = 0, high = 0;           // number / quantity
+  std::string prefix = "eq";      // date / number / quantity: eq ne gt lt ge le sa eb ap
+  std::string value;              // string: searchText form (or as written for :exact); token code;
+                                  // uri; quantity code
+  std::string system;             // token / quantity system
+  bool hasSystem = false;         // "system|code" or "|code" was given
+  std::int64_t from = 0, to = 0;  // date: the instants the search value covers
+  double low = 0, high = 0;       // number / quantity
   std::vector<std::string> references;  // reference: candidate "Type/id" values
 };
 

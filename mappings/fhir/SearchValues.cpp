@@ -40,7 +40,7 @@ int daysInMonth(int y, int m) {
 // Decodes one UTF-8 code point at s[i]; advances i. Invalid bytes come back as themselves.
 char32_t next(std::string_view s, std::size_t& i) {
   unsigned char c = static_cast<unsigned char>(s[i]);
-  int extra = c < 0x80               ? 0
+  int extra = c < 0x80             ? 0
               : (c & 0xE0) == 0xC0 ? 1
               : (c & 0xF0) == 0xE0 ? 2
               : (c & 0xF8) == 0xF0 ? 3
@@ -76,19 +76,26 @@ void append(std::string& out, char32_t cp) {
 // Base letters of U+00C0..U+017F (Latin-1 Supplement letters and Latin Extended-A), lower case;
 // '\0' where there is none.
 constexpr const char* kLatinBase =
-    "aaaaaaaceeeeiiii" "dnooooo\0ouuuuyts"   // C0-DF
-    "aaaaaaaceeeeiiii" "dnooooo\0ouuuuyty"   // E0-FF
-    "aaaaaaccccccccdd" "ddeeeeeeeeeegggg"   // 100-11F
-    "gggghhhhiiiiiiii" "iiiijjkkklllllll"   // 120-13F
-    "lllnnnnnnnnnoooo" "oooorrrrrrssssss"   // 140-15F
-    "ssttttttuuuuuuuu" "uuuuwwyyyzzzzzzs";  // 160-17F
+    "aaaaaaaceeeeiiii"
+    "dnooooo\0ouuuuyts"  // C0-DF
+    "aaaaaaaceeeeiiii"
+    "dnooooo\0ouuuuyty"  // E0-FF
+    "aaaaaaccccccccdd"
+    "ddeeeeeeeeeegggg"  // 100-11F
+    "gggghhhhiiiiiiii"
+    "iiiijjkkklllllll"  // 120-13F
+    "lllnnnnnnnnnoooo"
+    "oooorrrrrrssssss"  // 140-15F
+    "ssttttttuuuuuuuu"
+    "uuuuwwyyyzzzzzzs";  // 160-17F
 
 }  // namespace
 
 std::optional<DateRange> dateRange(std::string_view s) {
   if (!digitsAt(s, 0, 4)) return std::nullopt;
   int y = num(s, 0, 4), m = 1, d = 1;
-  if (s.size() == 4) return DateRange{daysFromCivil(y, 1, 1) * kDay, daysFromCivil(y + 1, 1, 1) * kDay - 1};
+  if (s.size() == 4)
+    return DateRange{daysFromCivil(y, 1, 1) * kDay, daysFromCivil(y + 1, 1, 1) * kDay - 1};
   if (s[4] != '-' || !digitsAt(s, 5, 2) || (m = num(s, 5, 2)) < 1 || m > 12) return std::nullopt;
   if (s.size() == 7) {
     std::int64_t start = daysFromCivil(y, m, 1) * kDay;

@@ -231,6 +231,55 @@ std::pair<int, std::string> httpGet(int port, const std::string& path) {
   return {status, body == std::string::npos ? "" : resp.substr(body + 4)};
 }
 
+const std::string& HttpResult::header(const std::string& name) const {
+  static const std::string kNone;
+  auto it = headers.find(name);
+  return it == headers.end() ? kNone : it->second;
+}
+
+HttpResult httpRequest(int port, const std::string& method, const std::string& path,
+                       const std::string& body,
+                       const std::vector<std::pair<std::string, std::string>>& headers) {
+  HttpResult out;
+  int fd = connectTo(port);
+  if (fd < 0) return out;
+  std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                    "\r\nConnection: close\r\n";
+  for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
+  if (!body.empty() || method == "POST" || method == "PUT")
+    req += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  req += "\r\n" + body;
+  std::size_t sent = 0;
+  while (sent < req.size()) {
+    ssize_t n = ::send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
+  std::string resp;
+  while (readSome(fd, resp, std::chrono::milliseconds(10000))) {
+  }
+  ::close(fd);
+  auto end = resp.find("\r\n\r\n");
+  if (resp.size() < 12 || end == std::string::npos) return out;
+  out.status = std::stoi(resp.substr(9, 3));
+  std::size_t at = resp.find("\r\n") + 2;
+  while (at < end) {
+    auto eol = resp.find("\r\n", at);
+    std::string line = resp.substr(at, eol - at);
+    auto colon = line.find(':');
+    if (colon != std::string::npos) {
+      std::string name = line.substr(0, colon);
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      std::string value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+      out.headers[name] = value;
+    }
+    at = eol + 2;
+  }
+  out.body = resp.substr(end + 4);
+  return out;
+}
+
 MllpClient::MllpClient(int port) : fd_(connectTo(port)) {
   if (fd_ < 0) throw std::runtime_error("cannot connect to port " + std::to_string(port));
 }

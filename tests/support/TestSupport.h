@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,17 @@ class GatewayProcess {
 
 // HTTP GET on 127.0.0.1; returns the status (0 when the connection failed) and body.
 std::pair<int, std::string> httpGet(int port, const std::string& path);
+
+struct HttpResult {
+  int status = 0;                              // 0 when the connection failed
+  std::map<std::string, std::string> headers;  // names in lower case
+  std::string body;
+  const std::string& header(const std::string& name) const;
+};
+// One HTTP/1.1 request on 127.0.0.1 (its own connection). A body is sent with its length.
+HttpResult httpRequest(int port, const std::string& method, const std::string& path,
+                       const std::string& body = "",
+                       const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 // A plain TCP client speaking MLLP frames.
 class MllpClient {

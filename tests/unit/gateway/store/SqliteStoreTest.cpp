@@ -131,7 +131,7 @@ TEST_F(SqliteStoreTest, CompleteWritesOutcomeAndResourcesOnce) {
   o.messageId = id;
   o.status = kMapped;
   o.bundle = "{}";
-  o.resources = {{"Patient", "p1", R"({"resourceType":"Patient","id":"p1"})", "h1"}};
+  o.resources = {{"Patient", "p1", R"({"resourceType":"Patient","id":"p1"})", "h1", {}}};
   store.complete({o}, 1'700'000'000'123);
   auto stored = store.message(id);
   EXPECT_EQ(stored->status, kMapped);

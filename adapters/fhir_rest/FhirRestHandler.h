@@ -1,0 +1,24 @@
+#pragma once
+
+#include <string>
+
+#include "gateway/fhir/FhirServer.h"
+#include "gateway/http/HttpServer.h"
+
+namespace medbridge::adapters::fhir_rest {
+
+// FHIR over HTTP: turns requests under `mount` ("/fhir") into FhirServer requests and the
+// answers into HTTP responses; negotiates the format (_format, Accept, Content-Type) and
+// enforces the request size limit (413). Every error is an OperationOutcome.
+class FhirRestHandler {
+ public:
+  FhirRestHandler(fhir::FhirServer& server, std::string mount)
+      : server_(server), mount_(std::move(mount)) {}
+  http::Response operator()(const http::Request& request) const;
+
+ private:
+  fhir::FhirServer& server_;
+  std::string mount_;
+};
+
+}  // namespace medbridge::adapters::fhir_rest

@@ -1,0 +1,104 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gateway/core/Clock.h"
+#include "gateway/fhir/FhirError.h"
+#include "gateway/fhir/SearchPages.h"
+#include "gateway/store/IStore.h"
+#include "mappings/fhir/Validator.h"
+
+namespace medbridge::fhir {
+
+// A FHIR REST request, format-neutral: the body is JSON (the REST adapter converts XML).
+struct FhirRequest {
+  std::string method = "GET";
+  std::vector<std::string> segments;  // the path below the FHIR base, split on '/'
+  std::vector<std::pair<std::string, std::string>> query;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string base;  // absolute FHIR base URL ("http://127.0.0.1:8080/fhir")
+  const std::string& header(const std::string& name) const;
+};
+
+struct FhirResponse {
+  int status = 200;
+  std::string body;  // a FHIR resource in JSON, or empty
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// An operation ($ihe-pix, $match, $validate, workflow operations) plugged in by other parts.
+struct OperationRequest {
+  const FhirRequest& request;
+  std::string type;                                             // "" at system level
+  std::string id;                                               // "" unless instance level
+  std::vector<std::pair<std::string, std::string>> parameters;  // from the query (GET)
+};
+using Operation = std::function<FhirResponse(const OperationRequest&)>;
+
+// The FHIR R4 server: interactions on the store's versioned resources, search over its index,
+// validation on write against the official definitions.
+class FhirServer {
+ public:
+  FhirServer(store::IStore& store, const core::IClock& clock);
+  FhirResponse handle(const FhirRequest& request);
+  // Registers `$name` on `type` ("" = system level), at type and/or instance level.
+  void registerOperation(const std::string& type, const std::string& name, bool typeLevel,
+                         bool instanceLevel, Operation op, std::string definition = "");
+  struct Registered {
+    std::string type, name, definition;
+    bool typeLevel = false, instanceLevel = false;
+    Operation op;
+  };
+  const std::vector<Registered>& operations() const { return operations_; }
+
+ private:
+  FhirResponse dispatch(const FhirRequest& r);
+  FhirResponse read(const FhirRequest& r, const std::string& type, const std::string& id);
+  FhirResponse vread(const std::string& type, const std::string& id, const std::string& version);
+  FhirResponse history(const FhirRequest& r, const std::string& type, const std::string& id);
+  FhirResponse create(const FhirRequest& r, const std::string& type);
+  FhirResponse update(const FhirRequest& r, const std::string& type, const std::string& id);
+  FhirResponse conditionalUpdate(const FhirRequest& r, const std::string& type);
+  FhirResponse remove(const FhirRequest& r, const std::string& type, const std::string& id);
+  FhirResponse conditionalRemove(const FhirRequest& r, const std::string& type);
+  FhirResponse search(const FhirRequest& r, const std::string& type,
+                      std::vector<std::pair<std::string, std::string>> params);
+  FhirResponse page(const FhirRequest& r);
+  FhirResponse renderPage(const FhirRequest& r, const SearchSnapshot& s, int offset, int count);
+  FhirResponse operation(const FhirRequest& r, const std::string& type, const std::string& id,
+                         const std::string& name);
+  FhirResponse validate(const FhirRequest& r, const std::string& type);
+
+ public:
+  // What a write needs, prepared outside the store's transaction: the resource parsed and
+  // validated, its stored JSON, hash and index entries. Used by Bundle processing too.
+  struct PreparedWrite {
+    std::string type, id, json, hash;
+    std::vector<mappings::fhir::IndexEntry> index;
+  };
+  PreparedWrite prepare(rapidjson::Document& d, const std::string& type, const std::string& id);
+  // Parses and validates a request body as a resource of `type` (throws FhirError).
+  void parseResource(const std::string& body, rapidjson::Document& d, const std::string& type);
+  // Conditional search criteria ("identifier=x|y") run inside a write transaction.
+  std::vector<std::string> matchInTx(store::IResourceTx& tx, const std::string& type,
+                                     const std::string& criteria, const std::string& base);
+  // The response to a successful write, honouring Prefer: return=...
+  FhirResponse written(const FhirRequest& r, const store::ResourceVersion& v, int status);
+  std::int64_t now() const { return clock_.nowMillis(); }
+  store::IStore& store() { return store_; }
+
+ private:
+  store::IStore& store_;
+  const core::IClock& clock_;
+  mappings::fhir::Validator validator_;
+  SearchPages pages_;
+  std::vector<Registered> operations_;
+};
+
+}  // namespace medbridge::fhir

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "mappings/fhir/Json.h"
+#include "tests/support/TestSupport.h"
+
+namespace medbridge::testing {
+
+inline const std::vector<std::pair<std::string, std::string>> kFhirJson = {
+    {"Content-Type", "application/fhir+json"}, {"Accept", "application/fhir+json"}};
+
+inline rapidjson::Document parsed(const std::string& body) {
+  rapidjson::Document d;
+  auto error = mappings::fhir::parseJson(body, d);
+  if (error) ADD_FAILURE() << "not JSON: " << error->describe() << ": " << body.substr(0, 300);
+  return d;
+}
+
+inline std::string field(const rapidjson::Value& v, const char* name) {
+  if (!v.IsObject() || !v.HasMember(name) || !v[name].IsString()) return "";
+  return v[name].GetString();
+}
+
+// A number as parseJson keeps it (text), as an integer; -1 when v is not a number.
+inline long long integer(const rapidjson::Value& v) {
+  auto text = mappings::fhir::numberText(v);
+  return text ? std::stoll(std::string(*text)) : -1;
+}
+
+// The first issue's diagnostics and expression of an OperationOutcome: "diag @ expr".
+inline std::string firstIssue(const std::string& body) {
+  auto d = parsed(body);
+  if (field(d, "resourceType") != "OperationOutcome") return "not an OperationOutcome: " + body;
+  const auto& issue = d["issue"][0];
+  std::string out = field(issue, "diagnostics");
+  if (issue.HasMember("expression")) out += std::string(" @ ") + issue["expression"][0].GetString();
+  return out;
+}
+
+// Every resource a test received, checked at the end against the official R4 JSON schema.
+class ReceivedResources {
+ public:
+  void add(const std::string& body) {
+    if (body.empty()) return;
+    std::lock_guard lock(mutex_);
+    lines_ += body + "\n";
+    ++count_;
+  }
+  int count() const { return count_; }
+  // Runs the npm schema validator; returns its report ("" when every resource is valid).
+  std::string schemaProblems() const {
+    auto r = runCommand({"node", peersDir() + "/validate-fhir.js"}, lines_);
+    return r.exitCode == 0 ? "" : r.out + r.err;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::string lines_;
+  int count_ = 0;
+};
+
+}  // namespace medbridge::testing

@@ -18,7 +18,8 @@ class FhirSearch : public ::testing::Test {
     gw_->start();
     put("Patient/p1",
         R"({"resourceType":"Patient","id":"p1","meta":{"tag":[{"system":"urn:t","code":"vip"}],)"
-        R"("profile":["http://example.org/p"]},"identifier":[{"system":")" + kNid +
+        R"("profile":["http://example.org/p"]},"identifier":[{"system":")" +
+            kNid +
             R"(","value":"110105198005170015"}],"name":[{"family":"张","given":["三"]},)"
             R"({"family":"Müller","given":["Hans"]}],"gender":"male","birthDate":"1980-05-17"})");
     put("Patient/p2",
@@ -55,8 +56,8 @@ class FhirSearch : public ::testing::Test {
   }
   static HttpResult get(const std::string& path,
                         std::vector<std::pair<std::string, std::string>> headers = kFhirJson) {
-    auto r = httpRequest(gw_->httpPort(), "GET", path.rfind("http", 0) == 0 ? path : "/fhir/" + path,
-                         "", headers);
+    auto r = httpRequest(gw_->httpPort(), "GET",
+                         path.rfind("http", 0) == 0 ? path : "/fhir/" + path, "", headers);
     received_->add(r.body);
     return r;
   }
@@ -97,10 +98,10 @@ TEST_F(FhirSearch, Strings) {
   EXPECT_EQ(ids("Patient?name=M%C3%9CL"), (V{"p1", "p2"}));
   EXPECT_EQ(ids("Patient?name:exact=Muller"), (V{"p2"}));
   EXPECT_EQ(ids("Patient?name:contains=ulle"), (V{"p1", "p2"}));
-  EXPECT_EQ(ids("Patient?name=%E5%BC%A0"), (V{"p1"}));              // 张
-  EXPECT_EQ(ids("Patient?name=%E6%9D%8E%E5%9B%9B"), (V{"p3"}));     // 李四
+  EXPECT_EQ(ids("Patient?name=%E5%BC%A0"), (V{"p1"}));           // 张
+  EXPECT_EQ(ids("Patient?name=%E6%9D%8E%E5%9B%9B"), (V{"p3"}));  // 李四
   EXPECT_EQ(ids("Patient?family=mul&given=anna"), (V{"p2"}));
-  EXPECT_EQ(ids("Patient?name=hans,anna"), (V{"p1", "p2"}));        // OR
+  EXPECT_EQ(ids("Patient?name=hans,anna"), (V{"p1", "p2"}));  // OR
 }
 
 TEST_F(FhirSearch, Tokens) {
@@ -138,8 +139,7 @@ TEST_F(FhirSearch, ReferencesChainsAndQuantities) {
   EXPECT_EQ(ids("Observation?subject:Patient=p2"), (V{"o3"}));
   EXPECT_EQ(ids("Observation?patient=p1&date=ge2024-02-01"), (V{"o2"}));
   EXPECT_EQ(ids("Observation?subject:Patient.identifier=urn:mrn|M2"), (V{"o3"}));
-  EXPECT_EQ(ids("Observation?patient.identifier=" + kNid + "|110105198005170015"),
-            (V{"o1", "o2"}));
+  EXPECT_EQ(ids("Observation?patient.identifier=" + kNid + "|110105198005170015"), (V{"o1", "o2"}));
   EXPECT_EQ(ids("Observation?value-quantity=gt100"), (V{"o1", "o3"}));
   EXPECT_EQ(ids("Observation?value-quantity=120|http://unitsofmeasure.org|mm[Hg]"), (V{"o1"}));
   EXPECT_EQ(ids("Observation?value-quantity=le90"), (V{"o2"}));

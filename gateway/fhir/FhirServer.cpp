@@ -135,8 +135,7 @@ FhirResponse FhirServer::dispatch(const FhirRequest& r) {
   if (s.empty()) {
     for (const auto& [k, v] : r.query)
       if (k == "_getpages") return page(r);
-    if (m == "POST")
-      throw FhirError(400, "not-supported", "Bundle processing is not available yet");
+    if (m == "POST") return bundle(r);
     throw FhirError(400, "not-supported", "system-level search is not supported; search a type");
   }
   if (s[0] == "metadata") {

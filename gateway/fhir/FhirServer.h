@@ -74,6 +74,15 @@ class FhirServer {
   FhirResponse operation(const FhirRequest& r, const std::string& type, const std::string& id,
                          const std::string& name);
   FhirResponse validate(const FhirRequest& r, const std::string& type);
+  FhirResponse bundle(const FhirRequest& r);
+
+ public:
+  struct BundleEntry;  // one entry of a transaction or batch being processed
+
+ private:
+  void runTransaction(const FhirRequest& r, rapidjson::Document& bundle,
+                      std::vector<BundleEntry>& entries);
+  void runBatch(const FhirRequest& r, std::vector<BundleEntry>& entries);
 
  public:
   // What a write needs, prepared outside the store's transaction: the resource parsed and
@@ -88,6 +97,15 @@ class FhirServer {
   // Conditional search criteria ("identifier=x|y") run inside a write transaction.
   std::vector<std::string> matchInTx(store::IResourceTx& tx, const std::string& type,
                                      const std::string& criteria, const std::string& base);
+  struct WriteResult {
+    store::ResourceVersion version;
+    int status = 200;  // 201 when the resource is new (or was deleted)
+  };
+  // Writes w as the next version of its resource; expected = the If-Match version (0: any).
+  // Identical content makes no new version.
+  WriteResult storeVersion(store::IResourceTx& tx, const PreparedWrite& w, int expected);
+  WriteResult deleteIn(store::IResourceTx& tx, const std::string& type, const std::string& id,
+                       int expected);
   // The response to a successful write, honouring Prefer: return=...
   FhirResponse written(const FhirRequest& r, const store::ResourceVersion& v, int status);
   std::int64_t now() const { return clock_.nowMillis(); }

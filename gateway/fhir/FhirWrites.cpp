@@ -147,24 +147,9 @@ FhirResponse FhirServer::update(const FhirRequest& r, const std::string& type,
   PreparedWrite w = prepare(d, type, id);
   const std::string& ifMatch = r.header("if-match");
   int expected = ifMatch.empty() ? 0 : versionOf(ifMatch);
-  store::ResourceVersion result;
-  int status = 200;
-  store_.transact([&](store::IResourceTx& tx) {
-    auto current = tx.current(type, id);
-    if (expected != 0 && (!current || current->version != expected))
-      throw FhirError(412, "conflict",
-                      type + "/" + id + " is at " +
-                          (current ? etag(current->version) : std::string("no version")) +
-                          ", not " + etag(expected));
-    if (current && !current->deleted && current->json == w.json) {
-      result = *current;  // unchanged: no new version
-      return;
-    }
-    status = current && !current->deleted ? 200 : 201;
-    result = {type, id, w.json, core::instantOf(now()), current ? current->version + 1 : 1, false};
-    tx.put(result, w.hash, w.index);
-  });
-  return written(r, result, status);
+  WriteResult result;
+  store_.transact([&](store::IResourceTx& tx) { result = storeVersion(tx, w, expected); });
+  return written(r, result.version, result.status);
 }
 
 FhirResponse FhirServer::conditionalUpdate(const FhirRequest& r, const std::string& type) {
@@ -179,8 +164,7 @@ FhirResponse FhirServer::conditionalUpdate(const FhirRequest& r, const std::stri
     Poco::URI::encode(v, "&=+#", ev);
     criteria += (criteria.empty() ? "" : "&") + ek + "=" + ev;
   }
-  store::ResourceVersion result;
-  int status = 200;
+  WriteResult result;
   store_.transact([&](store::IResourceTx& tx) {
     auto matches = matchInTx(tx, type, criteria, r.base);
     if (matches.size() > 1)
@@ -192,39 +176,50 @@ FhirResponse FhirServer::conditionalUpdate(const FhirRequest& r, const std::stri
                       "the resource id '" + given + "' is not the matching " + type + "/" + id);
     rapidjson::Document copy;
     copy.CopyFrom(d, copy.GetAllocator());
-    PreparedWrite w = prepare(copy, type, id);
-    auto current = tx.current(type, id);
-    if (current && !current->deleted && current->json == w.json) {
-      result = *current;
-      return;
-    }
-    status = current && !current->deleted ? 200 : 201;
-    result = {type, id, w.json, core::instantOf(now()), current ? current->version + 1 : 1, false};
-    tx.put(result, w.hash, w.index);
+    result = storeVersion(tx, prepare(copy, type, id), 0);
   });
-  return written(r, result, status);
+  return written(r, result.version, result.status);
 }
 
 FhirResponse FhirServer::remove(const FhirRequest& r, const std::string& type,
                                 const std::string& id) {
   const std::string& ifMatch = r.header("if-match");
   int expected = ifMatch.empty() ? 0 : versionOf(ifMatch);
-  store::ResourceVersion result;
-  store_.transact([&](store::IResourceTx& tx) {
-    auto current = tx.current(type, id);
-    if (!current) throw FhirError(404, "not-found", type + "/" + id + " is not known");
-    if (expected != 0 && current->version != expected)
-      throw FhirError(
-          412, "conflict",
-          type + "/" + id + " is at " + etag(current->version) + ", not " + etag(expected));
-    if (current->deleted) {
-      result = *current;  // deleting again changes nothing
-      return;
-    }
-    result = {type, id, "", core::instantOf(now()), current->version + 1, true};
-    tx.put(result, "", {});
-  });
-  return {204, "", {{"ETag", etag(result.version)}}};
+  WriteResult result;
+  store_.transact([&](store::IResourceTx& tx) { result = deleteIn(tx, type, id, expected); });
+  return {204, "", {{"ETag", etag(result.version.version)}}};
+}
+
+FhirServer::WriteResult FhirServer::storeVersion(store::IResourceTx& tx, const PreparedWrite& w,
+                                                 int expected) {
+  auto current = tx.current(w.type, w.id);
+  if (expected != 0 && (!current || current->version != expected))
+    throw FhirError(412, "conflict",
+                    w.type + "/" + w.id + " is at " +
+                        (current ? etag(current->version) : std::string("no version")) + ", not " +
+                        etag(expected));
+  if (current && !current->deleted && current->json == w.json)
+    return {*current, 200};  // unchanged: no new version
+  WriteResult out;
+  out.status = current && !current->deleted ? 200 : 201;
+  out.version = {w.type, w.id, w.json, core::instantOf(now()), current ? current->version + 1 : 1,
+                 false};
+  tx.put(out.version, w.hash, w.index);
+  return out;
+}
+
+FhirServer::WriteResult FhirServer::deleteIn(store::IResourceTx& tx, const std::string& type,
+                                             const std::string& id, int expected) {
+  auto current = tx.current(type, id);
+  if (!current) throw FhirError(404, "not-found", type + "/" + id + " is not known");
+  if (expected != 0 && current->version != expected)
+    throw FhirError(
+        412, "conflict",
+        type + "/" + id + " is at " + etag(current->version) + ", not " + etag(expected));
+  if (current->deleted) return {*current, 204};  // deleting again changes nothing
+  WriteResult out{{type, id, "", core::instantOf(now()), current->version + 1, true}, 204};
+  tx.put(out.version, "", {});
+  return out;
 }
 
 FhirResponse FhirServer::conditionalRemove(const FhirRequest& r, const std::string& type) {

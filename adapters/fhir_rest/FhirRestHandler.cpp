@@ -1,21 +1,40 @@
 #include "adapters/fhir_rest/FhirRestHandler.h"
 
-#include <Poco/String.h>
+#include "mappings/fhir/XmlFormat.h"
 
 namespace medbridge::adapters::fhir_rest {
 namespace {
 
 constexpr const char* kJson = "application/fhir+json; charset=utf-8";
-
-http::Response outcome(int status, const std::string& code, const std::string& text) {
-  return {status, kJson, fhir::operationOutcome({{"error", code, text, ""}}), {}};
-}
+constexpr const char* kXml = "application/fhir+xml; charset=utf-8";
 
 bool mentionsXml(const std::string& s) {
   return s.find("xml") != std::string::npos;
 }
-bool mentionsJson(const std::string& s) {
-  return s.find("json") != std::string::npos || s.find("*/*") != std::string::npos;
+
+// XML when _format or Accept asks for it before (or without) JSON.
+bool wantsXml(const std::string& accept) {
+  auto xml = accept.find("xml"), json = accept.find("json");
+  return xml != std::string::npos && (json == std::string::npos || xml < json);
+}
+
+// The answer in the format asked for; a JSON body that cannot be turned into XML stays JSON.
+http::Response render(int status, std::string json,
+                      std::vector<std::pair<std::string, std::string>> headers, bool xml) {
+  if (xml && !json.empty()) {
+    rapidjson::Document d;
+    if (!mappings::fhir::parseJson(json, d)) {
+      try {
+        return {status, kXml, mappings::fhir::toXml(d), std::move(headers)};
+      } catch (const std::invalid_argument&) {
+      }
+    }
+  }
+  return {status, kJson, std::move(json), std::move(headers)};
+}
+
+http::Response outcome(int status, const std::string& code, const std::string& text, bool xml) {
+  return render(status, fhir::operationOutcome({{"error", code, text, ""}}), {}, xml);
 }
 
 }  // namespace
@@ -32,16 +51,19 @@ http::Response FhirRestHandler::operator()(const http::Request& request) const {
     else if (k != "_pretty")
       r.query.emplace_back(k, v);
   }
-  std::string accept = format.empty() ? request.header("accept") : format;
-  if (!accept.empty() && mentionsXml(accept) && !mentionsJson(accept))
-    return outcome(406, "not-supported", "XML responses are not available yet; ask for JSON");
+  bool xml = wantsXml(format.empty() ? request.header("accept") : format);
   if (request.bodyTooLarge)
-    return outcome(413, "too-costly", "the request body is larger than http.maxRequestBytes");
+    return outcome(413, "too-costly", "the request body is larger than http.maxRequestBytes", xml);
   const std::string& contentType = request.header("content-type");
   bool form = contentType.find("application/x-www-form-urlencoded") != std::string::npos;
-  if (!request.body.empty() && !form && mentionsXml(contentType))
-    return outcome(415, "not-supported", "XML request bodies are not accepted yet; send JSON");
-  r.body = request.body;
+  if (!request.body.empty() && !form && mentionsXml(contentType)) {
+    rapidjson::Document d;
+    if (auto e = mappings::fhir::fromXml(request.body, d))
+      return outcome(400, "structure", "malformed FHIR XML at " + e->describe(), xml);
+    r.body = mappings::fhir::toJson(d);
+  } else {
+    r.body = request.body;
+  }
   std::string rest = request.path.substr(mount_.size());
   std::size_t at = 0;
   while (at < rest.size()) {
@@ -51,8 +73,7 @@ http::Response FhirRestHandler::operator()(const http::Request& request) const {
     at = slash + 1;
   }
   fhir::FhirResponse answer = server_.handle(r);
-  http::Response out{answer.status, kJson, std::move(answer.body), std::move(answer.headers)};
-  return out;
+  return render(answer.status, std::move(answer.body), std::move(answer.headers), xml);
 }
 
 }  // namespace medbridge::adapters::fhir_rest

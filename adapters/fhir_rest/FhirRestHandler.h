@@ -8,8 +8,9 @@
 namespace medbridge::adapters::fhir_rest {
 
 // FHIR over HTTP: turns requests under `mount` ("/fhir") into FhirServer requests and the
-// answers into HTTP responses; negotiates the format (_format, Accept, Content-Type) and
-// enforces the request size limit (413). Every error is an OperationOutcome.
+// answers into HTTP responses; JSON or XML by _format, Accept and Content-Type (XML is converted
+// at this edge, the server works on JSON); enforces the request size limit (413). Every error is
+// an OperationOutcome.
 class FhirRestHandler {
  public:
   FhirRestHandler(fhir::FhirServer& server, std::string mount)

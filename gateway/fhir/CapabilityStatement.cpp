@@ -59,6 +59,7 @@ std::string capabilityStatement(const FhirServer& server, const std::string& bas
   d.AddMember("fhirVersion", str(defs.fhirVersion(), a), a);
   Value formats(rapidjson::kArrayType);
   formats.PushBack("json", a);
+  formats.PushBack("xml", a);
   d.AddMember("format", formats, a);
   Value rest(rapidjson::kObjectType);
   rest.AddMember("mode", "server", a);

@@ -60,8 +60,15 @@ struct Validator::Walk {
         if (m.value.Empty()) error("structure", at, "empty array (leave the element out)");
         if (e.max > 0 && static_cast<int>(m.value.Size()) > e.max)
           error("structure", at, "at most " + std::to_string(e.max) + " allowed");
-        for (rapidjson::SizeType i = 0; i < m.value.Size(); ++i)
+        // A null stands for a primitive that has only an id or extensions, at the same index of
+        // the "_name" array.
+        auto extensions = v.FindMember(("_" + name).c_str());
+        for (rapidjson::SizeType i = 0; i < m.value.Size(); ++i) {
+          bool extended = extensions != v.MemberEnd() && extensions->value.IsArray() &&
+                          i < extensions->value.Size() && !extensions->value[i].IsNull();
+          if (m.value[i].IsNull() && extended) continue;
           value(m.value[i], type, e, r->type, at + "[" + std::to_string(i) + "]");
+        }
       } else if (m.value.IsArray()) {
         error("structure", at, "must not be an array (cardinality " + cardinality(e) + ")");
       } else {
@@ -74,7 +81,9 @@ struct Validator::Walk {
 
   void value(const Value& v, const TypeDef& owner, const ElementDef& e, const std::string& type,
              const std::string& path) {
-    if (v.IsNull()) return error("structure", path, "null is only allowed in primitive arrays");
+    if (v.IsNull())
+      return error("structure", path,
+                   "null is only allowed in a primitive array, with the matching _ entry");
     if (!e.backbone.empty()) return object(v, owner, e.backbone, path, false);
     const TypeDef* t = defs.type(type);
     if (type == "Resource" || (t && t->kind == TypeDef::Kind::Resource)) {

@@ -1,5 +1,7 @@
 #include "adapters/fhir_rest/FhirRestHandler.h"
 
+#include <Poco/String.h>
+
 #include "mappings/fhir/XmlFormat.h"
 
 namespace medbridge::adapters::fhir_rest {
@@ -65,6 +67,19 @@ http::Response FhirRestHandler::operator()(const http::Request& request) const {
     r.body = request.body;
   }
   std::string rest = request.path.substr(mount_.size());
+  if (verifier_ && rest != "/metadata") {
+    const std::string& authorization = request.header("authorization");
+    try {
+      if (authorization.size() < 8 || Poco::icompare(authorization.substr(0, 7), "Bearer ") != 0)
+        throw auth::AuthError("a bearer token is required (Authorization: Bearer ...)");
+      r.principal = verifier_->verify(authorization.substr(7));
+    } catch (const auth::AuthError& e) {
+      auto out = outcome(401, "login", e.what(), xml);
+      out.headers.emplace_back("WWW-Authenticate",
+                               "Bearer realm=\"medbridge\", error=\"invalid_token\"");
+      return out;
+    }
+  }
   std::size_t at = 0;
   while (at < rest.size()) {
     auto slash = rest.find('/', at);

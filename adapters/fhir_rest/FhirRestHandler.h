@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "gateway/auth/TokenVerifier.h"
 #include "gateway/fhir/FhirServer.h"
 #include "gateway/http/HttpServer.h"
 
@@ -13,13 +14,17 @@ namespace medbridge::adapters::fhir_rest {
 // an OperationOutcome.
 class FhirRestHandler {
  public:
-  FhirRestHandler(fhir::FhirServer& server, std::string mount)
-      : server_(server), mount_(std::move(mount)) {}
+  // verifier: nullptr when auth.mode is none; else every request but metadata needs a bearer
+  // token (401 without a valid one, 403 when its scopes do not cover the request).
+  FhirRestHandler(fhir::FhirServer& server, std::string mount,
+                  const auth::TokenVerifier* verifier = nullptr)
+      : server_(server), mount_(std::move(mount)), verifier_(verifier) {}
   http::Response operator()(const http::Request& request) const;
 
  private:
   fhir::FhirServer& server_;
   std::string mount_;
+  const auth::TokenVerifier* verifier_;
 };
 
 }  // namespace medbridge::adapters::fhir_rest

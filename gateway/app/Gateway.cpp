@@ -128,7 +128,9 @@ void Gateway::start() {
         return fhir::FhirResponse{answer.status, answer.json, {}};
       },
       "http://ihe.net/fhir/ihe.iti.pixm/OperationDefinition/IHE.PIXm.pix");
-  http_->mount("/fhir", adapters::fhir_rest::FhirRestHandler(*fhir_, "/fhir"));
+  if (config_.auth.mode == "jwt")
+    verifier_ = std::make_unique<auth::TokenVerifier>(config_.auth, clock_);
+  http_->mount("/fhir", adapters::fhir_rest::FhirRestHandler(*fhir_, "/fhir", verifier_.get()));
   http_->start();
   log().information("MLLP listening on %s:%d", config_.mllp.host, mllp_->port());
   log().information("HTTP listening on %s:%d", config_.http.host, http_->port());

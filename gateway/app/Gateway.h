@@ -24,6 +24,9 @@ class HttpServer;
 namespace medbridge::fhir {
 class FhirServer;
 }
+namespace medbridge::auth {
+class TokenVerifier;
+}
 
 namespace medbridge::app {
 
@@ -51,6 +54,7 @@ class Gateway {
   std::unique_ptr<FrameHandler> frameHandler_;
   std::unique_ptr<adapters::his_mllp::MllpServer> mllp_;
   std::unique_ptr<fhir::FhirServer> fhir_;
+  std::unique_ptr<auth::TokenVerifier> verifier_;
   std::unique_ptr<http::HttpServer> http_;
 };
 

@@ -103,6 +103,29 @@ const std::map<std::string, Setter>& schema() {
        [](auto& c, auto& k, auto& v) {
          c.identity.systemsFile = asString(k, v, /*allowEmpty=*/true);
        }},
+      {"auth.mode",
+       [](auto& c, auto& k, auto& v) {
+         c.auth.mode = oneOf(k, v, {"none", "jwt"});
+       }},
+      {"auth.jwt.issuer",
+       [](auto& c, auto& k, auto& v) { c.auth.issuer = asString(k, v, /*allowEmpty=*/true); }},
+      {"auth.jwt.audience",
+       [](auto& c, auto& k, auto& v) { c.auth.audience = asString(k, v, /*allowEmpty=*/true); }},
+      {"auth.jwt.publicKeyFiles",
+       [](auto& c, auto& k, auto& v) {
+         c.auth.publicKeyFiles.clear();
+         std::string list = asString(k, v, /*allowEmpty=*/true);
+         std::size_t at = 0;
+         while (at <= list.size() && !list.empty()) {
+           auto comma = list.find(',', at);
+           if (comma == std::string::npos) comma = list.size();
+           std::string file = list.substr(at, comma - at);
+           if (!file.empty()) c.auth.publicKeyFiles.push_back(file);
+           at = comma + 1;
+         }
+       }},
+      {"auth.jwt.leewaySeconds",
+       [](auto& c, auto& k, auto& v) { c.auth.leewaySeconds = asInt(k, v, 0, 3600); }},
       {"workers.count", [](auto& c, auto& k, auto& v) { c.workers.count = asInt(k, v, 1, 64); }},
       {"workers.leaseSeconds",
        [](auto& c, auto& k, auto& v) { c.workers.leaseSeconds = asInt(k, v, 1, 86400); }},
@@ -171,6 +194,26 @@ std::string stripComments(const std::string& text) {
   return out;
 }
 
+bool loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// Access rules that span keys: no authentication is only safe while nothing else can connect.
+void checkAuth(const GatewayConfig& c) {
+  if (c.auth.mode == "none") {
+    for (const auto& [key, host] : {std::pair<std::string, std::string>{"http.host", c.http.host},
+                                    {"mllp.host", c.mllp.host}})
+      if (!loopback(host))
+        invalid("auth.mode", "none is allowed only while every listener binds loopback (" + key +
+                                 " is " + host + "); use jwt");
+    return;
+  }
+  if (c.auth.issuer.empty()) invalid("auth.jwt.issuer", "required with auth.mode jwt");
+  if (c.auth.audience.empty()) invalid("auth.jwt.audience", "required with auth.mode jwt");
+  if (c.auth.publicKeyFiles.empty())
+    invalid("auth.jwt.publicKeyFiles", "required with auth.mode jwt (PEM files, comma-separated)");
+}
+
 }  // namespace
 
 GatewayConfig parseConfig(const std::string& text, const std::vector<std::string>& overrides) {
@@ -197,6 +240,7 @@ GatewayConfig parseConfig(const std::string& text, const std::vector<std::string
     if (it == keys.end()) throw Error(ErrorCode::ConfigUnknownKey, key);
     it->second(config, key, value);
   }
+  checkAuth(config);
   return config;
 }
 

@@ -43,6 +43,13 @@ struct IdentityConfig {
   std::string systemsFile;
 };
 
+struct AuthConfig {
+  std::string mode = "none";  // none (loopback listeners only) | jwt
+  std::string issuer, audience;
+  std::vector<std::string> publicKeyFiles;  // PEM, RSA (RS256) or EC P-256 (ES256)
+  int leewaySeconds = 60;                   // clock skew allowed on exp / nbf
+};
+
 // The validated, immutable configuration of one gateway instance.
 struct GatewayConfig {
   std::string profile = "hospital";
@@ -54,6 +61,7 @@ struct GatewayConfig {
   MllpConfig mllp;
   WorkerConfig workers;
   IdentityConfig identity;
+  AuthConfig auth;
 };
 
 // Reads a commented JSON file, applies "key=value" overrides (dot paths) and validates every key.

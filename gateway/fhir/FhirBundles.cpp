@@ -213,6 +213,7 @@ void FhirServer::runBatch(const FhirRequest& r, std::vector<Entry>& entries) {
     single.method = e.method;
     single.base = r.base;
     single.headers["prefer"] = "return=minimal";
+    single.principal = r.principal;
     if (!e.ifMatch.empty()) single.headers["if-match"] = e.ifMatch;
     if (!e.ifNoneExist.empty()) single.headers["if-none-exist"] = e.ifNoneExist;
     if (!e.ifNoneMatch.empty()) single.headers["if-none-match"] = e.ifNoneMatch;
@@ -255,6 +256,7 @@ void FhirServer::runTransaction(const FhirRequest& r, rapidjson::Document& bundl
         e.method != "HEAD")
       fail(e, 400, "not-supported", "request.method " + e.method + " is not supported");
     if (!defs.isResourceType(e.type)) fail(e, 400, "invalid", "unknown resource type in " + e.url);
+    authorize(r, e.type, e.method != "GET" && e.method != "HEAD");
     bool writes = e.method == "POST" || e.method == "PUT";
     if (writes && !e.resource) fail(e, 400, "required", e.method + " needs a resource");
     if (writes && member(*e.resource, "resourceType") != e.type)

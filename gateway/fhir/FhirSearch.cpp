@@ -79,6 +79,7 @@ FhirResponse FhirServer::page(const FhirRequest& r) {
   auto snapshot = pages_.find(id);
   if (!snapshot)
     throw FhirError(410, "not-found", "search " + id + " has expired; run the search again");
+  authorize(r, snapshot->query.type, false);
   return renderPage(r, *snapshot, offset, count);
 }
 

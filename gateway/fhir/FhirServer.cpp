@@ -129,13 +129,22 @@ FhirResponse FhirServer::handle(const FhirRequest& request) {
   }
 }
 
+void FhirServer::authorize(const FhirRequest& r, const std::string& type, bool write) const {
+  if (!r.principal || r.principal->permits(type, write)) return;
+  throw FhirError(403, "forbidden",
+                  std::string("the token's scopes do not allow ") +
+                      (write ? "writing " : "reading ") +
+                      (type == "*" ? std::string("every type") : type));
+}
+
 FhirResponse FhirServer::dispatch(const FhirRequest& r) {
   const auto& s = r.segments;
   const std::string& m = r.method;
+  bool write = m != "GET" && m != "HEAD";
   if (s.empty()) {
     for (const auto& [k, v] : r.query)
       if (k == "_getpages") return page(r);
-    if (m == "POST") return bundle(r);
+    if (m == "POST") return bundle(r);  // entries are authorised one by one
     throw FhirError(400, "not-supported", "system-level search is not supported; search a type");
   }
   if (s[0] == "metadata") {
@@ -144,11 +153,18 @@ FhirResponse FhirServer::dispatch(const FhirRequest& r) {
   }
   if (s[0] == "_history") {
     if (m != "GET") notAllowed(m, "_history");
+    authorize(r, "*", false);
     return history(r, "", "");
   }
-  if (s[0].rfind('$', 0) == 0) return operation(r, "", "", s[0].substr(1));
+  if (s[0].rfind('$', 0) == 0) {
+    authorize(r, "*", write && s[0] != "$validate");
+    return operation(r, "", "", s[0].substr(1));
+  }
   const std::string& type = s[0];
   requireType(type);
+  // POST _search and $validate only read.
+  bool reads = !write || (s.size() >= 2 && (s[1] == "_search" || s.back() == "$validate"));
+  authorize(r, type, !reads);
   if (s.size() == 1) {
     if (m == "GET") return search(r, type, r.query);
     if (m == "POST") return create(r, type);

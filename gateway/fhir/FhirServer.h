@@ -3,10 +3,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "gateway/auth/TokenVerifier.h"
 #include "gateway/core/Clock.h"
 #include "gateway/fhir/FhirError.h"
 #include "gateway/fhir/SearchPages.h"
@@ -23,6 +25,7 @@ struct FhirRequest {
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string base;  // absolute FHIR base URL ("http://127.0.0.1:8080/fhir")
+  std::optional<auth::Principal> principal;  // set when auth.mode is jwt
   const std::string& header(const std::string& name) const;
 };
 
@@ -75,6 +78,8 @@ class FhirServer {
                          const std::string& name);
   FhirResponse validate(const FhirRequest& r, const std::string& type);
   FhirResponse bundle(const FhirRequest& r);
+  // 403 unless the request's scopes allow reading (or writing) `type` ("*" = every type).
+  void authorize(const FhirRequest& r, const std::string& type, bool write) const;
 
  public:
   struct BundleEntry;  // one entry of a transaction or batch being processed

@@ -35,6 +35,13 @@ class IIndexTables {
   // A pair for a person to review; recorded once per (kind, patient, other).
   virtual void addReview(const std::string& kind, PatientId patient, PatientId other,
                          const std::string& detail) = 0;
+  // A review whose other side is not known yet: whoever comes to hold (system, value).
+  virtual void addPendingReview(const std::string& kind, PatientId patient,
+                                const std::string& system, const std::string& value,
+                                const std::string& detail) = 0;
+  // `holder` now has (system, value): pending reviews waiting for it name it as their other side.
+  virtual void completePendingReviews(const std::string& system, const std::string& value,
+                                      PatientId holder) = 0;
   virtual void addHistory(const std::string& action, PatientId patient,
                           std::optional<PatientId> other, const std::string& system,
                           const std::string& value, const std::string& detail) = 0;

@@ -76,14 +76,19 @@ PatientLinker::Result PatientLinker::link(const mappings::identity::PatientFacts
     }
     if (holder) continue;  // already held (by this or another patient)
     tables.addIdentifier(*chosen, u.fact->system, u.value, u.fact->type, facts.resourceId);
+    tables.completePendingReviews(u.fact->system, u.value, *chosen);
     tables.addHistory("link", *chosen, std::nullopt, u.fact->system, u.value,
                       "Patient/" + facts.resourceId);
     ++result.identifiersAdded;
   }
   for (const auto& [fact, why] : conflictingNationalIds) {
-    auto holder = tables.patientFor(
-        fact->system, mappings::identity::checkNationalId(fact->value, today).normalized);
-    tables.addReview("national-id-conflict", *chosen, holder.value_or(*chosen), why);
+    std::string value = mappings::identity::checkNationalId(fact->value, today).normalized;
+    auto holder = tables.patientFor(fact->system, value);
+    // The person the number belongs to may not have arrived yet: the review then waits for them.
+    if (holder && *holder != *chosen)
+      tables.addReview("national-id-conflict", *chosen, *holder, why);
+    else if (!holder)
+      tables.addPendingReview("national-id-conflict", *chosen, fact->system, value, why);
     ++result.reviews;
   }
   if (!facts.birthDate.empty() && !facts.gender.empty()) {
@@ -133,6 +138,7 @@ std::string PatientLinker::applyChange(const mappings::identity::PatientFacts& r
                " already belongs to another patient";
       if (holder) continue;
       tables.addIdentifier(prior, c->system, c->value, c->type, record.resourceId);
+      tables.completePendingReviews(c->system, c->value, prior);
       tables.addHistory("change-identifier", prior, std::nullopt, c->system, c->value,
                         "replaces " + change.prior[0].system + "|" + change.prior[0].value);
     }

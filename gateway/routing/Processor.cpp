@@ -21,7 +21,7 @@ namespace {
 
 namespace hl7 = mappings::hl7v2;
 constexpr const char* kChannel = "mllp";
-constexpr int kBatch = 16;  // items claimed and completed per commit
+constexpr int kBatch = 64;  // items claimed and completed per commit
 
 Poco::Logger& log() {
   return Poco::Logger::get("medbridge.routing.processor");

@@ -84,34 +84,45 @@ const std::vector<Migration>& migrations() {
        }},
       {3,
        {
-           // FHIR search indexes, one table per kind of search parameter; every search index
-           // covers (type, param, value..., id) so searches read the index only, and the id index
-           // finds a resource's rows when it changes. Filled from the official search parameter
-           // definitions (mappings/fhir/SearchIndexer); existing resources are indexed on upgrade.
+           // FHIR search. Every resource gets a small integer key (rk, in creation order) that the
+           // index rows carry instead of its id: rows of new resources land at the end of each
+           // index rather than at random places, and the indexes stay small. One table per kind
+           // of search parameter; each search index covers (type, param, value..., rk) so
+           // searches read indexes only; the rk index finds a resource's rows when it changes.
+           // Filled from the official search parameter definitions (mappings/fhir/
+           // SearchIndexer); resources stored before this migration get keys and rows on upgrade.
+           "ALTER TABLE resource_heads ADD COLUMN rk INTEGER",
+           "CREATE UNIQUE INDEX resource_heads_rk ON resource_heads(rk)",
+           // A review can wait for its other side: other_patient_id 0 until someone holds
+           // (system, value) (records about one person processed in either order).
+           "ALTER TABLE mpi_reviews ADD COLUMN system TEXT NOT NULL DEFAULT ''",
+           "ALTER TABLE mpi_reviews ADD COLUMN value TEXT NOT NULL DEFAULT ''",
+           "CREATE INDEX mpi_reviews_pending ON mpi_reviews(system, value) WHERE "
+           "other_patient_id = 0",
            "CREATE TABLE idx_string (type TEXT NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL,"
-           " exact TEXT NOT NULL, id TEXT NOT NULL)",
-           "CREATE INDEX idx_string_search ON idx_string(type, param, value, id)",
-           "CREATE INDEX idx_string_id ON idx_string(id)",
+           " exact TEXT NOT NULL, rk INTEGER NOT NULL)",
+           "CREATE INDEX idx_string_search ON idx_string(type, param, value, rk)",
+           "CREATE INDEX idx_string_rk ON idx_string(rk, param)",
            "CREATE TABLE idx_token (type TEXT NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL,"
-           " system TEXT NOT NULL, id TEXT NOT NULL)",
-           "CREATE INDEX idx_token_search ON idx_token(type, param, value, system, id)",
-           "CREATE INDEX idx_token_id ON idx_token(id)",
+           " system TEXT NOT NULL, rk INTEGER NOT NULL)",
+           "CREATE INDEX idx_token_search ON idx_token(type, param, value, system, rk)",
+           "CREATE INDEX idx_token_rk ON idx_token(rk, param)",
            "CREATE TABLE idx_date (type TEXT NOT NULL, param TEXT NOT NULL, lo INTEGER NOT NULL,"
-           " hi INTEGER NOT NULL, id TEXT NOT NULL)",
-           "CREATE INDEX idx_date_search ON idx_date(type, param, lo, hi, id)",
-           "CREATE INDEX idx_date_id ON idx_date(id)",
+           " hi INTEGER NOT NULL, rk INTEGER NOT NULL)",
+           "CREATE INDEX idx_date_search ON idx_date(type, param, lo, hi, rk)",
+           "CREATE INDEX idx_date_rk ON idx_date(rk, param)",
            "CREATE TABLE idx_reference (type TEXT NOT NULL, param TEXT NOT NULL,"
-           " value TEXT NOT NULL, id TEXT NOT NULL)",
-           "CREATE INDEX idx_reference_search ON idx_reference(type, param, value, id)",
-           "CREATE INDEX idx_reference_id ON idx_reference(id)",
+           " value TEXT NOT NULL, rk INTEGER NOT NULL)",
+           "CREATE INDEX idx_reference_search ON idx_reference(type, param, value, rk)",
+           "CREATE INDEX idx_reference_rk ON idx_reference(rk, param)",
            "CREATE TABLE idx_number (type TEXT NOT NULL, param TEXT NOT NULL, lo REAL NOT NULL,"
-           " hi REAL NOT NULL, system TEXT NOT NULL, id TEXT NOT NULL)",
-           "CREATE INDEX idx_number_search ON idx_number(type, param, lo, hi, id)",
-           "CREATE INDEX idx_number_id ON idx_number(id)",
+           " hi REAL NOT NULL, system TEXT NOT NULL, rk INTEGER NOT NULL)",
+           "CREATE INDEX idx_number_search ON idx_number(type, param, lo, hi, rk)",
+           "CREATE INDEX idx_number_rk ON idx_number(rk, param)",
            "CREATE TABLE idx_uri (type TEXT NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL,"
-           " id TEXT NOT NULL)",
-           "CREATE INDEX idx_uri_search ON idx_uri(type, param, value, id)",
-           "CREATE INDEX idx_uri_id ON idx_uri(id)",
+           " rk INTEGER NOT NULL)",
+           "CREATE INDEX idx_uri_search ON idx_uri(type, param, value, rk)",
+           "CREATE INDEX idx_uri_rk ON idx_uri(rk, param)",
        }},
   };
   return kMigrations;

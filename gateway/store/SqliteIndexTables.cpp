@@ -26,7 +26,17 @@ SqliteIndexTables::SqliteIndexTables(sqlite3* db)
       insertHistory_(db,
                      "INSERT INTO mpi_history (at, action, patient_id, other_patient_id, system, "
                      "value, message_id,"
-                     " detail) VALUES (?,?,?,?,?,?,?,?)") {}
+                     " detail) VALUES (?,?,?,?,?,?,?,?)"),
+      insertPendingReview_(db,
+                           "INSERT OR IGNORE INTO mpi_reviews (created_at, kind, patient_id, "
+                           "other_patient_id, detail, message_id, system, value)"
+                           " VALUES (?,?,?,0,?,?,?,?)"),
+      completeReviews_(db,
+                       "UPDATE OR IGNORE mpi_reviews SET other_patient_id = ?1 WHERE "
+                       "other_patient_id = 0 AND system = ?2 AND value = ?3 AND patient_id != ?1"),
+      dropCompletedDuplicates_(db,
+                               "DELETE FROM mpi_reviews WHERE other_patient_id = 0 AND system = ?2 "
+                               "AND value = ?3 AND patient_id != ?1") {}
 
 identity::PatientId SqliteIndexTables::survivorOf(identity::PatientId patient) {
   // Merge chains are short; the bound guards against a cycle written by hand.
@@ -104,6 +114,20 @@ void SqliteIndexTables::addReview(const std::string& kind, identity::PatientId p
       .bind(5, detail)
       .bind(6, messageId_);
   insertReview_.run();
+}
+
+void SqliteIndexTables::addPendingReview(const std::string& kind, identity::PatientId patient,
+                                         const std::string& system, const std::string& value,
+                                         const std::string& detail) {
+  insertPendingReview_.bind(1, nowMs_).bind(2, kind).bind(3, patient).bind(4, detail);
+  insertPendingReview_.bind(5, messageId_).bind(6, system).bind(7, value).run();
+}
+
+void SqliteIndexTables::completePendingReviews(const std::string& system, const std::string& value,
+                                               identity::PatientId holder) {
+  completeReviews_.bind(1, holder).bind(2, system).bind(3, value).run();
+  // What is still pending duplicates a review already recorded.
+  dropCompletedDuplicates_.bind(1, holder).bind(2, system).bind(3, value).run();
 }
 
 void SqliteIndexTables::addHistory(const std::string& action, identity::PatientId patient,

@@ -34,6 +34,11 @@ class SqliteIndexTables : public identity::IIndexTables {
                const std::string& birthDate, const std::string& gender) override;
   void addReview(const std::string& kind, identity::PatientId patient, identity::PatientId other,
                  const std::string& detail) override;
+  void addPendingReview(const std::string& kind, identity::PatientId patient,
+                        const std::string& system, const std::string& value,
+                        const std::string& detail) override;
+  void completePendingReviews(const std::string& system, const std::string& value,
+                              identity::PatientId holder) override;
   void addHistory(const std::string& action, identity::PatientId patient,
                   std::optional<identity::PatientId> other, const std::string& system,
                   const std::string& value, const std::string& detail) override;
@@ -51,6 +56,9 @@ class SqliteIndexTables : public identity::IIndexTables {
   SqliteStatement insertName_;
   SqliteStatement insertReview_;
   SqliteStatement insertHistory_;
+  SqliteStatement insertPendingReview_;
+  SqliteStatement completeReviews_;
+  SqliteStatement dropCompletedDuplicates_;
 };
 
 }  // namespace medbridge::store

@@ -169,7 +169,8 @@ std::string anyCondition(const SearchClause& c, std::vector<Bind>& binds) {
     std::vector<Bind> inner;
     std::string sub = standalone(c.chainType, *c.chained, inner);
     binds.emplace_back(c.chainType + "/");
-    std::string cond = "value IN (SELECT ? || id FROM (" + sub + "))";
+    std::string cond = "value IN (SELECT ? || h.id FROM (" + sub +
+                       ") m JOIN resource_heads h INDEXED BY resource_heads_rk ON h.rk = m.rk)";
     for (auto& x : inner) binds.push_back(std::move(x));
     return cond;
   }
@@ -183,12 +184,26 @@ bool negated(const SearchClause& c) {
   return c.modifier == "not" || (c.modifier == "missing" && c.missing);
 }
 
-// Rows matching the clause, ignoring negation: the ids that have such a value.
+// _id is answered by resource_heads itself: "id IN (...)".
+std::string idCondition(const SearchClause& c, std::vector<Bind>& binds) {
+  Sql q{binds, "id IN ("};
+  for (std::size_t i = 0; i < c.anyOf.size(); ++i) {
+    if (i > 0) q << ", ";
+    q.bind(c.anyOf[i].value);
+  }
+  q << ")";
+  return q.text;
+}
+
+// Keys (rk) of the resources with such a value, ignoring negation.
 std::string positive(const std::string& type, const SearchClause& c, std::vector<Bind>& binds) {
   binds.emplace_back(type);
+  if (c.param == "_id")
+    return "SELECT rk FROM resource_heads WHERE type = ? AND deleted = 0 AND " +
+           idCondition(c, binds);
   binds.emplace_back(c.param);
   std::string sql =
-      std::string("SELECT id FROM ") + tableOf(c.kind) + " WHERE type = ? AND param = ?";
+      std::string("SELECT rk FROM ") + tableOf(c.kind) + " WHERE type = ? AND param = ?";
   if (c.modifier != "missing") sql += " AND (" + anyCondition(c, binds) + ")";
   return sql;
 }
@@ -196,16 +211,20 @@ std::string positive(const std::string& type, const SearchClause& c, std::vector
 std::string standalone(const std::string& type, const SearchClause& c, std::vector<Bind>& binds) {
   if (!negated(c)) return positive(type, c, binds);
   binds.emplace_back(type);
-  std::string sql = "SELECT id FROM resource_heads WHERE type = ? AND deleted = 0 AND id NOT IN (";
+  std::string sql = "SELECT rk FROM resource_heads WHERE type = ? AND deleted = 0 AND rk NOT IN (";
   return sql + positive(type, c, binds) + ")";
 }
 
-// EXISTS / NOT EXISTS of the clause for the candidate row d.
+// EXISTS / NOT EXISTS of the clause for the candidate d, through the tables' rk index.
 std::string correlated(const std::string& type, const SearchClause& c, std::vector<Bind>& binds) {
-  binds.emplace_back(type);
+  std::string exists = negated(c) ? "NOT EXISTS" : "EXISTS";
+  if (c.param == "_id")
+    return exists + " (SELECT 1 FROM resource_heads x INDEXED BY resource_heads_rk WHERE x.rk = " +
+           "d.rk AND x." + idCondition(c, binds) + ")";
   binds.emplace_back(c.param);
-  std::string sql = std::string(negated(c) ? "NOT EXISTS" : "EXISTS") + " (SELECT 1 FROM " +
-                    tableOf(c.kind) + " x WHERE x.id = d.id AND x.type = ? AND x.param = ?";
+  binds.emplace_back(type);
+  std::string sql = exists + " (SELECT 1 FROM " + tableOf(c.kind) + " x INDEXED BY " +
+                    tableOf(c.kind) + "_rk WHERE x.rk = d.rk AND x.param = ? AND x.type = ?";
   if (c.modifier != "missing") sql += " AND (" + anyCondition(c, binds) + ")";
   return sql + ")";
 }
@@ -252,27 +271,32 @@ std::vector<std::string> runSearch(sqlite3* db, const SearchQuery& q) {
   std::stable_sort(
       clauses.begin(), clauses.end(),
       [](const SearchClause* a, const SearchClause* b) { return rank(*a) < rank(*b); });
+  // The matching keys, then their ids through resource_heads' rk index.
   std::string sql;
   if (clauses.empty()) {
     binds.emplace_back(q.type);
-    sql = "SELECT DISTINCT id FROM resource_heads d WHERE type = ? AND deleted = 0";
+    sql = "SELECT h.id FROM resource_heads h WHERE h.type = ? AND h.deleted = 0";
   } else {
-    sql = "SELECT DISTINCT id FROM (" + standalone(q.type, *clauses[0], binds) + ") d";
+    std::string keys =
+        "SELECT DISTINCT d.rk FROM (" + standalone(q.type, *clauses[0], binds) + ") d";
     for (std::size_t i = 1; i < clauses.size(); ++i)
-      sql += (i == 1 ? " WHERE " : " AND ") + correlated(q.type, *clauses[i], binds);
+      keys += (i == 1 ? " WHERE " : " AND ") + correlated(q.type, *clauses[i], binds);
+    sql = "SELECT h.id FROM (" + keys +
+          ") m JOIN resource_heads h INDEXED BY resource_heads_rk ON h.rk = m.rk WHERE "
+          "h.deleted = 0";
   }
   std::string order;
   for (const auto& k : q.sort) {
-    binds.emplace_back(q.type);
     binds.emplace_back(k.param);
+    binds.emplace_back(q.type);
     std::string column = k.kind == IndexKind::Date || k.kind == IndexKind::Number
                              ? (k.descending ? "MAX(hi)" : "MIN(lo)")
                              : (k.descending ? "MAX(value)" : "MIN(value)");
-    order += std::string("(SELECT ") + column + " FROM " + tableOf(k.kind) +
-             " s WHERE s.id = d.id AND s.type = ? AND s.param = ?)" +
+    order += std::string("(SELECT ") + column + " FROM " + tableOf(k.kind) + " s INDEXED BY " +
+             tableOf(k.kind) + "_rk WHERE s.rk = h.rk AND s.param = ? AND s.type = ?)" +
              (k.descending ? " DESC NULLS LAST" : " ASC NULLS LAST") + ", ";
   }
-  sql += " ORDER BY " + order + "id";
+  sql += " ORDER BY " + order + "h.id";
   SqliteStatement st(db, sql.c_str());
   bindAll(st, binds);
   std::vector<std::string> ids;
@@ -285,8 +309,9 @@ std::vector<std::string> referringIds(sqlite3* db, const std::string& type,
                                       const std::vector<std::string>& targets) {
   std::vector<std::string> out;
   SqliteStatement st(db,
-                     "SELECT DISTINCT id FROM idx_reference WHERE type = ? AND param = ? AND "
-                     "value = ?");
+                     "SELECT DISTINCT h.id FROM idx_reference r JOIN resource_heads h INDEXED BY "
+                     "resource_heads_rk ON h.rk = r.rk WHERE r.type = ? AND r.param = ? AND "
+                     "r.value = ? AND h.deleted = 0");
   for (const auto& t : targets) {
     st.bind(1, type).bind(2, param).bind(3, t);
     while (st.step()) out.push_back(st.text(0));
@@ -298,8 +323,11 @@ std::vector<std::string> referringIds(sqlite3* db, const std::string& type,
 std::vector<std::string> referencesOf(sqlite3* db, const std::string& type, const std::string& id,
                                       const std::string& param) {
   std::vector<std::string> out;
-  SqliteStatement st(db, "SELECT value FROM idx_reference WHERE id = ? AND type = ? AND param = ?");
-  st.bind(1, id).bind(2, type).bind(3, param);
+  SqliteStatement st(
+      db,
+      "SELECT r.value FROM resource_heads h JOIN idx_reference r INDEXED BY "
+      "idx_reference_rk ON r.rk = h.rk AND r.param = ? WHERE h.type = ? AND h.id = ?");
+  st.bind(1, param).bind(2, type).bind(3, id);
   while (st.step()) out.push_back(st.text(0));
   return out;
 }

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,8 +17,8 @@ namespace medbridge::store {
 class SqliteSearchIndex {
  public:
   explicit SqliteSearchIndex(sqlite3* db);
-  // Replaces the resource's entries (none for a deleted resource).
-  void replace(const std::string& type, const std::string& id,
+  // Replaces the entries of the resource with key rk (none for a deleted resource).
+  void replace(const std::string& type, std::int64_t rk,
                const std::vector<mappings::fhir::IndexEntry>& entries, bool existed);
 
  private:

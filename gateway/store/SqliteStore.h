@@ -77,6 +77,7 @@ class SqliteStore : public IStore {
   // Runs fn on the writer thread inside the group transaction and waits for the commit.
   void write(std::function<void(Writer&)> fn, bool urgent = false);
   void writerLoop();
+  void checkpointLoop();
   // Applies pending migrations; returns the schema version found.
   int migrate(Session& s);
   static int putResourceIn(Writer& w, const ResourceWrite& r, std::int64_t nowMs);
@@ -105,6 +106,10 @@ class SqliteStore : public IStore {
   std::atomic<bool> failWrites_{false};
   std::atomic<bool> writerHealthy_{true};
   std::thread writerThread_;
+  std::mutex checkpointMutex_;
+  std::condition_variable checkpointCv_;
+  bool stopCheckpoints_ = false;
+  std::thread checkpointThread_;
 };
 
 }  // namespace medbridge::store

@@ -161,18 +161,26 @@ std::vector<std::string> SqliteStore::referencesOf(const std::string& type, cons
 }
 
 void SqliteStore::reindexAll() {
-  // Runs before the writer thread starts, on the writer connection, in one transaction.
+  // Runs before the writer thread starts, on the writer connection, in one transaction: gives
+  // every stored resource its key and indexes its current version.
   Writer w(*writer_);
-  SqliteStatement heads(w.db,
-                        "SELECT h.type, h.id, v.json, v.last_updated FROM resource_heads h JOIN "
-                        "resource_versions v ON v.seq = h.latest WHERE h.deleted = 0");
-  std::vector<std::tuple<std::string, std::string, std::string, std::string>> all;
-  while (heads.step()) all.emplace_back(heads.text(0), heads.text(1), heads.text(2), heads.text(3));
+  SqliteStatement heads(
+      w.db,
+      "SELECT h.type, h.id, v.json, v.last_updated, h.deleted FROM resource_heads "
+      "h JOIN resource_versions v ON v.seq = h.latest WHERE h.rk IS NULL");
+  std::vector<std::tuple<std::string, std::string, std::string, std::string, bool>> all;
+  while (heads.step())
+    all.emplace_back(heads.text(0), heads.text(1), heads.text(2), heads.text(3),
+                     heads.integer(4) != 0);
   heads.reset();
   if (all.empty()) return;
+  SqliteStatement setKey(w.db, "UPDATE resource_heads SET rk = ? WHERE type = ? AND id = ?");
   w.begin.run();
   try {
-    for (const auto& [type, id, json, updated] : all) {
+    std::int64_t rk = 0;
+    for (const auto& [type, id, json, updated, deleted] : all) {
+      setKey.bind(1, ++rk).bind(2, type).bind(3, id).run();
+      if (deleted) continue;
       rapidjson::Document doc;
       std::vector<mappings::fhir::IndexEntry> entries;
       if (!mappings::fhir::parseJson(json, doc)) entries = mappings::fhir::indexEntries(doc);
@@ -184,7 +192,7 @@ void SqliteStore::reindexAll() {
         e.to = r->to;
         entries.push_back(std::move(e));
       }
-      w.searchIndex.replace(type, id, entries, true);
+      w.searchIndex.replace(type, rk, entries, false);
     }
     w.commit.run();
   } catch (...) {

@@ -41,16 +41,17 @@ struct SqliteStore::Writer {
       " WHERE id IN (SELECT id FROM queue WHERE (state = 'ready' AND available_at <= ?3)"
       " OR (state = 'leased' AND lease_until <= ?3) ORDER BY id LIMIT ?4)"
       " RETURNING id, message_id, attempts"};
-  SqliteStatement head{db,
-                       "SELECT version, content_hash, deleted, latest FROM resource_heads WHERE "
-                       "type = ? AND id = ?"};
+  SqliteStatement head{
+      db,
+      "SELECT version, content_hash, deleted, latest, rk FROM resource_heads WHERE "
+      "type = ? AND id = ?"};
   SqliteStatement insertVersion{
       db,
       "INSERT INTO resource_versions (type, id, version, last_updated, deleted, json, previous)"
       " VALUES (?,?,?,?,?,?,?)"};
   SqliteStatement upsertHead{db,
                              "INSERT INTO resource_heads (type, id, version, content_hash, "
-                             "deleted, latest) VALUES (?,?,?,?,?,?)"
+                             "deleted, latest, rk) VALUES (?,?,?,?,?,?,?)"
                              " ON CONFLICT(type, id) DO UPDATE SET version = excluded.version, "
                              "content_hash = excluded.content_hash,"
                              " deleted = excluded.deleted, latest = excluded.latest"};
@@ -59,6 +60,8 @@ struct SqliteStore::Writer {
       "SELECT v.version, v.last_updated, v.deleted, v.json FROM resource_heads h JOIN "
       "resource_versions v ON v.seq = h.latest WHERE h.type = ? AND h.id = ?"};
   SqliteSearchIndex searchIndex{db};
+  // The next resource key (resource_heads.rk); 0 until read from the store.
+  std::int64_t nextKey = 0;
   SqliteStatement updateMessage{db,
                                 "UPDATE messages SET status = ?, bundle = ?, issues = ?, "
                                 "unmapped_segments = ?, identity_instruction = ?,"

@@ -50,6 +50,21 @@ class FakeTables : public IIndexTables {
   void addReview(const std::string& kind, PatientId p, PatientId o, const std::string&) override {
     reviews.insert({kind, p, o});
   }
+  void addPendingReview(const std::string& kind, PatientId p, const std::string& system,
+                        const std::string& value, const std::string&) override {
+    pending.insert({kind, p, system + "|" + value});
+  }
+  void completePendingReviews(const std::string& system, const std::string& value,
+                              PatientId holder) override {
+    for (auto it = pending.begin(); it != pending.end();) {
+      if (std::get<2>(*it) == system + "|" + value && std::get<1>(*it) != holder) {
+        reviews.insert({std::get<0>(*it), std::get<1>(*it), holder});
+        it = pending.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
   void addHistory(const std::string& action, PatientId, std::optional<PatientId>,
                   const std::string&, const std::string&, const std::string&) override {
     history.push_back(action);
@@ -60,6 +75,7 @@ class FakeTables : public IIndexTables {
   std::map<std::pair<std::string, std::string>, PatientId> identifiers;
   std::multimap<std::tuple<std::string, std::string, std::string>, PatientId> names;
   std::set<std::tuple<std::string, PatientId, PatientId>> reviews;
+  std::set<std::tuple<std::string, PatientId, std::string>> pending;
   std::vector<std::string> history;
 };
 
@@ -101,6 +117,21 @@ TEST(PatientLinker, ANewbornUnderTheMothersIdIsANewPatientAndAReviewCandidate) {
   EXPECT_EQ(t.patients, 2);
   EXPECT_EQ(t.reviews, (std::set<std::tuple<std::string, PatientId, PatientId>>{
                            {"national-id-conflict", baby.patient, mother.patient}}));
+  EXPECT_EQ(*t.patientFor(kNid, kMother), mother.patient);
+}
+
+TEST(PatientLinker, TheNewbornsRecordFirstWaitsForTheMother) {
+  // Two workers may map the newborn's message before the mother's: same outcome.
+  FakeTables t;
+  auto baby = PatientLinker::link(
+      record({mrn("1.1", "M2"), nid(kMother)}, "2026-11-20", "male", {"王宝宝"}), t, kToday);
+  EXPECT_TRUE(t.reviews.empty());
+  EXPECT_EQ(t.pending.size(), 1u);
+  auto mother = PatientLinker::link(record({mrn("1.1", "M1"), nid(kMother)}), t, kToday);
+  EXPECT_NE(baby.patient, mother.patient);
+  EXPECT_EQ(t.reviews, (std::set<std::tuple<std::string, PatientId, PatientId>>{
+                           {"national-id-conflict", baby.patient, mother.patient}}));
+  EXPECT_TRUE(t.pending.empty());
   EXPECT_EQ(*t.patientFor(kNid, kMother), mother.patient);
 }
 

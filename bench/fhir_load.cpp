@@ -29,8 +29,19 @@ struct Client {
     session.setKeepAlive(true);
     session.setTimeout(Poco::Timespan(120, 0));
   }
+  // The HTTP status, or 0 when the server did not answer in time (the session reconnects).
   int request(const std::string& method, const std::string& path, const std::string& body,
               std::string& out) {
+    try {
+      return exchange(method, path, body, out);
+    } catch (const Poco::Exception& e) {
+      out = e.displayText();
+      session.reset();
+      return 0;
+    }
+  }
+  int exchange(const std::string& method, const std::string& path, const std::string& body,
+               std::string& out) {
     Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
     req.setKeepAlive(true);
     req.set("Accept", "application/fhir+json");

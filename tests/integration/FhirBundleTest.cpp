@@ -15,6 +15,7 @@ class FhirBundle : public ::testing::Test {
   void TearDown() override {
     EXPECT_EQ(gw_.terminate(), 0);
     EXPECT_EQ(received_.schemaProblems(), "");
+    EXPECT_EQ(received_.ownProblems(), "");
   }
   HttpResult call(const std::string& method, const std::string& path,
                   const std::string& body = "") {

@@ -96,6 +96,7 @@ TEST(FhirExamples, OfficialR4ExamplesRoundTripUnchanged) {
   std::string actual = received.schemaProblems();
   std::string expected = originalReport.get();
   EXPECT_EQ(actual, expected);
+  EXPECT_EQ(received.ownProblems(), "");
   EXPECT_NE(expected.find("checked 18610 resources, 795 problems"), std::string::npos) << expected;
   EXPECT_EQ(gw.terminate(), 0);
 }

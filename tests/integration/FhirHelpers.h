@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mappings/fhir/Json.h"
+#include "mappings/fhir/Validator.h"
 #include "tests/support/TestSupport.h"
 
 namespace medbridge::testing {
@@ -42,16 +43,25 @@ inline std::string firstIssue(const std::string& body) {
   return out;
 }
 
-// Every resource a test received, checked at the end against the official R4 JSON schema.
+// Every resource a test received, checked at the end against the official R4 JSON schema and,
+// as it arrives, against medbridge's own validator.
 class ReceivedResources {
  public:
   void add(const std::string& body) {
     if (body.empty()) return;
+    rapidjson::Document d;
+    std::string own;
+    if (!mappings::fhir::parseJson(body, d))
+      for (const auto& i : mappings::fhir::Validator().validate(d))
+        own += i.expression + ": " + i.message + "\n";
     std::lock_guard lock(mutex_);
     lines_ += body + "\n";
+    ownProblems_ += own;
     ++count_;
   }
   int count() const { return count_; }
+  // What medbridge's validator found in the resources received ("" when nothing).
+  const std::string& ownProblems() const { return ownProblems_; }
   // Runs the npm schema validator; returns its report ("" when every resource is valid).
   std::string schemaProblems() const {
     auto r = runCommand({"node", peersDir() + "/validate-fhir.js"}, lines_);
@@ -60,7 +70,7 @@ class ReceivedResources {
 
  private:
   std::mutex mutex_;
-  std::string lines_;
+  std::string lines_, ownProblems_;
   int count_ = 0;
 };
 

@@ -22,6 +22,7 @@ class FhirRest : public ::testing::Test {
   void TearDown() override {
     EXPECT_EQ(gw_.terminate(), 0);
     EXPECT_EQ(received_.schemaProblems(), "");
+    EXPECT_EQ(received_.ownProblems(), "");
   }
   HttpResult call(const std::string& method, const std::string& path, const std::string& body = "",
                   std::vector<std::pair<std::string, std::string>> headers = kFhirJson) {
@@ -176,6 +177,26 @@ TEST_F(FhirRest, ConcurrentConditionalCreatesMakeOneResource) {
       call("PUT", "/Patient?identifier=urn:oid:2.16.156.10011.1.3|11010519491231002X", kPatient);
   EXPECT_EQ(cu.status, 200) << cu.body;
   EXPECT_EQ(cu.header("etag"), "W/\"1\"");  // same content: no new version
+  // 16 concurrent conditional updates of a new identifier: one resource, the others update it.
+  std::vector<std::thread> updaters;
+  std::atomic<int> updateCreated{0}, updated{0};
+  for (int i = 0; i < 16; ++i)
+    updaters.emplace_back([&, i] {
+      std::string body =
+          R"({"resourceType":"Patient","identifier":[{"system":"urn:mrn","value":"U1"}],)"
+          R"("birthDate":"19)" +
+          std::to_string(50 + i) + R"(-01-01"})";
+      auto r = httpRequest(gw_.httpPort(), "PUT", "/fhir/Patient?identifier=urn:mrn|U1", body,
+                           kFhirJson);
+      (r.status == 201 ? updateCreated : r.status == 200 ? updated : other)++;
+    });
+  for (auto& t : updaters) t.join();
+  EXPECT_EQ(updateCreated, 1);
+  EXPECT_EQ(updated, 15);
+  EXPECT_EQ(other, 0);
+  auto u1 = parsed(call("GET", "/Patient?identifier=urn:mrn|U1").body);
+  ASSERT_EQ(integer(u1["total"]), 1);
+  EXPECT_EQ(field(u1["entry"][0]["resource"]["meta"], "versionId"), "16");
   // A second resource with the identifier makes the condition ambiguous: 412.
   EXPECT_EQ(call("POST", "/Patient", kPatient).status, 201);
   auto headers = kFhirJson;

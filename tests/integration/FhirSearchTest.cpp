@@ -46,6 +46,7 @@ class FhirSearch : public ::testing::Test {
   static void TearDownTestSuite() {
     EXPECT_EQ(gw_->terminate(), 0);
     EXPECT_EQ(received_->schemaProblems(), "");
+    EXPECT_EQ(received_->ownProblems(), "");
     delete gw_;
     delete dir_;
     delete received_;

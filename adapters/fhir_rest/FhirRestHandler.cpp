@@ -80,13 +80,7 @@ http::Response FhirRestHandler::operator()(const http::Request& request) const {
       return out;
     }
   }
-  std::size_t at = 0;
-  while (at < rest.size()) {
-    auto slash = rest.find('/', at);
-    if (slash == std::string::npos) slash = rest.size();
-    if (slash > at) r.segments.push_back(rest.substr(at, slash - at));
-    at = slash + 1;
-  }
+  r.setPath(rest);
   fhir::FhirResponse answer = server_.handle(r);
   return render(answer.status, std::move(answer.body), std::move(answer.headers), xml);
 }

@@ -217,14 +217,7 @@ void FhirServer::runBatch(const FhirRequest& r, std::vector<Entry>& entries) {
     if (!e.ifMatch.empty()) single.headers["if-match"] = e.ifMatch;
     if (!e.ifNoneExist.empty()) single.headers["if-none-exist"] = e.ifNoneExist;
     if (!e.ifNoneMatch.empty()) single.headers["if-none-match"] = e.ifNoneMatch;
-    std::string path = e.type + (e.id.empty() ? "" : "/" + e.id);
-    std::size_t at = 0;
-    while (at < path.size()) {
-      auto slash = path.find('/', at);
-      if (slash == std::string::npos) slash = path.size();
-      if (slash > at) single.segments.push_back(path.substr(at, slash - at));
-      at = slash + 1;
-    }
+    single.setPath(e.type + (e.id.empty() ? "" : "/" + e.id));
     for (const auto& [k, v] : Poco::URI("?" + e.query).getQueryParameters())
       single.query.emplace_back(k, v);
     if (e.resource) single.body = mappings::fhir::toJson(*e.resource);

@@ -12,17 +12,6 @@ namespace {
 using mappings::fhir::str;
 using mappings::fhir::Value;
 
-std::string encodeQuery(const std::vector<std::pair<std::string, std::string>>& q) {
-  std::string s;
-  for (const auto& [k, v] : q) {
-    std::string ek, ev;
-    Poco::URI::encode(k, "&=+#", ek);
-    Poco::URI::encode(v, "&=+#", ev);
-    s += (s.empty() ? "" : "&") + ek + "=" + ev;
-  }
-  return s;
-}
-
 void addLink(Value& links, const char* relation, const std::string& url,
              rapidjson::Document::AllocatorType& a) {
   Value link(rapidjson::kObjectType);

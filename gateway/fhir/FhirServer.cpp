@@ -80,23 +80,23 @@ std::string historyBundle(const std::vector<store::ResourceVersion>& versions,
   return toJson(d);
 }
 
-std::string queryString(const std::vector<std::pair<std::string, std::string>>& q) {
-  std::string s;
-  for (const auto& [k, v] : q) {
-    std::string ek, ev;
-    Poco::URI::encode(k, "&=+#", ek);
-    Poco::URI::encode(v, "&=+#", ev);
-    s += (s.empty() ? "" : "&") + ek + "=" + ev;
-  }
-  return s;
-}
-
 }  // namespace
 
 const std::string& FhirRequest::header(const std::string& name) const {
   static const std::string kNone;
   auto it = headers.find(name);
   return it == headers.end() ? kNone : it->second;
+}
+
+void FhirRequest::setPath(const std::string& path) {
+  segments.clear();
+  std::size_t at = 0;
+  while (at < path.size()) {
+    auto slash = path.find('/', at);
+    if (slash == std::string::npos) slash = path.size();
+    if (slash > at) segments.push_back(path.substr(at, slash - at));
+    at = slash + 1;
+  }
 }
 
 FhirServer::FhirServer(store::IStore& store, const core::IClock& clock)
@@ -268,7 +268,7 @@ FhirResponse FhirServer::history(const FhirRequest& r, const std::string& type,
     versions = store_.changes(type, since, count);
   }
   std::string self = r.base + (type.empty() ? "" : "/" + type) + (id.empty() ? "" : "/" + id) +
-                     "/_history" + (r.query.empty() ? "" : "?" + queryString(r.query));
+                     "/_history" + (r.query.empty() ? "" : "?" + encodeQuery(r.query));
   return {200, historyBundle(versions, r.base, self), {}};
 }
 

@@ -27,6 +27,8 @@ struct FhirRequest {
   std::string base;  // absolute FHIR base URL ("http://127.0.0.1:8080/fhir")
   std::optional<auth::Principal> principal;  // set when auth.mode is jwt
   const std::string& header(const std::string& name) const;
+  // Sets segments from a path below the base ("Patient/1/_history").
+  void setPath(const std::string& path);
 };
 
 struct FhirResponse {

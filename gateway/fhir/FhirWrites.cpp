@@ -157,13 +157,7 @@ FhirResponse FhirServer::conditionalUpdate(const FhirRequest& r, const std::stri
   rapidjson::Document d;
   parseResource(r.body, d, type);
   std::string given = bodyId(d);
-  std::string criteria;
-  for (const auto& [k, v] : r.query) {
-    std::string ek, ev;
-    Poco::URI::encode(k, "&=+#", ek);
-    Poco::URI::encode(v, "&=+#", ev);
-    criteria += (criteria.empty() ? "" : "&") + ek + "=" + ev;
-  }
+  std::string criteria = encodeQuery(r.query);
   WriteResult result;
   store_.transact([&](store::IResourceTx& tx) {
     auto matches = matchInTx(tx, type, criteria, r.base);

@@ -3,6 +3,7 @@
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/DateTimeParser.h>
+#include <Poco/URI.h>
 
 #include <cstdio>
 #include <random>
@@ -70,6 +71,17 @@ std::string httpDate(const std::string& instant) {
 
 std::string etag(int version) {
   return "W/\"" + std::to_string(version) + "\"";
+}
+
+std::string encodeQuery(const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string s;
+  for (const auto& [k, v] : params) {
+    std::string ek, ev;
+    Poco::URI::encode(k, "&=+#", ek);
+    Poco::URI::encode(v, "&=+#", ev);
+    s += (s.empty() ? "" : "&") + ek + "=" + ev;
+  }
+  return s;
 }
 
 std::string newId() {

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gateway/store/IStore.h"
 #include "mappings/fhir/Json.h"
@@ -18,6 +20,8 @@ void stripVersionMeta(rapidjson::Document& d);
 std::string httpDate(const std::string& instant);
 // W/"<version>"
 std::string etag(int version);
+// Query parameters as a URL query string (percent-encoded), for links and criteria.
+std::string encodeQuery(const std::vector<std::pair<std::string, std::string>>& params);
 // A new random id (UUID v4 text), for creates.
 std::string newId();
 

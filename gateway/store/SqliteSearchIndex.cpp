@@ -1,8 +1,21 @@
 #include "gateway/store/SqliteSearchIndex.h"
 
+#include "mappings/fhir/SearchValues.h"
+
 namespace medbridge::store {
 
 using mappings::fhir::IndexKind;
+
+std::optional<mappings::fhir::IndexEntry> lastUpdatedEntry(const std::string& instant) {
+  auto range = mappings::fhir::dateRange(instant);
+  if (!range) return std::nullopt;
+  mappings::fhir::IndexEntry e;
+  e.param = "_lastUpdated";
+  e.kind = IndexKind::Date;
+  e.from = range->from;
+  e.to = range->to;
+  return e;
+}
 
 SqliteSearchIndex::SqliteSearchIndex(sqlite3* db)
     : insertString_(db,

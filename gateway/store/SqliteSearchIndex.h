@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,10 @@
 #include "mappings/fhir/SearchIndexer.h"
 
 namespace medbridge::store {
+
+// The _lastUpdated entry of a version written at `instant` (the store indexes it for every
+// version); nullopt when the instant cannot be read.
+std::optional<mappings::fhir::IndexEntry> lastUpdatedEntry(const std::string& instant);
 
 // Writes and removes a resource's rows in the idx_* search tables (migration 3), on the writer's
 // connection inside its transaction.

@@ -353,14 +353,7 @@ void SqliteStore::appendVersion(Writer& w, const ResourceVersion& v, const std::
   std::vector<mappings::fhir::IndexEntry> entries;
   if (!v.deleted) {
     entries = index;
-    if (auto updated = mappings::fhir::dateRange(v.lastUpdated)) {
-      mappings::fhir::IndexEntry e;
-      e.param = "_lastUpdated";
-      e.kind = mappings::fhir::IndexKind::Date;
-      e.from = updated->from;
-      e.to = updated->to;
-      entries.push_back(std::move(e));
-    }
+    if (auto e = lastUpdatedEntry(v.lastUpdated)) entries.push_back(std::move(*e));
   }
   w.searchIndex.replace(v.type, rk, entries, previous != 0);
 }

@@ -184,14 +184,7 @@ void SqliteStore::reindexAll() {
       rapidjson::Document doc;
       std::vector<mappings::fhir::IndexEntry> entries;
       if (!mappings::fhir::parseJson(json, doc)) entries = mappings::fhir::indexEntries(doc);
-      if (auto r = mappings::fhir::dateRange(updated)) {
-        mappings::fhir::IndexEntry e;
-        e.param = "_lastUpdated";
-        e.kind = mappings::fhir::IndexKind::Date;
-        e.from = r->from;
-        e.to = r->to;
-        entries.push_back(std::move(e));
-      }
+      if (auto e = lastUpdatedEntry(updated)) entries.push_back(std::move(*e));
       w.searchIndex.replace(type, rk, entries, false);
     }
     w.commit.run();

@@ -3,21 +3,10 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "mappings/fhir/Digits.h"
+
 namespace medbridge::mappings::fhir {
 namespace {
-
-bool digits(std::string_view s, std::size_t at, std::size_t n) {
-  if (at + n > s.size()) return false;
-  for (std::size_t i = at; i < at + n; ++i)
-    if (s[i] < '0' || s[i] > '9') return false;
-  return true;
-}
-
-int number(std::string_view s, std::size_t at, std::size_t n) {
-  int v = 0;
-  for (std::size_t i = at; i < at + n; ++i) v = v * 10 + (s[i] - '0');
-  return v;
-}
 
 bool leapYear(int y) {
   return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -25,15 +14,15 @@ bool leapYear(int y) {
 
 // YYYY, YYYY-MM or YYYY-MM-DD at the start of s; returns the length used, 0 when malformed.
 std::size_t datePart(std::string_view s, bool fullOnly) {
-  if (!digits(s, 0, 4)) return 0;
+  if (!digitsAt(s, 0, 4)) return 0;
   if (s.size() == 4 || s[4] != '-') return fullOnly ? 0 : 4;
-  if (!digits(s, 5, 2)) return 0;
-  int month = number(s, 5, 2);
+  if (!digitsAt(s, 5, 2)) return 0;
+  int month = numberAt(s, 5, 2);
   if (month < 1 || month > 12) return 0;
   if (s.size() == 7 || s[7] != '-') return fullOnly ? 0 : 7;
-  if (!digits(s, 8, 2)) return 0;
+  if (!digitsAt(s, 8, 2)) return 0;
   static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int year = number(s, 0, 4), day = number(s, 8, 2);
+  int year = numberAt(s, 0, 4), day = numberAt(s, 8, 2);
   int maxDay = kDays[month - 1] + (month == 2 && leapYear(year) ? 1 : 0);
   if (day < 1 || day > maxDay) return 0;
   return 10;
@@ -41,10 +30,10 @@ std::size_t datePart(std::string_view s, bool fullOnly) {
 
 // hh:mm:ss(.fraction)? at the start of s; returns the length used, 0 when malformed.
 std::size_t timePart(std::string_view s) {
-  if (!digits(s, 0, 2) || s.size() < 8 || s[2] != ':' || !digits(s, 3, 2) || s[5] != ':' ||
-      !digits(s, 6, 2))
+  if (!digitsAt(s, 0, 2) || s.size() < 8 || s[2] != ':' || !digitsAt(s, 3, 2) || s[5] != ':' ||
+      !digitsAt(s, 6, 2))
     return 0;
-  if (number(s, 0, 2) > 23 || number(s, 3, 2) > 59 || number(s, 6, 2) > 60) return 0;
+  if (numberAt(s, 0, 2) > 23 || numberAt(s, 3, 2) > 59 || numberAt(s, 6, 2) > 60) return 0;
   std::size_t n = 8;
   if (n < s.size() && s[n] == '.') {
     std::size_t start = ++n;
@@ -56,8 +45,8 @@ std::size_t timePart(std::string_view s) {
 
 bool zone(std::string_view s) {
   if (s == "Z") return true;
-  return s.size() == 6 && (s[0] == '+' || s[0] == '-') && digits(s, 1, 2) && s[3] == ':' &&
-         digits(s, 4, 2) && number(s, 1, 2) <= 14 && number(s, 4, 2) <= 59;
+  return s.size() == 6 && (s[0] == '+' || s[0] == '-') && digitsAt(s, 1, 2) && s[3] == ':' &&
+         digitsAt(s, 4, 2) && numberAt(s, 1, 2) <= 14 && numberAt(s, 4, 2) <= 59;
 }
 
 bool dateTime(std::string_view s, bool instant) {

@@ -3,21 +3,10 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "mappings/fhir/Digits.h"
+
 namespace medbridge::mappings::fhir {
 namespace {
-
-bool digitsAt(std::string_view s, std::size_t at, std::size_t n) {
-  if (at + n > s.size()) return false;
-  for (std::size_t i = at; i < at + n; ++i)
-    if (s[i] < '0' || s[i] > '9') return false;
-  return true;
-}
-
-int num(std::string_view s, std::size_t at, std::size_t n) {
-  int v = 0;
-  for (std::size_t i = at; i < at + n; ++i) v = v * 10 + (s[i] - '0');
-  return v;
-}
 
 // Days since 1970-01-01 of a civil date (H. Hinnant's algorithm).
 std::int64_t daysFromCivil(int y, int m, int d) {
@@ -93,26 +82,27 @@ constexpr const char* kLatinBase =
 
 std::optional<DateRange> dateRange(std::string_view s) {
   if (!digitsAt(s, 0, 4)) return std::nullopt;
-  int y = num(s, 0, 4), m = 1, d = 1;
+  int y = numberAt(s, 0, 4), m = 1, d = 1;
   if (s.size() == 4)
     return DateRange{daysFromCivil(y, 1, 1) * kDay, daysFromCivil(y + 1, 1, 1) * kDay - 1};
-  if (s[4] != '-' || !digitsAt(s, 5, 2) || (m = num(s, 5, 2)) < 1 || m > 12) return std::nullopt;
+  if (s[4] != '-' || !digitsAt(s, 5, 2) || (m = numberAt(s, 5, 2)) < 1 || m > 12)
+    return std::nullopt;
   if (s.size() == 7) {
     std::int64_t start = daysFromCivil(y, m, 1) * kDay;
     return DateRange{start, start + daysInMonth(y, m) * kDay - 1};
   }
-  if (s[7] != '-' || !digitsAt(s, 8, 2) || (d = num(s, 8, 2)) < 1 || d > daysInMonth(y, m))
+  if (s[7] != '-' || !digitsAt(s, 8, 2) || (d = numberAt(s, 8, 2)) < 1 || d > daysInMonth(y, m))
     return std::nullopt;
   std::int64_t day = daysFromCivil(y, m, d) * kDay;
   if (s.size() == 10) return DateRange{day, day + kDay - 1};
   if (s[10] != 'T' || !digitsAt(s, 11, 2) || s.size() < 16 || s[13] != ':' || !digitsAt(s, 14, 2))
     return std::nullopt;
-  std::int64_t at = day + (num(s, 11, 2) * 3600LL + num(s, 14, 2) * 60LL) * 1000;
+  std::int64_t at = day + (numberAt(s, 11, 2) * 3600LL + numberAt(s, 14, 2) * 60LL) * 1000;
   std::int64_t span = 60000;
   std::size_t i = 16;
   if (i < s.size() && s[i] == ':') {
     if (!digitsAt(s, i + 1, 2)) return std::nullopt;
-    at += num(s, i + 1, 2) * 1000LL;
+    at += numberAt(s, i + 1, 2) * 1000LL;
     span = 1000;
     i += 3;
     if (i < s.size() && s[i] == '.') {
@@ -128,7 +118,7 @@ std::optional<DateRange> dateRange(std::string_view s) {
   std::string_view zone = s.substr(i);
   if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && digitsAt(zone, 1, 2) &&
       zone[3] == ':' && digitsAt(zone, 4, 2)) {
-    std::int64_t offset = (num(zone, 1, 2) * 3600LL + num(zone, 4, 2) * 60LL) * 1000;
+    std::int64_t offset = (numberAt(zone, 1, 2) * 3600LL + numberAt(zone, 4, 2) * 60LL) * 1000;
     at += zone[0] == '+' ? -offset : offset;
   } else if (!zone.empty() && zone != "Z") {
     return std::nullopt;

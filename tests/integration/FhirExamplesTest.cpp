@@ -11,13 +11,6 @@
 namespace medbridge::testing {
 namespace {
 
-void withoutVersionMeta(rapidjson::Value& v) {
-  if (!v.IsObject() || !v.HasMember("meta")) return;
-  v["meta"].RemoveMember("versionId");
-  v["meta"].RemoveMember("lastUpdated");
-  if (v["meta"].MemberCount() == 0) v.RemoveMember("meta");
-}
-
 TEST(FhirExamples, OfficialR4ExamplesRoundTripUnchanged) {
   std::string dir = peersDir() + "/node_modules/hl7.fhir.r4.examples";
   TempDir tmp;

@@ -27,6 +27,14 @@ inline std::string field(const rapidjson::Value& v, const char* name) {
   return v[name].GetString();
 }
 
+// Drops what the server sets (meta.versionId, meta.lastUpdated) before comparing resources.
+inline void withoutVersionMeta(rapidjson::Value& v) {
+  if (!v.IsObject() || !v.HasMember("meta")) return;
+  v["meta"].RemoveMember("versionId");
+  v["meta"].RemoveMember("lastUpdated");
+  if (v["meta"].MemberCount() == 0) v.RemoveMember("meta");
+}
+
 // A number as parseJson keeps it (text), as an integer; -1 when v is not a number.
 inline long long integer(const rapidjson::Value& v) {
   auto text = mappings::fhir::numberText(v);

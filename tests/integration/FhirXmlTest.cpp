@@ -29,13 +29,6 @@ void canonicalNarratives(rapidjson::Value& v, rapidjson::Document::AllocatorType
   }
 }
 
-void withoutVersionMeta(rapidjson::Value& v) {
-  if (!v.IsObject() || !v.HasMember("meta")) return;
-  v["meta"].RemoveMember("versionId");
-  v["meta"].RemoveMember("lastUpdated");
-  if (v["meta"].MemberCount() == 0) v.RemoveMember("meta");
-}
-
 TEST(FhirXml, OfficialExamplesRoundTripJsonXmlJson) {
   int checked = 0, narrativesRewritten = 0;
   std::string problems;

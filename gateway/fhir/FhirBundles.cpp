@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "gateway/fhir/FhirServer.h"
@@ -268,49 +269,79 @@ void FhirServer::runTransaction(const FhirRequest& r, rapidjson::Document& bundl
     return rank(a->method) < rank(b->method);
   });
   auto& a = bundle.GetAllocator();
-  store_.transact([&](store::IResourceTx& tx) {
-    std::map<std::string, std::string> ids;  // fullUrl or conditional reference -> Type/id
-    // Ids first: creates get new ones (or the match of their condition), conditional updates
-    // the match's; urn:uuid fullUrls then resolve to them.
+  // Without conditional entries or references, ids, references, stored JSON and index rows are
+  // all known before the transaction: prepared here, off the store's writer thread.
+  bool conditional = false;
+  for (const auto& e : entries) {
+    std::vector<std::string> refs;
+    if (e.resource) conditionalReferences(*e.resource, refs);
+    conditional = conditional || !e.ifNoneExist.empty() || !refs.empty() ||
+                  (e.method != "POST" && e.id.empty() && e.method != "GET" && e.method != "HEAD");
+  }
+  std::vector<std::optional<PreparedWrite>> prepared(entries.size());
+  if (!conditional) {
+    std::map<std::string, std::string> ids;
     for (auto& e : entries) {
-      if (e.method == "POST") {
-        if (!e.ifNoneExist.empty()) {
-          auto matches = matchInTx(tx, e.type, e.ifNoneExist, r.base);
-          if (matches.size() > 1)
-            fail(e, 412, "multiple-matches",
-                 "ifNoneExist matches " + std::to_string(matches.size()));
-          if (matches.size() == 1) {
-            e.id = matches[0];
-            e.skip = true;
-          }
-        }
-        if (e.id.empty()) e.id = newId();
-      } else if (e.method == "PUT" && e.id.empty()) {
-        auto matches = matchInTx(tx, e.type, e.query, r.base);
-        if (matches.size() > 1)
-          fail(e, 412, "multiple-matches", e.url + " matches " + std::to_string(matches.size()));
-        std::string given = member(*e.resource, "id");
-        e.id = !matches.empty() ? matches[0] : !given.empty() ? given : newId();
-      }
+      if (e.method == "POST") e.id = newId();
       if (!e.fullUrl.empty() && (e.method == "POST" || e.method == "PUT"))
         ids[e.fullUrl] = e.type + "/" + e.id;
     }
-    std::vector<std::string> conditional;
-    for (auto& e : entries)
-      if (e.resource) conditionalReferences(*e.resource, conditional);
-    for (const auto& ref : conditional) {
-      if (ids.count(ref)) continue;
-      auto q = ref.find('?');
-      std::string type = ref.substr(0, q);
-      auto matches = matchInTx(tx, type, ref.substr(q + 1), r.base);
-      if (matches.size() != 1)
-        throw FhirError(matches.empty() ? 404 : 412, "not-found",
-                        "conditional reference " + ref + " matches " +
-                            std::to_string(matches.size()) + " resources (needs exactly 1)");
-      ids[ref] = type + "/" + matches[0];
+    for (auto& e : entries) {
+      if (!e.resource || (e.method != "POST" && e.method != "PUT")) continue;
+      rewrite(*e.resource, ids, a);
+      std::string given = member(*e.resource, "id");
+      if (e.method == "PUT" && !given.empty() && given != e.id)
+        fail(e, 400, "invalid", "resource id '" + given + "' is not " + e.id);
+      rapidjson::Document doc;
+      doc.CopyFrom(*e.resource, doc.GetAllocator());
+      prepared[e.index] = prepare(doc, e.type, e.id);
     }
-    for (auto& e : entries)
-      if (e.resource) rewrite(*e.resource, ids, a);
+  }
+  store_.transact([&](store::IResourceTx& tx) {
+    if (conditional) {
+      std::map<std::string, std::string> ids;  // fullUrl or conditional reference -> Type/id
+      // Ids first: creates get new ones (or the match of their condition), conditional updates
+      // the match's; urn:uuid fullUrls then resolve to them.
+      for (auto& e : entries) {
+        if (e.method == "POST") {
+          if (!e.ifNoneExist.empty()) {
+            auto matches = matchInTx(tx, e.type, e.ifNoneExist, r.base);
+            if (matches.size() > 1)
+              fail(e, 412, "multiple-matches",
+                   "ifNoneExist matches " + std::to_string(matches.size()));
+            if (matches.size() == 1) {
+              e.id = matches[0];
+              e.skip = true;
+            }
+          }
+          if (e.id.empty()) e.id = newId();
+        } else if (e.method == "PUT" && e.id.empty()) {
+          auto matches = matchInTx(tx, e.type, e.query, r.base);
+          if (matches.size() > 1)
+            fail(e, 412, "multiple-matches", e.url + " matches " + std::to_string(matches.size()));
+          std::string given = member(*e.resource, "id");
+          e.id = !matches.empty() ? matches[0] : !given.empty() ? given : newId();
+        }
+        if (!e.fullUrl.empty() && (e.method == "POST" || e.method == "PUT"))
+          ids[e.fullUrl] = e.type + "/" + e.id;
+      }
+      std::vector<std::string> references;
+      for (auto& e : entries)
+        if (e.resource) conditionalReferences(*e.resource, references);
+      for (const auto& ref : references) {
+        if (ids.count(ref)) continue;
+        auto q = ref.find('?');
+        std::string type = ref.substr(0, q);
+        auto matches = matchInTx(tx, type, ref.substr(q + 1), r.base);
+        if (matches.size() != 1)
+          throw FhirError(matches.empty() ? 404 : 412, "not-found",
+                          "conditional reference " + ref + " matches " +
+                              std::to_string(matches.size()) + " resources (needs exactly 1)");
+        ids[ref] = type + "/" + matches[0];
+      }
+      for (auto& e : entries)
+        if (e.resource) rewrite(*e.resource, ids, a);
+    }
     for (Entry* e : order) {
       try {
         WriteResult result;
@@ -334,9 +365,12 @@ void FhirServer::runTransaction(const FhirRequest& r, rapidjson::Document& bundl
           std::string given = member(*e->resource, "id");
           if (e->method == "PUT" && !given.empty() && given != e->id)
             fail(*e, 400, "invalid", "resource id '" + given + "' is not " + e->id);
-          rapidjson::Document doc;
-          doc.CopyFrom(*e->resource, doc.GetAllocator());
-          result = storeVersion(tx, prepare(doc, e->type, e->id), ifMatchVersion(*e));
+          if (!prepared[e->index]) {
+            rapidjson::Document doc;
+            doc.CopyFrom(*e->resource, doc.GetAllocator());
+            prepared[e->index] = prepare(doc, e->type, e->id);
+          }
+          result = storeVersion(tx, *prepared[e->index], ifMatchVersion(*e));
           if (e->method == "POST") result.status = 201;
         } else {  // GET
           if (e->id.empty()) fail(*e, 400, "not-supported", "searches inside a transaction");

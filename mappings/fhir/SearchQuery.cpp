@@ -13,6 +13,11 @@ const std::set<std::string, std::less<>> kResultParameters = {
     "_count", "_sort",     "_include", "_revinclude", "_summary",      "_format",
     "_total", "_elements", "_pretty",  "_contained",  "_containedType"};
 
+// Query parameters that control results rather than select them (_count, _sort, ...).
+bool isResultParameter(const std::string& name) {
+  return kResultParameters.count(name) > 0;
+}
+
 IndexKind kindOf(const std::string& type) {
   if (type == "string") return IndexKind::String;
   if (type == "token") return IndexKind::Token;
@@ -179,10 +184,6 @@ struct Parser {
 };
 
 }  // namespace
-
-bool isResultParameter(const std::string& name) {
-  return kResultParameters.count(name) > 0;
-}
 
 SearchQuery parseSearch(const std::string& type,
                         const std::vector<std::pair<std::string, std::string>>& params, bool strict,

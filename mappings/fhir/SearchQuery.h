@@ -69,7 +69,4 @@ SearchQuery parseSearch(const std::string& type,
                         const std::string& base = "",
                         const SearchParameters& definitions = SearchParameters::r4());
 
-// Query parameters that control results rather than select them (_count, _sort, ...).
-bool isResultParameter(const std::string& name);
-
 }  // namespace medbridge::mappings::fhir

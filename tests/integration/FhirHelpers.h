@@ -65,9 +65,7 @@ class ReceivedResources {
     std::lock_guard lock(mutex_);
     lines_ += body + "\n";
     ownProblems_ += own;
-    ++count_;
   }
-  int count() const { return count_; }
   // What medbridge's validator found in the resources received ("" when nothing).
   const std::string& ownProblems() const { return ownProblems_; }
   // Runs the npm schema validator; returns its report ("" when every resource is valid).
@@ -79,7 +77,6 @@ class ReceivedResources {
  private:
   std::mutex mutex_;
   std::string lines_, ownProblems_;
-  int count_ = 0;
 };
 
 }  // namespace medbridge::testing

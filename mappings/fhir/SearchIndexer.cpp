@@ -128,6 +128,10 @@ struct Emitter {
         for (const char* part : {"family", "text"}) string(member(v, part));
         for (const char* part : {"given", "prefix", "suffix"})
           each(v, part, [&](const Value& x) { string(text(x)); });
+        // Chinese names are written family name first without a space: 张三 finds 张 + 三.
+        std::string whole = member(v, "family");
+        each(v, "given", [&](const Value& x) { whole += text(x); });
+        if (whole != member(v, "family")) string(whole);
       } else if (t == "Address") {
         for (const char* part : {"text", "city", "district", "state", "postalCode", "country"})
           string(member(v, part));

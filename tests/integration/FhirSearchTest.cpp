@@ -100,6 +100,7 @@ TEST_F(FhirSearch, Strings) {
   EXPECT_EQ(ids("Patient?name:exact=Muller"), (V{"p2"}));
   EXPECT_EQ(ids("Patient?name:contains=ulle"), (V{"p1", "p2"}));
   EXPECT_EQ(ids("Patient?name=%E5%BC%A0"), (V{"p1"}));           // 张
+  EXPECT_EQ(ids("Patient?name=%E5%BC%A0%E4%B8%89"), (V{"p1"}));  // 张三: family + given
   EXPECT_EQ(ids("Patient?name=%E6%9D%8E%E5%9B%9B"), (V{"p3"}));  // 李四
   EXPECT_EQ(ids("Patient?family=mul&given=anna"), (V{"p2"}));
   EXPECT_EQ(ids("Patient?name=hans,anna"), (V{"p1", "p2"}));  // OR

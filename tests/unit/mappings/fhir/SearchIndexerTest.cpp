@@ -64,7 +64,8 @@ TEST(SearchIndexer, IndexesEachParameterKindFromTheDefinitions) {
   auto names = entriesOf(patient, "name");
   std::vector<std::string> values;
   for (auto& e : names) values.push_back(e.value);
-  EXPECT_EQ(values, (std::vector<std::string>{"san", "zhang", "三", "丰", "张"}));  // byte order
+  EXPECT_EQ(values, (std::vector<std::string>{"san", "zhang", "zhangsan", "三", "丰", "张",
+                                              "张三丰"}));  // byte order
   auto ids = entriesOf(patient, "identifier");
   ASSERT_EQ(ids.size(), 2u);
   EXPECT_EQ(ids[0].value, "A1");

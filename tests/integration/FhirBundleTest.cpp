@@ -9,28 +9,13 @@ namespace {
 
 const std::string kNid = "urn:oid:2.16.156.10011.1.3";
 
-class FhirBundle : public ::testing::Test {
+class FhirBundle : public FhirServerTest {
  protected:
-  void SetUp() override { gw_.start(); }
-  void TearDown() override {
-    EXPECT_EQ(gw_.terminate(), 0);
-    EXPECT_EQ(received_.schemaProblems(), "");
-    EXPECT_EQ(received_.ownProblems(), "");
-  }
-  HttpResult call(const std::string& method, const std::string& path,
-                  const std::string& body = "") {
-    auto r = httpRequest(gw_.httpPort(), method, "/fhir" + path, body, kFhirJson);
-    received_.add(r.body);
-    return r;
-  }
   long long count(const std::string& query) {
     return integer(parsed(
         call("GET", query + (query.find('?') == std::string::npos ? "?" : "&") + "_summary=count")
             .body)["total"]);
   }
-  TempDir dir_;
-  GatewayProcess gw_{dir_.path()};
-  ReceivedResources received_;
 };
 
 std::string patient(const std::string& nid) {

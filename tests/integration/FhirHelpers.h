@@ -1,5 +1,6 @@
 #pragma once
 
+#include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
 #include <mutex>
@@ -77,6 +78,27 @@ class ReceivedResources {
  private:
   std::mutex mutex_;
   std::string lines_, ownProblems_;
+};
+
+// A gateway of its own per test; every resource received is checked at the end against the
+// official R4 JSON schema and medbridge's validator, and the gateway must stop cleanly.
+class FhirServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { gw_.start(); }
+  void TearDown() override {
+    EXPECT_EQ(gw_.terminate(), 0);
+    EXPECT_EQ(received_.schemaProblems(), "");
+    EXPECT_EQ(received_.ownProblems(), "");
+  }
+  HttpResult call(const std::string& method, const std::string& path, const std::string& body = "",
+                  const std::vector<std::pair<std::string, std::string>>& headers = kFhirJson) {
+    auto r = httpRequest(gw_.httpPort(), method, "/fhir" + path, body, headers);
+    received_.add(r.body);
+    return r;
+  }
+  TempDir dir_;
+  GatewayProcess gw_{dir_.path()};
+  ReceivedResources received_;
 };
 
 }  // namespace medbridge::testing

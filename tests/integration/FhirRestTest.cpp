@@ -16,24 +16,7 @@ const std::string kPatient =
     R"("value":"11010519491231002X"}],"name":[{"family":"王","given":["秀英"]}],)"
     R"("gender":"female","birthDate":"1949-12-31"})";
 
-class FhirRest : public ::testing::Test {
- protected:
-  void SetUp() override { gw_.start(); }
-  void TearDown() override {
-    EXPECT_EQ(gw_.terminate(), 0);
-    EXPECT_EQ(received_.schemaProblems(), "");
-    EXPECT_EQ(received_.ownProblems(), "");
-  }
-  HttpResult call(const std::string& method, const std::string& path, const std::string& body = "",
-                  std::vector<std::pair<std::string, std::string>> headers = kFhirJson) {
-    auto r = httpRequest(gw_.httpPort(), method, "/fhir" + path, body, headers);
-    received_.add(r.body);
-    return r;
-  }
-  TempDir dir_;
-  GatewayProcess gw_{dir_.path()};
-  ReceivedResources received_;
-};
+class FhirRest : public FhirServerTest {};
 
 TEST_F(FhirRest, CreateReadUpdateVersionsAndHistory) {
   auto created = call("POST", "/Patient", kPatient);

@@ -37,10 +37,7 @@ int runCli(int argc, char** argv) {
   if (command == "convert") return runConvert(args, std::cout, std::cerr);
   if (command == "backup") return runBackup(args);
   if (command == "id") {
-    // Birth dates are compared with today's date in China (UTC+8).
-    std::string today =
-        core::instantOf(core::SystemClock().nowMillis() + 8 * 3600 * 1000).substr(0, 10);
-    return runId(args, today, std::cout, std::cerr);
+    return runId(args, core::chinaDate(core::SystemClock().nowMillis()), std::cout, std::cerr);
   }
   if (command == "restore") return runRestore(args);
   if (command == "version") {

@@ -9,7 +9,6 @@
 #include "adapters/his_mllp/MllpServer.h"
 #include "gateway/core/ErrorCode.h"
 #include "gateway/http/HttpServer.h"
-#include "gateway/identity/PixQuery.h"
 #include "gateway/routing/Ingestor.h"
 #include "gateway/routing/Processor.h"
 #include "gateway/store/SqliteStore.h"
@@ -86,6 +85,7 @@ void Gateway::start() {
   processor_ = std::make_unique<routing::Processor>(*store_, config_.workers, offset, *systems_,
                                                     metrics_, clock_);
   ingestor_->setOnQueued([p = processor_.get()] { p->wake(); });
+  ingestor_->setMergeCheck(systems_.get());
   processor_->start();
   frameHandler_ = std::make_unique<FrameHandler>(*ingestor_);
   mllp_ = std::make_unique<adapters::his_mllp::MllpServer>(config_.mllp, *frameHandler_);
@@ -121,13 +121,7 @@ void Gateway::start() {
         200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(extra), {}};
   });
   fhir_ = std::make_unique<fhir::FhirServer>(*store_, clock_);
-  fhir_->registerOperation(
-      "Patient", "ihe-pix", /*typeLevel=*/true, /*instanceLevel=*/false,
-      [this](const fhir::OperationRequest& o) {
-        auto answer = identity::answerPix(o.parameters, *store_, *systems_);
-        return fhir::FhirResponse{answer.status, answer.json, {}};
-      },
-      "http://ihe.net/fhir/ihe.iti.pixm/OperationDefinition/IHE.PIXm.pix");
+  registerIdentityOperations();
   if (config_.auth.mode == "jwt")
     verifier_ = std::make_unique<auth::TokenVerifier>(config_.auth, clock_);
   http_->mount("/fhir", adapters::fhir_rest::FhirRestHandler(*fhir_, "/fhir", verifier_.get()));

@@ -44,6 +44,10 @@ class Gateway {
 
  private:
   class FrameHandler;
+  // The patient index on the FHIR server: PIXm, $match, $merge / $unmerge / $unlink, and FHIR
+  // Patient writes as an index feed (GatewayIdentity.cpp).
+  void registerIdentityOperations();
+
   core::GatewayConfig config_;
   core::SystemClock clock_;
   core::Metrics metrics_;

@@ -5,6 +5,10 @@
 
 namespace medbridge::core {
 
+std::string chinaDate(std::int64_t millis) {
+  return instantOf(millis + 8 * 3600 * 1000).substr(0, 10);
+}
+
 std::string instantOf(std::int64_t millis) {
   std::time_t t = millis / 1000;
   std::tm tm{};

@@ -163,7 +163,8 @@ FhirResponse FhirServer::dispatch(const FhirRequest& r) {
   const std::string& type = s[0];
   requireType(type);
   // POST _search and $validate only read.
-  bool reads = !write || (s.size() >= 2 && (s[1] == "_search" || s.back() == "$validate"));
+  bool reads = !write || (s.size() >= 2 &&
+                          (s[1] == "_search" || s.back() == "$validate" || s.back() == "$match"));
   authorize(r, type, !reads);
   if (s.size() == 1) {
     if (m == "GET") return search(r, type, r.query);

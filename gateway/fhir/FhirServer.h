@@ -61,6 +61,10 @@ class FhirServer {
     Operation op;
   };
   const std::vector<Registered>& operations() const { return operations_; }
+  // Runs inside the write's transaction after each new version of `type` is stored (deletes
+  // excluded), for derived state such as the patient index; a throw undoes the write.
+  using WriteHook = std::function<void(store::IResourceTx&, const store::ResourceVersion&)>;
+  void onWrite(const std::string& type, WriteHook hook);
 
  private:
   FhirResponse dispatch(const FhirRequest& r);
@@ -116,6 +120,8 @@ class FhirServer {
   // The response to a successful write, honouring Prefer: return=...
   FhirResponse written(const FhirRequest& r, const store::ResourceVersion& v, int status);
   std::int64_t now() const { return clock_.nowMillis(); }
+  // Stores a new (not deleted) version and runs the write hooks of its type.
+  void putVersion(store::IResourceTx& tx, const store::ResourceVersion& v, const PreparedWrite& w);
 
  private:
   store::IStore& store_;
@@ -123,6 +129,7 @@ class FhirServer {
   mappings::fhir::Validator validator_;
   SearchPages pages_;
   std::vector<Registered> operations_;
+  std::multimap<std::string, WriteHook> writeHooks_;
 };
 
 }  // namespace medbridge::fhir

@@ -130,7 +130,7 @@ FhirResponse FhirServer::create(const FhirRequest& r, const std::string& type) {
       }
     }
     result = {type, w.id, w.json, core::instantOf(now()), 1, false};
-    tx.put(result, w.hash, w.index);
+    putVersion(tx, result, w);
   });
   return written(r, result, status);
 }
@@ -198,8 +198,19 @@ FhirServer::WriteResult FhirServer::storeVersion(store::IResourceTx& tx, const P
   out.status = current && !current->deleted ? 200 : 201;
   out.version = {w.type, w.id, w.json, core::instantOf(now()), current ? current->version + 1 : 1,
                  false};
-  tx.put(out.version, w.hash, w.index);
+  putVersion(tx, out.version, w);
   return out;
+}
+
+void FhirServer::putVersion(store::IResourceTx& tx, const store::ResourceVersion& v,
+                            const PreparedWrite& w) {
+  tx.put(v, w.hash, w.index);
+  auto [first, last] = writeHooks_.equal_range(v.type);
+  for (auto it = first; it != last; ++it) it->second(tx, v);
+}
+
+void FhirServer::onWrite(const std::string& type, WriteHook hook) {
+  writeHooks_.emplace(type, std::move(hook));
 }
 
 FhirServer::WriteResult FhirServer::deleteIn(store::IResourceTx& tx, const std::string& type,

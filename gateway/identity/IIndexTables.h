@@ -22,6 +22,14 @@ class IIndexTables {
                                             const std::string& value) = 0;
   virtual PatientId survivorOf(PatientId patient) = 0;
   virtual void markMerged(PatientId prior, PatientId survivor) = 0;
+  // Undoes markMerged: `prior` stands on its own again.
+  virtual void clearMerged(PatientId prior) = 0;
+  // The patient `prior` was merged into directly (nullopt when it was not merged).
+  virtual std::optional<PatientId> mergedInto(PatientId prior) = 0;
+  virtual int identifierCount(PatientId patient) = 0;
+  // Gives (system, value) to another master patient (unlink).
+  virtual void moveIdentifier(const std::string& system, const std::string& value,
+                              PatientId to) = 0;
   virtual PatientId createPatient() = 0;
   // resourceId: the FHIR Patient the identifier came with (PIXm answers it as targetId).
   virtual void addIdentifier(PatientId patient, const std::string& system, const std::string& value,
@@ -45,6 +53,11 @@ class IIndexTables {
   virtual void addHistory(const std::string& action, PatientId patient,
                           std::optional<PatientId> other, const std::string& system,
                           const std::string& value, const std::string& detail) = 0;
+  // A merge, unmerge, identifier change or unlink, for other systems to follow (the platform
+  // connector delivers these; the PACS adapter coerces patient ids with them). The store records
+  // both patients' identifiers as they are after the change.
+  virtual void addEvent(const std::string& kind, PatientId patient, PatientId other,
+                        const std::string& system, const std::string& value) = 0;
 };
 
 }  // namespace medbridge::identity

@@ -24,7 +24,8 @@ PatientLinker::Result PatientLinker::link(const mappings::identity::PatientFacts
   std::vector<Usable> usable;
   std::vector<std::pair<const IdentifierFact*, std::string>> conflictingNationalIds;  // (fact, why)
   for (const auto& f : facts.identifiers) {
-    if (!f.trusted) continue;  // unknown or untrusted authorities never link
+    // Unknown or untrusted authorities never link, nor does an ID marked as a guardian's.
+    if (!f.trusted || f.guardian) continue;
     if (f.type != "national-id") {
       usable.push_back({&f, f.value});
       continue;
@@ -116,7 +117,7 @@ std::string PatientLinker::applyChange(const mappings::identity::PatientFacts& r
       return "prior identifier " + p.system + "|" + p.value + " is not from a trusted authority";
   std::vector<const IdentifierFact*> current;
   for (const auto& f : record.identifiers)
-    if (f.trusted && f.type != "national-id") current.push_back(&f);
+    if (f.trusted && !f.guardian && f.type != "national-id") current.push_back(&f);
   if (current.empty()) return "the record has no trusted identifier";
   for (const auto& p : change.prior)
     for (const auto* c : current)
@@ -141,6 +142,7 @@ std::string PatientLinker::applyChange(const mappings::identity::PatientFacts& r
       tables.completePendingReviews(c->system, c->value, prior);
       tables.addHistory("change-identifier", prior, std::nullopt, c->system, c->value,
                         "replaces " + change.prior[0].system + "|" + change.prior[0].value);
+      tables.addEvent("change-identifier", prior, 0, c->system, c->value);
     }
     return "";
   }
@@ -159,6 +161,37 @@ std::string PatientLinker::applyChange(const mappings::identity::PatientFacts& r
   }
   tables.markMerged(prior, *survivor);
   tables.addHistory("merge", *survivor, prior, change.prior[0].system, change.prior[0].value, "");
+  tables.addEvent("merge", *survivor, prior, change.prior[0].system, change.prior[0].value);
+  return "";
+}
+
+std::string PatientLinker::unmerge(const IdentifierFact& prior, IIndexTables& tables) {
+  if (!prior.trusted)
+    return "identifier " + prior.system + "|" + prior.value + " is not from a trusted authority";
+  auto holder = tables.holderOf(prior.system, prior.value);
+  if (!holder) return "no patient holds identifier " + prior.system + "|" + prior.value;
+  auto survivor = tables.mergedInto(*holder);
+  if (!survivor)
+    return "the patient holding " + prior.system + "|" + prior.value + " is not merged";
+  tables.clearMerged(*holder);
+  tables.addHistory("unmerge", *survivor, *holder, prior.system, prior.value, "");
+  tables.addEvent("unmerge", *survivor, *holder, prior.system, prior.value);
+  return "";
+}
+
+std::string PatientLinker::unlink(const IdentifierFact& identifier, IIndexTables& tables) {
+  if (!identifier.trusted)
+    return "identifier " + identifier.system + "|" + identifier.value +
+           " is not from a trusted authority";
+  auto holder = tables.holderOf(identifier.system, identifier.value);
+  if (!holder) return "no patient holds identifier " + identifier.system + "|" + identifier.value;
+  if (tables.identifierCount(*holder) < 2)
+    return "identifier " + identifier.system + "|" + identifier.value +
+           " is the patient's only identifier: there is nothing to unlink it from";
+  PatientId own = tables.createPatient();
+  tables.moveIdentifier(identifier.system, identifier.value, own);
+  tables.addHistory("unlink", *holder, own, identifier.system, identifier.value, "");
+  tables.addEvent("unlink", *holder, own, identifier.system, identifier.value);
   return "";
 }
 

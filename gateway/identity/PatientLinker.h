@@ -38,6 +38,14 @@ class PatientLinker {
   static std::string applyChange(const mappings::identity::PatientFacts& record,
                                  const mappings::identity::IdentityChange& change,
                                  IIndexTables& tables);
+
+  // Undoes the merge of the patient holding `prior`: it stands on its own again with its own
+  // identifiers. Rejected unless that patient is merged.
+  static std::string unmerge(const mappings::identity::IdentifierFact& prior, IIndexTables& tables);
+  // Takes `identifier` off its master patient onto a new one of its own (a wrong link undone).
+  // Rejected when it is the patient's only identifier.
+  static std::string unlink(const mappings::identity::IdentifierFact& identifier,
+                            IIndexTables& tables);
 };
 
 }  // namespace medbridge::identity

@@ -11,24 +11,7 @@ namespace {
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 FhirAnswer outcome(int status, const char* code, const std::string& text) {
-  rapidjson::StringBuffer buf;
-  Writer w(buf);
-  w.StartObject();
-  w.Key("resourceType");
-  w.String("OperationOutcome");
-  w.Key("issue");
-  w.StartArray();
-  w.StartObject();
-  w.Key("severity");
-  w.String("error");
-  w.Key("code");
-  w.String(code);
-  w.Key("diagnostics");
-  w.String(text.c_str());
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  return {status, buf.GetString()};
+  return outcomeAnswer(status, "error", code, text);
 }
 
 }  // namespace

@@ -4,15 +4,11 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/identity/FhirAnswer.h"
 #include "gateway/store/IStore.h"
 #include "mappings/identity/IdentifierSystems.h"
 
 namespace medbridge::identity {
-
-struct FhirAnswer {
-  int status = 200;
-  std::string json;  // a Parameters or an OperationOutcome resource
-};
 
 // IHE PIXm `Patient/$ihe-pix`: sourceIdentifier = system|value (1), targetSystem (0..*).
 // 200 Parameters with a targetIdentifier per other identifier of the patient (merged patients

@@ -6,6 +6,7 @@
 
 #include "gateway/core/Hash.h"
 #include "gateway/core/Time.h"
+#include "gateway/routing/MergeCheck.h"
 #include "mappings/hl7v2/Ack.h"
 #include "mappings/hl7v2/Charset.h"
 #include "mappings/hl7v2/Mapping.h"
@@ -134,6 +135,9 @@ std::string Ingestor::ingest(std::string_view frame, const std::string& peer) {
       } else {
         in.status = store::kUnmapped;
       }
+    } else if (systems_) {
+      if (auto refusal = checkMerge(msg, in.messageType, store_, *systems_))
+        fail(refusal->code, refusal->detail, refusal->location);
     }
   } catch (const Error& e) {
     header = headerFromRaw(frame);

@@ -10,6 +10,7 @@
 #include "gateway/core/ErrorCode.h"
 #include "gateway/core/Metrics.h"
 #include "gateway/store/IStore.h"
+#include "mappings/identity/IdentifierSystems.h"
 
 namespace medbridge::routing {
 
@@ -28,6 +29,9 @@ class Ingestor {
 
   // Notified after each stored message that needs processing.
   void setOnQueued(std::function<void()> fn) { onQueued_ = std::move(fn); }
+  // Checks merges and identifier changes against the patient index before acknowledging them
+  // (MergeCheck); off until set.
+  void setMergeCheck(const mappings::identity::IdentifierSystems* systems) { systems_ = systems; }
 
  private:
   std::string timestamp() const;
@@ -38,6 +42,7 @@ class Ingestor {
   core::Metrics& metrics_;
   const core::IClock& clock_;
   std::function<void()> onQueued_;
+  const mappings::identity::IdentifierSystems* systems_ = nullptr;
   std::atomic<std::uint64_t> ackCounter_{0};
 };
 

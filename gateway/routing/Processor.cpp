@@ -180,8 +180,7 @@ store::ProcessOutcome Processor::process(const store::QueueItem& item) {
     } else {
       out.status = store::kMapped;
       if (!result.patients.empty()) {
-        // Birth dates in national IDs are checked against today's date in China (UTC+8).
-        std::string today = core::instantOf(clock_.nowMillis() + 8 * 3600 * 1000).substr(0, 10);
+        std::string today = core::chinaDate(clock_.nowMillis());
         out.indexUpdate = [today, patients = result.patients, changes = result.identityChanges](
                               identity::IIndexTables& tables) -> std::string {
           using identity::PatientLinker;

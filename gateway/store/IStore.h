@@ -86,6 +86,8 @@ class IResourceTx {
   virtual void put(const ResourceVersion& v, const std::string& contentHash,
                    const std::vector<mappings::fhir::IndexEntry>& index) = 0;
   virtual std::vector<std::string> search(const mappings::fhir::SearchQuery& q) = 0;
+  // The master patient index, in the same transaction.
+  virtual identity::IIndexTables& patientIndex() = 0;
 };
 
 // What processing a message produced, committed in one transaction with the queue item's end.
@@ -104,6 +106,15 @@ struct ProcessOutcome {
 // One identifier in the master patient index.
 struct IndexedIdentifier {
   std::string system, value, type, resourceId;
+};
+
+// A merge, unmerge, identifier change or unlink in the patient index (IIndexTables::addEvent).
+struct IdentityEvent {
+  std::int64_t seq = 0;
+  std::int64_t at = 0;         // ms since epoch
+  std::string kind;            // merge, unmerge, change-identifier, unlink
+  std::string payload;         // JSON: kind, patient / other identifiers, the identifier concerned
+  std::int64_t messageId = 0;  // the HL7 message that caused it (0: a FHIR operation)
 };
 
 struct StoreStats {
@@ -163,6 +174,11 @@ class IStore {
   // merged into it included; nullopt when no patient holds it.
   virtual std::optional<std::vector<IndexedIdentifier>> crossReference(
       const std::string& system, const std::string& value) = 0;
+  // Patient-index change events after `afterSeq`, oldest first, at most `limit`.
+  virtual std::vector<IdentityEvent> identityEvents(std::int64_t afterSeq, int limit) = 0;
+  // Whether an accepted message still waiting to be processed contains `text` in its raw bytes
+  // (a merge may name a patient whose registration is accepted but not yet indexed).
+  virtual bool pendingMessageMentions(const std::string& text) = 0;
   virtual std::string pragma(const std::string& name) = 0;
   virtual bool healthy() = 0;
   // A consistent online copy of the database into `file`.

@@ -124,6 +124,17 @@ const std::vector<Migration>& migrations() {
            "CREATE INDEX idx_uri_search ON idx_uri(type, param, value, rk)",
            "CREATE INDEX idx_uri_rk ON idx_uri(rk, param)",
        }},
+      {4,
+       {
+           // Merges, unmerges, identifier changes and unlinks, in order, for other systems to
+           // follow (the platform connector, PACS patient-id coercion). payload: both patients'
+           // identifiers after the change, as JSON.
+           "CREATE TABLE mpi_events ("
+           " seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL,"
+           " patient_id INTEGER NOT NULL, other_patient_id INTEGER NOT NULL,"
+           " system TEXT NOT NULL DEFAULT '', value TEXT NOT NULL DEFAULT '',"
+           " message_id INTEGER, payload TEXT NOT NULL)",
+       }},
   };
   return kMigrations;
 }

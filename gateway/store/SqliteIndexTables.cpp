@@ -36,7 +36,21 @@ SqliteIndexTables::SqliteIndexTables(sqlite3* db)
                        "other_patient_id = 0 AND system = ?2 AND value = ?3 AND patient_id != ?1"),
       dropCompletedDuplicates_(db,
                                "DELETE FROM mpi_reviews WHERE other_patient_id = 0 AND system = ?2 "
-                               "AND value = ?3 AND patient_id != ?1") {}
+                               "AND value = ?3 AND patient_id != ?1"),
+      clearMerged_(db, "UPDATE mpi_patients SET merged_into = NULL WHERE id = ?"),
+      countIdentifiers_(db, "SELECT COUNT(*) FROM mpi_identifiers WHERE patient_id = ?"),
+      moveIdentifier_(db,
+                      "UPDATE mpi_identifiers SET patient_id = ? WHERE system = ? AND value = ?"),
+      insertEvent_(db,
+                   "INSERT INTO mpi_events (at, kind, patient_id, other_patient_id, system, value,"
+                   " message_id, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, json_object("
+                   "'kind', ?2,"
+                   " 'patient', json((SELECT json_group_array(json_object('system', system, "
+                   "'value', value)) FROM mpi_identifiers WHERE patient_id = ?3)),"
+                   " 'other', json((SELECT json_group_array(json_object('system', system, "
+                   "'value', value)) FROM mpi_identifiers WHERE patient_id = ?4)),"
+                   " 'identifier', CASE WHEN ?5 = '' THEN NULL ELSE json_object('system', ?5, "
+                   "'value', ?6) END))") {}
 
 identity::PatientId SqliteIndexTables::survivorOf(identity::PatientId patient) {
   // Merge chains are short; the bound guards against a cycle written by hand.
@@ -69,6 +83,30 @@ std::optional<identity::PatientId> SqliteIndexTables::patientFor(const std::stri
 
 void SqliteIndexTables::markMerged(identity::PatientId prior, identity::PatientId survivor) {
   setMergedInto_.bind(1, survivor).bind(2, prior).run();
+}
+
+void SqliteIndexTables::clearMerged(identity::PatientId prior) {
+  clearMerged_.bind(1, prior).run();
+}
+
+std::optional<identity::PatientId> SqliteIndexTables::mergedInto(identity::PatientId prior) {
+  mergedInto_.bind(1, prior);
+  std::optional<identity::PatientId> out;
+  if (mergedInto_.step() && !mergedInto_.isNull(0)) out = mergedInto_.integer(0);
+  mergedInto_.reset();
+  return out;
+}
+
+int SqliteIndexTables::identifierCount(identity::PatientId patient) {
+  countIdentifiers_.bind(1, patient);
+  int n = countIdentifiers_.step() ? static_cast<int>(countIdentifiers_.integer(0)) : 0;
+  countIdentifiers_.reset();
+  return n;
+}
+
+void SqliteIndexTables::moveIdentifier(const std::string& system, const std::string& value,
+                                       identity::PatientId to) {
+  moveIdentifier_.bind(1, to).bind(2, system).bind(3, value).run();
 }
 
 identity::PatientId SqliteIndexTables::createPatient() {
@@ -137,6 +175,15 @@ void SqliteIndexTables::addHistory(const std::string& action, identity::PatientI
   insertHistory_.bind(1, nowMs_).bind(2, action).bind(3, patient);
   if (other) insertHistory_.bind(4, *other);
   insertHistory_.bind(5, system).bind(6, value).bind(7, messageId_).bind(8, detail).run();
+}
+
+void SqliteIndexTables::addEvent(const std::string& kind, identity::PatientId patient,
+                                 identity::PatientId other, const std::string& system,
+                                 const std::string& value) {
+  insertEvent_.bind(1, nowMs_).bind(2, kind).bind(3, patient).bind(4, other).bind(5, system);
+  insertEvent_.bind(6, value);
+  if (messageId_ != 0) insertEvent_.bind(7, messageId_);
+  insertEvent_.run();
 }
 
 }  // namespace medbridge::store

@@ -23,6 +23,11 @@ class SqliteIndexTables : public identity::IIndexTables {
                                               const std::string& value) override;
   identity::PatientId survivorOf(identity::PatientId patient) override;
   void markMerged(identity::PatientId prior, identity::PatientId survivor) override;
+  void clearMerged(identity::PatientId prior) override;
+  std::optional<identity::PatientId> mergedInto(identity::PatientId prior) override;
+  int identifierCount(identity::PatientId patient) override;
+  void moveIdentifier(const std::string& system, const std::string& value,
+                      identity::PatientId to) override;
   identity::PatientId createPatient() override;
   void addIdentifier(identity::PatientId patient, const std::string& system,
                      const std::string& value, const std::string& type,
@@ -42,6 +47,8 @@ class SqliteIndexTables : public identity::IIndexTables {
   void addHistory(const std::string& action, identity::PatientId patient,
                   std::optional<identity::PatientId> other, const std::string& system,
                   const std::string& value, const std::string& detail) override;
+  void addEvent(const std::string& kind, identity::PatientId patient, identity::PatientId other,
+                const std::string& system, const std::string& value) override;
 
  private:
   sqlite3* db_;
@@ -59,6 +66,10 @@ class SqliteIndexTables : public identity::IIndexTables {
   SqliteStatement insertPendingReview_;
   SqliteStatement completeReviews_;
   SqliteStatement dropCompletedDuplicates_;
+  SqliteStatement clearMerged_;
+  SqliteStatement countIdentifiers_;
+  SqliteStatement moveIdentifier_;
+  SqliteStatement insertEvent_;
 };
 
 }  // namespace medbridge::store

@@ -163,6 +163,35 @@ std::string valueCondition(const SearchClause& c, const SearchValue& v, std::vec
 
 std::string standalone(const std::string& type, const SearchClause& c, std::vector<Bind>& binds);
 
+// A chain to Patient.identifier with system|value also reaches, through the master patient
+// index, every FHIR Patient of the same person: those linked to the same master patient (the
+// same national ID from another hospital) and those merged into it or it into.
+bool reachesLinkedPatients(const SearchClause& c) {
+  if (c.chainType != "Patient" || c.chained->param != "identifier" || !c.chained->modifier.empty())
+    return false;
+  for (const auto& v : c.chained->anyOf)
+    if (v.system.empty() || v.value.empty()) return false;
+  return true;
+}
+
+// "Patient/<id>" of the FHIR Patients of the master patients holding the clause's identifiers.
+std::string linkedPatients(const SearchClause& identifier, std::vector<Bind>& binds) {
+  Sql q{binds, "SELECT 'Patient/' || resource_id FROM mpi_identifiers WHERE resource_id != ''"};
+  q << " AND patient_id IN (WITH RECURSIVE up(p) AS (SELECT patient_id FROM mpi_identifiers"
+       " WHERE ";
+  for (std::size_t i = 0; i < identifier.anyOf.size(); ++i) {
+    q << (i == 0 ? "(system = " : " OR (system = ");
+    q.bind(identifier.anyOf[i].system) << " AND value = ";
+    q.bind(identifier.anyOf[i].value) << ")";
+  }
+  q << " UNION SELECT merged_into FROM mpi_patients JOIN up ON id = up.p"
+       " WHERE merged_into IS NOT NULL),"
+       " down(p) AS (SELECT id FROM mpi_patients WHERE id IN (SELECT p FROM up) AND merged_into"
+       " IS NULL UNION SELECT id FROM mpi_patients JOIN down ON merged_into = down.p)"
+       " SELECT p FROM down)";
+  return q.text;
+}
+
 // The OR of the clause's values (or its chain) on rows of its table.
 std::string anyCondition(const SearchClause& c, std::vector<Bind>& binds) {
   if (c.chained) {
@@ -170,9 +199,10 @@ std::string anyCondition(const SearchClause& c, std::vector<Bind>& binds) {
     std::string sub = standalone(c.chainType, *c.chained, inner);
     binds.emplace_back(c.chainType + "/");
     std::string cond = "value IN (SELECT ? || h.id FROM (" + sub +
-                       ") m JOIN resource_heads h INDEXED BY resource_heads_rk ON h.rk = m.rk)";
+                       ") m JOIN resource_heads h INDEXED BY resource_heads_rk ON h.rk = m.rk";
     for (auto& x : inner) binds.push_back(std::move(x));
-    return cond;
+    if (reachesLinkedPatients(c)) cond += " UNION " + linkedPatients(*c.chained, binds);
+    return cond + ")";
   }
   std::string any;
   for (const auto& v : c.anyOf)

@@ -54,6 +54,8 @@ class SqliteStore : public IStore {
   StoreStats stats() override;
   std::optional<std::vector<IndexedIdentifier>> crossReference(const std::string& system,
                                                                const std::string& value) override;
+  std::vector<IdentityEvent> identityEvents(std::int64_t afterSeq, int limit) override;
+  bool pendingMessageMentions(const std::string& text) override;
   std::string pragma(const std::string& name) override;
   bool healthy() override;
   void snapshotTo(const std::string& file) override;
@@ -94,8 +96,7 @@ class SqliteStore : public IStore {
   std::unique_ptr<Session> reader_;
   std::unique_ptr<SqliteReaderPool> readers_;  // FHIR reads and searches
   std::unique_ptr<SqliteStatement> messageById_;
-  std::unique_ptr<Lookup>
-      lookup_;  // on reader_, under readerMutex_  // on reader_, under readerMutex_
+  std::unique_ptr<Lookup> lookup_;  // on reader_, under readerMutex_
   std::mutex readerMutex_;
   std::mutex jobsMutex_;
   std::condition_variable jobsCv_;

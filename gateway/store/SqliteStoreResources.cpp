@@ -1,6 +1,8 @@
 // SqliteStore's FHIR side: versioned reads, history, transactions and search.
 #include <Poco/Logger.h>
 
+#include <chrono>
+
 #include "gateway/core/ErrorCode.h"
 #include "gateway/core/Hash.h"
 #include "gateway/core/Time.h"
@@ -41,6 +43,12 @@ class SqliteStore::ResourceTx : public IResourceTx {
   }
   std::vector<std::string> search(const mappings::fhir::SearchQuery& q) override {
     return runSearch(w_.db, q);
+  }
+  identity::IIndexTables& patientIndex() override {
+    w_.index.setContext(0, std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count());
+    return w_.index;
   }
 
  private:

@@ -111,6 +111,7 @@ std::string buildAck(const AckHeader& h, const std::string& code, const AckError
                            : error.hl7Code == 200 ? "Unsupported message type"
                            : error.hl7Code == 201 ? "Unsupported event code"
                            : error.hl7Code == 203 ? "Unsupported version id"
+                           : error.hl7Code == 204 ? "Unknown key identifier"
                            : error.hl7Code == 205 ? "Duplicate key identifier"
                                                   : "Application internal error";
     std::string number = std::to_string(error.hl7Code);

@@ -157,6 +157,7 @@ identity::IdentifierFact Datatypes::identifierFact(std::string_view cx) {
     fact.type = known->type;
     fact.trusted = known->trusted;
   }
+  fact.guardian = ctx_.systems->isGuardianType(u(comp(cx, 5)));
   return fact;
 }
 

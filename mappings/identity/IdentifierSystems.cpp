@@ -57,6 +57,20 @@ IdentifierSystems IdentifierSystems::fromJson(const std::string& json) {
                       s.type + "\" (national-id, mrn, pacs-id, platform-id, insurance)");
     table.systems_.push_back(std::move(s));
   }
+  auto guardian = doc.FindMember("guardianTypeCodes");
+  if (guardian == doc.MemberEnd()) {
+    table.guardianTypeCodes_ = {"GUARDIAN"};
+  } else {
+    if (!guardian->value.IsArray())
+      throw Error(ErrorCode::ConfigInvalid,
+                  "identifier systems: \"guardianTypeCodes\" must be an array of strings");
+    for (const auto& code : guardian->value.GetArray()) {
+      if (!code.IsString())
+        throw Error(ErrorCode::ConfigInvalid,
+                    "identifier systems: \"guardianTypeCodes\" must be an array of strings");
+      table.guardianTypeCodes_.push_back(code.GetString());
+    }
+  }
   return table;
 }
 
@@ -72,6 +86,12 @@ const IdentifierSystem* IdentifierSystems::find(const std::string& authority,
         (!universalId.empty() && (s.system == "urn:oid:" + universalId || s.system == universalId)))
       return &s;
   return nullptr;
+}
+
+bool IdentifierSystems::isGuardianType(const std::string& code) const {
+  for (const auto& c : guardianTypeCodes_)
+    if (c == code) return true;
+  return false;
 }
 
 std::string IdentifierSystems::systemFor(const std::string& authority,

@@ -31,9 +31,13 @@ class IdentifierSystems {
   std::string systemFor(const std::string& authority, const std::string& universalId,
                         const std::string& universalIdType) const;
   const std::vector<IdentifierSystem>& all() const { return systems_; }
+  // Whether an identifier type code (HL7 CX-5, FHIR Identifier.type.coding.code) marks the
+  // identifier as a guardian's: such an identifier never links the patient.
+  bool isGuardianType(const std::string& code) const;
 
  private:
   std::vector<IdentifierSystem> systems_;
+  std::vector<std::string> guardianTypeCodes_;
 };
 
 }  // namespace medbridge::mappings::identity

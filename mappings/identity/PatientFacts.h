@@ -10,6 +10,7 @@ struct IdentifierFact {
   std::string system, value;
   std::string type;  // from the identifier-system table ("" when the system is not in it)
   bool trusted = false;
+  bool guardian = false;  // marked as a guardian's (a newborn registered under a mother's ID)
 };
 
 // What a source record says about a patient, for the master patient index.

@@ -57,6 +57,12 @@ TEST(PatientIndex, LinksByTrustedIdentifiersAndNeverOnAGuardiansNationalId) {
       send(gw.mllpPort(), adt("ZJYY", "H1-2", "A2^^^ZJYY-HIS^MR~11010519491231002X^^^PRC-NID^NI",
                               "王^宝宝", "20261120", "M")),
       "AA");
+  // Her twin, registered under her ID marked as the guardian's (CX-5 GUARDIAN): not even a
+  // review candidate.
+  EXPECT_EQ(send(gw.mllpPort(),
+                 adt("ZJYY", "H1-3", "A3^^^ZJYY-HIS^MR~11010519491231002X^^^PRC-NID^GUARDIAN",
+                     "王^贝贝", "20261120", "F")),
+            "AA");
   // An unknown authority never links.
   EXPECT_EQ(
       send(gw.mllpPort(), adt("OTHER", "O-1", "A1^^^SOMEWHERE^MR", "王^秀英", "19491231", "F")),
@@ -120,11 +126,15 @@ TEST(PatientIndex, LinksByTrustedIdentifiersAndNeverOnAGuardiansNationalId) {
   EXPECT_NE(baby, mother) << "a newborn under the mother's ID is not the mother";
   EXPECT_EQ(sqliteQuery(db, "SELECT kind, patient_id, other_patient_id FROM mpi_reviews"),
             (std::vector<std::vector<std::string>>{{"national-id-conflict", baby, mother}}));
+  std::string twin = patientOf(db, kZjyyMrn, "A3");
+  EXPECT_NE(twin, "");
+  EXPECT_NE(twin, mother);
+  EXPECT_NE(twin, baby);
   EXPECT_EQ(patientOf(db, "urn:medbridge:aa:SOMEWHERE", "A1"), "");
   std::string lei = patientOf(db, kZjyyMrn, "C1");
   ASSERT_FALSE(lei.empty());
-  EXPECT_EQ(sqliteQuery(db, "SELECT COUNT(*) FROM mpi_patients")[0][0], "3")
-      << "mother, newborn, 李雷";
+  EXPECT_EQ(sqliteQuery(db, "SELECT COUNT(*) FROM mpi_patients")[0][0], "4")
+      << "mother, newborn, twin, 李雷";
   EXPECT_EQ(
       sqliteQuery(db, "SELECT COUNT(*) FROM mpi_history WHERE action = 'create' AND patient_id = " +
                           lei)[0][0],
@@ -146,18 +156,34 @@ TEST(PatientIndex, MergesAndIdentifierChangesWithTheirGuards) {
   EXPECT_EQ(send(port, adt("ZJYY", "M-1", "X1^^^ZJYY-HIS^MR", "张^三", "19800101", "M")), "AA");
   EXPECT_EQ(send(port, adt("ZJYY", "M-2", "X2^^^ZJYY-HIS^MR", "张^叁", "19800101", "M")), "AA");
   ASSERT_TRUE(waitForQueueDrained(gw, std::chrono::seconds(30)));
-  for (const auto& [id, message] : std::vector<std::pair<std::string, std::string>>{
-           {"MERGE", merge("A40", "MERGE", "X1", "X2")},
-           {"MERGE-AGAIN", merge("A40", "MERGE-AGAIN", "X1", "X2")},
-           {"INVERSE", merge("A40", "INVERSE", "X2", "X1")},
-           {"UNKNOWN", merge("A40", "UNKNOWN", "X1", "X9")},
+  // Merges the index can refuse before answering get an AE with ERR (code, location, text).
+  struct Case {
+    std::string id, message, ack, errCode, errLocation;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"MERGE", merge("A40", "MERGE", "X1", "X2"), "AA", "", ""},
+           {"MERGE-AGAIN", merge("A40", "MERGE-AGAIN", "X1", "X2"), "AA", "", ""},
+           {"INVERSE", merge("A40", "INVERSE", "X2", "X1"), "AA", "", ""},
+           {"UNKNOWN", merge("A40", "UNKNOWN", "X1", "X9"), "AE", "204", "MRG^1^1"},
+           {"SELF", merge("A40", "SELF", "X1", "X1"), "AE", "205", "MRG^1^1"},
            {"UNTRUSTED",
             "MSH|^~\\&|HIS|ZJYY|||1||ADT^A40|UNTRUSTED|P|2.5\rPID|1||X1^^^ZJYY-HIS^MR\rMRG|X2^^^"
-            "NOBODY^MR\r"},
-           {"CHANGE", merge("A47", "CHANGE", "X3", "X1")},
+            "NOBODY^MR\r",
+            "AE", "103", "MRG^1^1"},
+           {"NO-MRG", "MSH|^~\\&|HIS|ZJYY|||1||ADT^A40|NO-MRG|P|2.5\rPID|1||X1^^^ZJYY-HIS^MR\r",
+            "AE", "100", "MRG^1"},
+           {"CHANGE", merge("A47", "CHANGE", "X3", "X1"), "AA", "", ""},
            {"UPDATE-OLD-ID",
-            adt("ZJYY", "UPDATE-OLD-ID", "X2^^^ZJYY-HIS^MR", "张^叁", "19800101", "M")}}) {
-    EXPECT_EQ(send(port, message), "AA") << id;
+            adt("ZJYY", "UPDATE-OLD-ID", "X2^^^ZJYY-HIS^MR", "张^叁", "19800101", "M"), "AA", "",
+            ""}}) {
+    MllpClient client(port);
+    client.sendFrame(c.message);
+    std::string ack = client.readFrame();
+    EXPECT_EQ(ackField(ack, "MSA", 1), c.ack) << c.id << ": " << ack;
+    if (!c.errCode.empty()) {
+      EXPECT_EQ(ackField(ack, "ERR", 3).substr(0, 3), c.errCode) << c.id << ": " << ack;
+      EXPECT_EQ(ackField(ack, "ERR", 2), c.errLocation) << c.id << ": " << ack;
+    }
     ASSERT_TRUE(waitForQueueDrained(gw, std::chrono::seconds(30)));  // in this order
   }
   EXPECT_EQ(gw.terminate(), 0);
@@ -174,10 +200,13 @@ TEST(PatientIndex, MergesAndIdentifierChangesWithTheirGuards) {
             "(an inverse or "
             "self merge)");
   EXPECT_EQ(status("UNKNOWN"),
-            "Failed patient index: no patient holds prior identifier " + kZjyyMrn + "|X9");
+            "Rejected MB-4001 no patient in the index holds this identifier: " + kZjyyMrn + "|X9");
+  EXPECT_EQ(status("SELF"),
+            "Rejected MB-4003 a patient cannot be merged into itself: " + kZjyyMrn + "|X1");
   EXPECT_EQ(status("UNTRUSTED"),
-            "Failed patient index: prior identifier urn:medbridge:aa:NOBODY|X2 is not from a "
-            "trusted authority");
+            "Rejected MB-4002 merges and identifier changes need a trusted assigning authority: "
+            "'NOBODY'");
+  EXPECT_EQ(status("NO-MRG"), "Rejected MB-2114 a required segment is missing: MRG");
   EXPECT_EQ(status("CHANGE"), "Mapped ");
   EXPECT_EQ(status("UPDATE-OLD-ID"), "Mapped ");
   std::string x1 = patientOf(db, kZjyyMrn, "X1");
@@ -193,6 +222,18 @@ TEST(PatientIndex, MergesAndIdentifierChangesWithTheirGuards) {
   EXPECT_EQ(sqliteQuery(
                 db, "SELECT COUNT(*) FROM mpi_reviews WHERE kind = 'merged-identifier-used'")[0][0],
             "1");
+  // Change events for the platform: the merge (both patients' identifiers) and the new MRN.
+  EXPECT_EQ(
+      sqliteQuery(db, "SELECT kind, payload FROM mpi_events ORDER BY seq"),
+      (std::vector<std::vector<std::string>>{
+          {"merge", R"({"kind":"merge","patient":[{"system":")" + kZjyyMrn +
+                        R"(","value":"X1"}],"other":[{"system":")" + kZjyyMrn +
+                        R"(","value":"X2"}],"identifier":{"system":")" + kZjyyMrn +
+                        R"(","value":"X2"}})"},
+          {"change-identifier", R"({"kind":"change-identifier","patient":[{"system":")" + kZjyyMrn +
+                                    R"(","value":"X1"},{"system":")" + kZjyyMrn +
+                                    R"(","value":"X3"}],"other":[],"identifier":{"system":")" +
+                                    kZjyyMrn + R"(","value":"X3"}})"}}));
   EXPECT_EQ(sqliteQuery(db, "SELECT COUNT(*) FROM mpi_patients")[0][0], "2");
 }
 

@@ -27,10 +27,24 @@ class FakeTables : public IIndexTables {
     return holder;
   }
   PatientId survivorOf(PatientId p) override {
-    while (mergedInto.count(p)) p = mergedInto[p];
+    while (merged.count(p)) p = merged[p];
     return p;
   }
-  void markMerged(PatientId prior, PatientId survivor) override { mergedInto[prior] = survivor; }
+  void markMerged(PatientId prior, PatientId survivor) override { merged[prior] = survivor; }
+  void clearMerged(PatientId prior) override { merged.erase(prior); }
+  std::optional<PatientId> mergedInto(PatientId prior) override {
+    auto it = merged.find(prior);
+    if (it == merged.end()) return std::nullopt;
+    return it->second;
+  }
+  int identifierCount(PatientId p) override {
+    int n = 0;
+    for (const auto& [key, holder] : identifiers) n += holder == p;
+    return n;
+  }
+  void moveIdentifier(const std::string& system, const std::string& value, PatientId to) override {
+    identifiers[{system, value}] = to;
+  }
   PatientId createPatient() override { return ++patients; }
   void addIdentifier(PatientId p, const std::string& system, const std::string& value,
                      const std::string&, const std::string&) override {
@@ -69,14 +83,19 @@ class FakeTables : public IIndexTables {
                   const std::string&, const std::string&, const std::string&) override {
     history.push_back(action);
   }
+  void addEvent(const std::string& kind, PatientId, PatientId, const std::string&,
+                const std::string&) override {
+    events.push_back(kind);
+  }
 
   PatientId patients = 0;
-  std::map<PatientId, PatientId> mergedInto;
+  std::map<PatientId, PatientId> merged;
   std::map<std::pair<std::string, std::string>, PatientId> identifiers;
   std::multimap<std::tuple<std::string, std::string, std::string>, PatientId> names;
   std::set<std::tuple<std::string, PatientId, PatientId>> reviews;
   std::set<std::tuple<std::string, PatientId, std::string>> pending;
   std::vector<std::string> history;
+  std::vector<std::string> events;
 };
 
 const std::string kToday = "2026-11-23";

@@ -1,0 +1,55 @@
+#include "gateway/routing/MergeCheck.h"
+
+namespace medbridge::routing {
+namespace {
+
+using core::ErrorCode;
+using mappings::hl7v2::Message;
+using mappings::hl7v2::Segment;
+
+struct Cx {
+  std::string value, authority, universalId;
+};
+
+Cx cxOf(const Message& msg, std::string_view rep) {
+  return {msg.unescape(msg.component(rep, 1)), msg.unescape(msg.component(rep, 4, 1)),
+          msg.unescape(msg.component(rep, 4, 2))};
+}
+
+}  // namespace
+
+std::optional<MergeRefusal> checkMerge(const Message& msg, const std::string& trigger,
+                                       store::IStore& store,
+                                       const mappings::identity::IdentifierSystems& systems) {
+  if (trigger != "ADT_A40" && trigger != "ADT_A47") return std::nullopt;
+  const Segment* mrg = msg.first("MRG");
+  if (!mrg) return MergeRefusal{ErrorCode::Hl7MissingSegment, "MRG", "MRG"};
+  std::vector<Cx> current;
+  if (const Segment* pid = msg.first("PID"))
+    for (auto rep : msg.repetitions(pid->field(3))) current.push_back(cxOf(msg, rep));
+  int priors = 0;
+  bool known = false;   // the index (or a pending message) knows one of the prior identifiers
+  std::string unknown;  // the first prior identifier, named when none is known
+  for (auto rep : msg.repetitions(mrg->field(1))) {
+    Cx prior = cxOf(msg, rep);
+    if (prior.value.empty()) continue;
+    ++priors;
+    std::string where = "MRG-1[" + std::to_string(priors) + "]";
+    const auto* system = systems.find(prior.authority, prior.universalId);
+    if (!system || !system->trusted)
+      return MergeRefusal{ErrorCode::IdentityUntrustedAuthority,
+                          "'" + prior.authority + prior.universalId + "'", where};
+    for (const auto& c : current)
+      if (c.value == prior.value && systems.find(c.authority, c.universalId) == system)
+        return MergeRefusal{ErrorCode::IdentitySelfMerge, system->system + "|" + prior.value,
+                            where};
+    if (unknown.empty()) unknown = system->system + "|" + prior.value;
+    known = known || store.crossReference(system->system, prior.value) ||
+            store.pendingMessageMentions(prior.value);
+  }
+  if (priors == 0) return MergeRefusal{ErrorCode::Hl7RequiredFieldMissing, "MRG-1", "MRG-1"};
+  if (!known) return MergeRefusal{ErrorCode::IdentityUnknownPatient, unknown, "MRG-1"};
+  return std::nullopt;
+}
+
+}  // namespace medbridge::routing

@@ -2,6 +2,7 @@
 #include <Poco/Logger.h>
 
 #include <chrono>
+#include <stdexcept>
 
 #include "gateway/core/ErrorCode.h"
 #include "gateway/core/Hash.h"
@@ -65,7 +66,8 @@ void SqliteStore::transact(const std::function<void(IResourceTx&)>& work) {
               work(tx);
             } catch (...) {
               *failure = std::current_exception();
-              throw;  // the writer rolls the job's savepoint back
+              // The writer rolls the job's savepoint back; the caller gets the original.
+              throw std::runtime_error("transaction work failed");
             }
           },
           [promise, failure](const std::string& error) {

@@ -12,7 +12,7 @@ seconds=${3:-10}
 dir=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$dir"' EXIT
-./build/medbridge serve --config config/medbridge.json --set mllp.port=0 --set http.port=0 \
+./build/medbridge serve --config config/medbridge.json --set mllp.port=0 --set http.port=0 --set dicom.port=0 \
   --set "store.url=sqlite:$dir/medbridge.db" --set "dataDir=$dir/data" >"$dir/log" 2>&1 &
 pids+=($!)
 port=""

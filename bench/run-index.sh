@@ -10,7 +10,7 @@ dir=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
 ./build/bench/medbridge_index_bench load "$patients" "$dir" keep
-./build/medbridge serve --config config/medbridge.json --set mllp.port=0 --set http.port=0 \
+./build/medbridge serve --config config/medbridge.json --set mllp.port=0 --set http.port=0 --set dicom.port=0 \
   --set "store.url=sqlite:$dir/medbridge-index-bench.db" --set "dataDir=$dir/data" >"$dir/log" 2>&1 &
 pid=$!
 port=""

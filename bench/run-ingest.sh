@@ -10,7 +10,7 @@ connections=${2:-8}
 shift $(( $# < 2 ? $# : 2 ))
 dir=$(mktemp -d)
 trap 'kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
-./build/medbridge serve --config config/medbridge.json --set mllp.port=0 --set http.port=0 \
+./build/medbridge serve --config config/medbridge.json --set mllp.port=0 --set http.port=0 --set dicom.port=0 \
   --set "store.url=sqlite:$dir/medbridge.db" --set "dataDir=$dir/data" "$@" >"$dir/log" 2>&1 &
 pid=$!
 mllp=""

@@ -7,6 +7,8 @@
 
 #include "adapters/fhir_rest/FhirRestHandler.h"
 #include "adapters/his_mllp/MllpServer.h"
+#include "adapters/pacs_dicom/DicomServer.h"
+#include "gateway/app/DicomIntake.h"
 #include "gateway/core/ErrorCode.h"
 #include "gateway/http/HttpServer.h"
 #include "gateway/routing/Ingestor.h"
@@ -90,6 +92,10 @@ void Gateway::start() {
   frameHandler_ = std::make_unique<FrameHandler>(*ingestor_);
   mllp_ = std::make_unique<adapters::his_mllp::MllpServer>(config_.mllp, *frameHandler_);
   mllp_->start();
+  dicomIntake_ = std::make_unique<DicomIntake>(*store_, *systems_, clock_);
+  dicom_ = std::make_unique<adapters::pacs_dicom::DicomServer>(
+      config_.dicom, config_.dataDir + "/dicom", *dicomIntake_);
+  dicom_->start();
   http_ = std::make_unique<http::HttpServer>(config_.http);
   http_->route("/health", [this](const http::Request&) {
     bool ok = healthy();
@@ -128,12 +134,18 @@ void Gateway::start() {
   http_->start();
   log().information("MLLP listening on %s:%d", config_.mllp.host, mllp_->port());
   log().information("HTTP listening on %s:%d", config_.http.host, http_->port());
+  log().information("DICOM listening on %s:%d as %s", config_.dicom.host, dicom_->port(),
+                    config_.dicom.aet);
 }
 
 void Gateway::stop() {
   if (mllp_) {
     mllp_->stop();  // no new connections; frames in hand are answered
     mllp_.reset();
+  }
+  if (dicom_) {
+    dicom_->stop();  // associations in progress are finished
+    dicom_.reset();
   }
   if (processor_) {
     processor_->stop();  // items in hand are completed
@@ -150,6 +162,9 @@ void Gateway::stop() {
 
 int Gateway::mllpPort() const {
   return mllp_ ? mllp_->port() : 0;
+}
+int Gateway::dicomPort() const {
+  return dicom_ ? dicom_->port() : 0;
 }
 int Gateway::httpPort() const {
   return http_ ? http_->port() : 0;

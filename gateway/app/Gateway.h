@@ -18,6 +18,10 @@ class Processor;
 namespace medbridge::adapters::his_mllp {
 class MllpServer;
 }
+namespace medbridge::adapters::pacs_dicom {
+class DicomServer;
+class IInstanceSink;
+}  // namespace medbridge::adapters::pacs_dicom
 namespace medbridge::http {
 class HttpServer;
 }
@@ -40,6 +44,7 @@ class Gateway {
   void stop();
   int mllpPort() const;
   int httpPort() const;
+  int dicomPort() const;
   bool healthy() const;
 
  private:
@@ -57,6 +62,8 @@ class Gateway {
   std::unique_ptr<routing::Processor> processor_;
   std::unique_ptr<FrameHandler> frameHandler_;
   std::unique_ptr<adapters::his_mllp::MllpServer> mllp_;
+  std::unique_ptr<adapters::pacs_dicom::IInstanceSink> dicomIntake_;
+  std::unique_ptr<adapters::pacs_dicom::DicomServer> dicom_;
   std::unique_ptr<fhir::FhirServer> fhir_;
   std::unique_ptr<auth::TokenVerifier> verifier_;
   std::unique_ptr<http::HttpServer> http_;

@@ -82,6 +82,15 @@ const std::map<std::string, Setter>& schema() {
          c.http.maxRequestBytes = static_cast<std::size_t>(asInt(k, v, 1024, 1 << 30));
        }},
       {"http.threads", [](auto& c, auto& k, auto& v) { c.http.threads = asInt(k, v, 1, 256); }},
+      {"dicom.host", [](auto& c, auto& k, auto& v) { c.dicom.host = asString(k, v); }},
+      {"dicom.port", [](auto& c, auto& k, auto& v) { c.dicom.port = asInt(k, v, 0, 65535); }},
+      {"dicom.aet",
+       [](auto& c, auto& k, auto& v) {
+         c.dicom.aet = asString(k, v);
+         if (c.dicom.aet.empty() || c.dicom.aet.size() > 16) invalid(k, "1 to 16 characters");
+       }},
+      {"dicom.maxAssociations",
+       [](auto& c, auto& k, auto& v) { c.dicom.maxAssociations = asInt(k, v, 1, 256); }},
       {"mllp.host", [](auto& c, auto& k, auto& v) { c.mllp.host = asString(k, v); }},
       {"mllp.port", [](auto& c, auto& k, auto& v) { c.mllp.port = asInt(k, v, 0, 65535); }},
       {"mllp.maxMessageBytes",
@@ -202,7 +211,8 @@ bool loopback(const std::string& host) {
 void checkAuth(const GatewayConfig& c) {
   if (c.auth.mode == "none") {
     for (const auto& [key, host] : {std::pair<std::string, std::string>{"http.host", c.http.host},
-                                    {"mllp.host", c.mllp.host}})
+                                    {"mllp.host", c.mllp.host},
+                                    {"dicom.host", c.dicom.host}})
       if (!loopback(host))
         invalid("auth.mode", "none is allowed only while every listener binds loopback (" + key +
                                  " is " + host + "); use jwt");

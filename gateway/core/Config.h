@@ -25,6 +25,13 @@ struct HttpConfig {
   int threads = 16;
 };
 
+struct DicomConfig {
+  std::string host = "127.0.0.1";
+  int port = 11112;
+  std::string aet = "MEDBRIDGE";  // called AE title this SCP answers to
+  int maxAssociations = 16;       // associations served at once; more are refused (transient)
+};
+
 struct StoreConfig {
   std::string url = "sqlite:data/medbridge.db";
   int maxBatch = 256;  // messages committed in one group-commit transaction at most
@@ -59,6 +66,7 @@ struct GatewayConfig {
   StoreConfig store;
   HttpConfig http;
   MllpConfig mllp;
+  DicomConfig dicom;
   WorkerConfig workers;
   IdentityConfig identity;
   AuthConfig auth;

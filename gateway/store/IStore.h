@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gateway/identity/IIndexTables.h"
+#include "mappings/dicom/DicomSummary.h"
 #include "mappings/fhir/SearchIndexer.h"
 #include "mappings/fhir/SearchQuery.h"
 
@@ -88,6 +89,10 @@ class IResourceTx {
   virtual std::vector<std::string> search(const mappings::fhir::SearchQuery& q) = 0;
   // The master patient index, in the same transaction.
   virtual identity::IIndexTables& patientIndex() = 0;
+  // Records a received DICOM instance (replacing an earlier row for the same SOP Instance UID);
+  // masterPatient: the index's patient for it (0 when its identifiers link nobody).
+  virtual void putDicomInstance(const mappings::dicom::DicomSummary& instance,
+                                identity::PatientId masterPatient, std::int64_t receivedAtMs) = 0;
 };
 
 // What processing a message produced, committed in one transaction with the queue item's end.

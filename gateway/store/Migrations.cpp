@@ -135,6 +135,20 @@ const std::vector<Migration>& migrations() {
            " system TEXT NOT NULL DEFAULT '', value TEXT NOT NULL DEFAULT '',"
            " message_id INTEGER, payload TEXT NOT NULL)",
        }},
+      {5,
+       {
+           // DICOM instances received (the file under dataDir holds the bytes as received).
+           // A re-sent instance replaces its row.
+           "CREATE TABLE dicom_instances ("
+           " sop_instance_uid TEXT PRIMARY KEY, sop_class_uid TEXT NOT NULL,"
+           " study_instance_uid TEXT NOT NULL, series_instance_uid TEXT NOT NULL,"
+           " transfer_syntax_uid TEXT NOT NULL, patient_id TEXT NOT NULL,"
+           " issuer_of_patient_id TEXT NOT NULL, patient_name TEXT NOT NULL,"
+           " modality TEXT NOT NULL, study_date TEXT NOT NULL, accession_number TEXT NOT NULL,"
+           " calling_ae TEXT NOT NULL, file TEXT NOT NULL, size INTEGER NOT NULL,"
+           " received_at INTEGER NOT NULL, master_patient_id INTEGER) WITHOUT ROWID",
+           "CREATE INDEX dicom_instances_study ON dicom_instances(study_instance_uid)",
+       }},
   };
   return kMigrations;
 }

@@ -51,6 +51,17 @@ class SqliteStore::ResourceTx : public IResourceTx {
                                .count());
     return w_.index;
   }
+  void putDicomInstance(const mappings::dicom::DicomSummary& i, identity::PatientId masterPatient,
+                        std::int64_t receivedAtMs) override {
+    auto& st = w_.putDicomInstance;
+    st.bind(1, i.sopInstanceUid).bind(2, i.sopClassUid).bind(3, i.studyInstanceUid);
+    st.bind(4, i.seriesInstanceUid).bind(5, i.transferSyntaxUid).bind(6, i.patientId);
+    st.bind(7, i.issuerOfPatientId).bind(8, i.patientName).bind(9, i.modality);
+    st.bind(10, i.studyDate).bind(11, i.accessionNumber).bind(12, i.callingAe);
+    st.bind(13, i.file).bind(14, i.size).bind(15, receivedAtMs);
+    if (masterPatient != 0) st.bind(16, masterPatient);
+    st.run();
+  }
 
  private:
   Writer& w_;

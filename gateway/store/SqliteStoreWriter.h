@@ -69,6 +69,12 @@ struct SqliteStore::Writer {
   SqliteStatement queueDone{
       db, "UPDATE queue SET state = 'done', lease_owner = '', lease_until = 0 WHERE id = ?"};
   SqliteIndexTables index{db};
+  SqliteStatement putDicomInstance{
+      db,
+      "INSERT OR REPLACE INTO dicom_instances (sop_instance_uid, sop_class_uid,"
+      " study_instance_uid, series_instance_uid, transfer_syntax_uid, patient_id,"
+      " issuer_of_patient_id, patient_name, modality, study_date, accession_number, calling_ae,"
+      " file, size, received_at, master_patient_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"};
 };
 
 }  // namespace medbridge::store

@@ -126,6 +126,7 @@ void GatewayProcess::start() {
                                 "--config",   configPath(),
                                 "--set",      "mllp.port=0",
                                 "--set",      "http.port=0",
+                                "--set",      "dicom.port=0",
                                 "--set",      "store.url=sqlite:" + dbPath(),
                                 "--set",      "dataDir=" + dir_ + "/data"};
   for (const auto& s : sets_) {
@@ -146,14 +147,17 @@ void GatewayProcess::start() {
   if (posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0)
     throw std::runtime_error("cannot start " + binaryPath());
   posix_spawn_file_actions_destroy(&actions);
-  std::regex mllp("MLLP listening on [0-9.]+:([0-9]+)"), http("HTTP listening on [0-9.]+:([0-9]+)");
+  std::regex mllp("MLLP listening on [0-9.]+:([0-9]+)"), http("HTTP listening on [0-9.]+:([0-9]+)"),
+      dicom("DICOM listening on [0-9.]+:([0-9]+)");
   bool up = waitFor(
       [&] {
         std::string text = readFile(logPath).substr(logStart);
-        std::smatch m1, m2;
-        if (std::regex_search(text, m1, mllp) && std::regex_search(text, m2, http)) {
+        std::smatch m1, m2, m3;
+        if (std::regex_search(text, m1, mllp) && std::regex_search(text, m2, http) &&
+            std::regex_search(text, m3, dicom)) {
           mllpPort_ = std::stoi(m1[1]);
           httpPort_ = std::stoi(m2[1]);
+          dicomPort_ = std::stoi(m3[1]);
           return true;
         }
         return waitpid(pid_, nullptr, WNOHANG) == pid_ ? (pid_ = -1, true) : false;

@@ -55,6 +55,7 @@ class GatewayProcess {
   pid_t pid() const { return pid_; }
   int mllpPort() const { return mllpPort_; }
   int httpPort() const { return httpPort_; }
+  int dicomPort() const { return dicomPort_; }
   std::string log() const;
   std::string dbPath() const { return dir_ + "/medbridge.db"; }
   std::string configPath() const { return dir_ + "/medbridge.json"; }
@@ -65,6 +66,7 @@ class GatewayProcess {
   pid_t pid_ = -1;
   int mllpPort_ = 0;
   int httpPort_ = 0;
+  int dicomPort_ = 0;
 };
 
 // HTTP GET on 127.0.0.1; returns the status (0 when the connection failed) and body.

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "gateway/core/Config.h"
+#include "mappings/dicom/DicomSummary.h"
+
+namespace medbridge::adapters::pacs_dicom {
+
+// Where received instances go once their file is durable. Called on association threads,
+// concurrently.
+class IInstanceSink {
+ public:
+  virtual ~IInstanceSink() = default;
+  // Makes the instance known to the gateway (index row, patient index). A core::Error is answered
+  // with its catalogue DIMSE status, any other exception with 0xA700 (out of resources).
+  virtual void onInstance(const mappings::dicom::DicomSummary& instance) = 0;
+};
+
+// The DICOM SCP: C-ECHO and C-STORE of every standard storage SOP class in the common transfer
+// syntaxes (compressed ones kept as received). One thread per association, at most
+// dicom.maxAssociations; more are refused as transient. Success is answered only after the
+// instance file and its directory are fsync'd and the sink returned. Corrupt data gets a DIMSE
+// error status and nothing is kept; the SCP keeps serving. Listens on dicom.host (DCMTK alone
+// would bind every interface).
+class DicomServer {
+ public:
+  // storageDir: instances are kept as <storageDir>/<StudyInstanceUID>/<SOPInstanceUID>.dcm.
+  DicomServer(const core::DicomConfig& config, const std::string& storageDir, IInstanceSink& sink);
+  ~DicomServer();
+  DicomServer(const DicomServer&) = delete;
+  DicomServer& operator=(const DicomServer&) = delete;
+  // Binds and starts accepting; throws core::Error(ConfigInvalid) when the port cannot be bound.
+  void start();
+  // Stops accepting and waits for the associations in progress.
+  void stop();
+  int port() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace medbridge::adapters::pacs_dicom

@@ -1,0 +1,153 @@
+#include "adapters/pacs_dicom/StoreScp.h"
+
+#include <Poco/Logger.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcuid.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "adapters/pacs_dicom/DicomFiles.h"
+#include "gateway/core/ErrorCode.h"
+
+namespace medbridge::adapters::pacs_dicom {
+namespace {
+
+constexpr Uint16 kSuccess = 0x0000;
+constexpr Uint16 kCannotUnderstand = 0xC000;
+constexpr Uint16 kDoesNotMatch = 0xA900;
+constexpr Uint16 kOutOfResources = 0xA700;
+
+Poco::Logger& log() {
+  return Poco::Logger::get("medbridge.pacs_dicom");
+}
+
+std::string text(DcmItem& item, const DcmTagKey& tag) {
+  OFString value;
+  item.findAndGetOFStringArray(tag, value);
+  return value.c_str();
+}
+
+// The header fields medbridge keeps, as UTF-8.
+mappings::dicom::DicomSummary summarize(DcmFileFormat& file) {
+  DcmDataset& ds = *file.getDataset();
+  mappings::dicom::DicomSummary s;
+  s.transferSyntaxUid = text(*file.getMetaInfo(), DCM_TransferSyntaxUID);
+  s.sopClassUid = text(ds, DCM_SOPClassUID);
+  s.sopInstanceUid = text(ds, DCM_SOPInstanceUID);
+  s.studyInstanceUid = text(ds, DCM_StudyInstanceUID);
+  s.seriesInstanceUid = text(ds, DCM_SeriesInstanceUID);
+  s.patientId = text(ds, DCM_PatientID);
+  s.issuerOfPatientId = text(ds, DCM_IssuerOfPatientID);
+  DcmSequenceOfItems* others = nullptr;
+  if (ds.findAndGetSequence(DCM_OtherPatientIDsSequence, others).good() && others)
+    for (unsigned long i = 0; i < others->card(); ++i)
+      s.otherPatientIds.emplace_back(text(*others->getItem(i), DCM_PatientID),
+                                     text(*others->getItem(i), DCM_IssuerOfPatientID));
+  s.patientName = text(ds, DCM_PatientName);
+  s.birthDate = text(ds, DCM_PatientBirthDate);
+  s.sex = text(ds, DCM_PatientSex);
+  s.modality = text(ds, DCM_Modality);
+  s.studyDate = text(ds, DCM_StudyDate);
+  s.accessionNumber = text(ds, DCM_AccessionNumber);
+  s.studyDescription = text(ds, DCM_StudyDescription);
+  return s;
+}
+
+}  // namespace
+
+OFCondition StoreScp::handleIncomingCommand(T_DIMSE_Message* incomingMsg,
+                                            const DcmPresentationContextInfo& presInfo) {
+  if (incomingMsg->CommandField != DIMSE_C_STORE_RQ)
+    return DcmThreadSCP::handleIncomingCommand(incomingMsg, presInfo);
+  T_DIMSE_C_StoreRQ& request = incomingMsg->msg.CStoreRQ;
+  std::string file = context_.storageDir + "/tmp/" + std::to_string(::getpid()) + "-" +
+                     std::to_string(++context_.sequence) + ".part";
+  std::filesystem::create_directories(context_.storageDir + "/tmp");
+  OFCondition received =
+      receiveSTORERequest(request, presInfo.presentationContextID, OFString(file.c_str()));
+  if (received.bad()) {  // the association is gone or broken: nothing to answer
+    std::remove(file.c_str());
+    return received;
+  }
+  Uint16 status = accept(file, request);
+  std::remove(file.c_str());  // still there when the instance was refused
+  return sendSTOREResponse(presInfo.presentationContextID, request, status);
+}
+
+OFBool StoreScp::checkCalledAETitleAccepted(const OFString& calledAE) {
+  if (calledAE == getAETitle()) return OFTrue;
+  log().warning("DICOM association refused: called AE title '%s' is not %s", calledAE.c_str(),
+                getAETitle().c_str());
+  return OFFalse;
+}
+
+Uint16 StoreScp::accept(const std::string& file, const T_DIMSE_C_StoreRQ& request) {
+  std::string peer = getPeerAETitle().c_str();
+  DcmFileFormat dicom;
+  // Large values (pixel data) stay on disk; only the header is read.
+  OFCondition loaded = dicom.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 4096);
+  if (loaded.bad()) {
+    log().warning("C-STORE from %s refused: the data set cannot be read (%s)", peer,
+                  std::string(loaded.text()));
+    return kCannotUnderstand;
+  }
+  if (dicom.getDataset()->convertToUTF8().bad())
+    log().warning("C-STORE from %s: Specific Character Set not converted to UTF-8", peer);
+  mappings::dicom::DicomSummary s = summarize(dicom);
+  if (s.sopInstanceUid != request.AffectedSOPInstanceUID ||
+      s.sopClassUid != request.AffectedSOPClassUID) {
+    log().warning("C-STORE from %s refused: SOP Class/Instance UID differ from the request", peer);
+    return kDoesNotMatch;
+  }
+  if (!isUid(s.sopInstanceUid) || !isUid(s.studyInstanceUid)) {
+    log().warning("C-STORE from %s refused: missing or malformed Study/SOP Instance UID", peer);
+    return kCannotUnderstand;
+  }
+  s.callingAe = peer;
+  s.file = context_.storageDir + "/" + s.studyInstanceUid + "/" + s.sopInstanceUid + ".dcm";
+  s.size = static_cast<std::int64_t>(std::filesystem::file_size(file));
+  try {
+    placeDurably(file, s.file);
+  } catch (const std::exception& e) {
+    log().error("C-STORE from %s: %s", peer, std::string(e.what()));
+    return kOutOfResources;
+  }
+  try {
+    context_.sink->onInstance(s);
+  } catch (const core::Error& e) {
+    log().warning("C-STORE of %s from %s refused: %s", s.sopInstanceUid, peer,
+                  std::string(e.what()));
+    std::remove(s.file.c_str());
+    return core::errorInfo(e.code()).dimseStatus;
+  } catch (const std::exception& e) {
+    log().error("C-STORE of %s from %s failed: %s", s.sopInstanceUid, peer, std::string(e.what()));
+    std::remove(s.file.c_str());
+    return kOutOfResources;
+  }
+  log().debug("stored %s from %s", s.sopInstanceUid, peer);
+  return kSuccess;
+}
+
+void addPresentationContexts(DcmSCPConfig& config) {
+  OFList<OFString> uncompressed;
+  uncompressed.push_back(UID_LittleEndianExplicitTransferSyntax);
+  uncompressed.push_back(UID_LittleEndianImplicitTransferSyntax);
+  config.addPresentationContext(UID_VerificationSOPClass, uncompressed);
+  // Compressed instances are kept as received and offered as such on retrieval.
+  OFList<OFString> storage = uncompressed;
+  for (const char* ts :
+       {UID_BigEndianExplicitTransferSyntax, UID_DeflatedExplicitVRLittleEndianTransferSyntax,
+        UID_JPEGProcess1TransferSyntax, UID_JPEGProcess2_4TransferSyntax,
+        UID_JPEGProcess14TransferSyntax, UID_JPEGProcess14SV1TransferSyntax,
+        UID_JPEGLSLosslessTransferSyntax, UID_JPEGLSLossyTransferSyntax,
+        UID_JPEG2000LosslessOnlyTransferSyntax, UID_JPEG2000TransferSyntax,
+        UID_RLELosslessTransferSyntax, UID_MPEG2MainProfileAtMainLevelTransferSyntax,
+        UID_MPEG4HighProfileLevel4_1TransferSyntax})
+    storage.push_back(ts);
+  for (int i = 0; i < numberOfDcmAllStorageSOPClassUIDs; ++i)
+    config.addPresentationContext(dcmAllStorageSOPClassUIDs[i], storage);
+}
+
+}  // namespace medbridge::adapters::pacs_dicom

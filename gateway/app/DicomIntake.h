@@ -1,0 +1,27 @@
+#pragma once
+
+#include "adapters/pacs_dicom/DicomServer.h"
+#include "gateway/core/Clock.h"
+#include "gateway/store/IStore.h"
+#include "mappings/identity/IdentifierSystems.h"
+
+namespace medbridge::app {
+
+// What the gateway does with a received DICOM instance, in one store transaction: its patient
+// (PatientID + IssuerOfPatientID, Other Patient IDs) is linked in the master patient index and
+// its index row is written. A store failure propagates (the SCP answers 0xA700, the sender
+// retries).
+class DicomIntake : public adapters::pacs_dicom::IInstanceSink {
+ public:
+  DicomIntake(store::IStore& store, const mappings::identity::IdentifierSystems& systems,
+              const core::IClock& clock)
+      : store_(store), systems_(systems), clock_(clock) {}
+  void onInstance(const mappings::dicom::DicomSummary& instance) override;
+
+ private:
+  store::IStore& store_;
+  const mappings::identity::IdentifierSystems& systems_;
+  const core::IClock& clock_;
+};
+
+}  // namespace medbridge::app

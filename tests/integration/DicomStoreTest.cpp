@@ -1,0 +1,117 @@
+// The DICOM SCP with dcmtk's own tools as the PACS: C-ECHO, C-STORE kept durably as received,
+// the header's patient linked in the master patient index (the index's DICOM feed), GB18030
+// names read into UTF-8, refusals that keep the SCP serving.
+#include <gtest/gtest.h>
+
+#include "tests/integration/IntegrationHelpers.h"
+
+namespace medbridge::testing {
+namespace {
+
+const std::string kStudy = "1.2.826.0.1.3680043.9.7777.1.1";
+const std::string kPacsId = "urn:oid:1.2.156.112604.1.2.1.2";
+const std::string kMrn = "urn:oid:1.2.156.112604.1.2.1.1";
+
+// A small Secondary Capture instance made by dcmtk's dump2dcm from header lines.
+std::string makeInstance(const TempDir& dir, const std::string& name,
+                         const std::string& headerLines) {
+  std::string dump = dir.file(name + ".dump"), file = dir.file(name + ".dcm");
+  writeFile(dump, headerLines +
+                      "(0028,0002) US 1\n(0028,0004) CS [MONOCHROME2]\n(0028,0010) US 2\n"
+                      "(0028,0011) US 2\n(0028,0100) US 8\n(0028,0101) US 8\n(0028,0102) US 7\n"
+                      "(0028,0103) US 0\n(7fe0,0010) OB 01\\02\\03\\04\n");
+  CommandResult r = runCommand({"dump2dcm", "+te", dump, file});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  return file;
+}
+
+std::string header(const std::string& sop, const std::string& charset, const std::string& name,
+                   const std::string& study = kStudy) {
+  std::string lines = "(0008,0005) CS [" + charset +
+                      "]\n(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n(0008,0018) UI [" + sop +
+                      "]\n(0008,0020) DA [20261123]\n(0008,0060) CS [OT]\n(0010,0010) PN [" + name +
+                      "]\n(0010,0020) LO [P100]\n(0010,0021) LO [ZJYY-PACS]\n"
+                      "(0010,0030) DA [19491231]\n(0010,0040) CS [F]\n"
+                      "(0020,000e) UI [" +
+                      kStudy + ".2]\n";
+  if (!study.empty()) lines += "(0020,000d) UI [" + study + "]\n";
+  return lines;
+}
+
+// dcmtk's SCU tools, with Nagle off as DESIGN.md says.
+CommandResult dcmtk(const std::string& tool, std::vector<std::string> args) {
+  std::vector<std::string> argv{"env", "TCP_NODELAY=1", tool};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return runCommand(argv);
+}
+
+TEST(DicomStore, EchoStoreAndThePatientIndexFeed) {
+  TempDir dir;
+  GatewayProcess gw(dir.path());
+  gw.start();
+  std::string port = std::to_string(gw.dicomPort());
+  // The HIS registered her with her MRN and the PACS id its PACS gives her.
+  MllpClient his(gw.mllpPort());
+  his.sendFrame(
+      "MSH|^~\\&|HIS|ZJYY|MEDBRIDGE|PLATFORM|20261123093000+0800||ADT^A01|D-1|P|2.5||||||UNICODE "
+      "UTF-8\rPID|1||A1^^^ZJYY-HIS^MR~P100^^^ZJYY-PACS^PI||王^秀英||19491231|F\rPV1|1|O\r");
+  EXPECT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
+  ASSERT_TRUE(waitForQueueDrained(gw, std::chrono::seconds(30)));
+
+  EXPECT_EQ(dcmtk("echoscu", {"-aec", "MEDBRIDGE", "127.0.0.1", port}).exitCode, 0);
+  std::string utf8 =
+      makeInstance(dir, "utf8", header(kStudy + ".1", "ISO_IR 192", "Wang^Xiuying=王^秀英"));
+  // The same name written in GB18030 (王 CD F5, 秀 D0 E3, 英 D3 A2).
+  std::string gb = makeInstance(
+      dir, "gb", header(kStudy + ".3", "GB18030", "Wang^Xiuying=\xCD\xF5^\xD0\xE3\xD3\xA2"));
+  CommandResult stored = dcmtk("storescu", {"-aec", "MEDBRIDGE", "127.0.0.1", port, utf8, gb});
+  EXPECT_EQ(stored.exitCode, 0) << stored.out << stored.err;
+
+  // Refused without a trace: no Study Instance UID (0xC000); a wrong called AE title.
+  std::string noStudy =
+      makeInstance(dir, "nostudy", header(kStudy + ".9", "ISO_IR 192", "X^Y", ""));
+  CommandResult refused =
+      dcmtk("storescu", {"-v", "-aec", "MEDBRIDGE", "127.0.0.1", port, noStudy});
+  EXPECT_NE(refused.exitCode, 0);
+  EXPECT_NE((refused.out + refused.err).find("Received Store Response (Error: CannotUnderstand)"),
+            std::string::npos)
+      << "OUT:" << refused.out << "ERR:" << refused.err;
+  CommandResult wrongAe = dcmtk("echoscu", {"-v", "-aec", "SOMEONE", "127.0.0.1", port});
+  EXPECT_NE(wrongAe.exitCode, 0);
+  EXPECT_NE((wrongAe.out + wrongAe.err).find("Called AE Title Not Recognized"), std::string::npos)
+      << "OUT:" << wrongAe.out << "ERR:" << wrongAe.err;
+  EXPECT_EQ(dcmtk("echoscu", {"-aec", "MEDBRIDGE", "127.0.0.1", port}).exitCode, 0)
+      << "still serving";
+
+  // PIXm from the MRN now also answers the PACS id (the DICOM header fed the same patient).
+  auto [status, pix] =
+      httpGet(gw.httpPort(), "/fhir/Patient/$ihe-pix?sourceIdentifier=" + kMrn + "%7CA1");
+  EXPECT_EQ(status, 200);
+  EXPECT_NE(pix.find(R"("system":")" + kPacsId + R"(","value":"P100")"), std::string::npos) << pix;
+  EXPECT_EQ(gw.terminate(), 0);
+
+  std::string db = gw.dbPath();
+  auto rows = sqliteQuery(db,
+                          "SELECT sop_instance_uid, patient_name, patient_id, issuer_of_patient_id,"
+                          " calling_ae, master_patient_id FROM dicom_instances ORDER BY 1");
+  std::string master =
+      sqliteQuery(db, "SELECT patient_id FROM mpi_identifiers WHERE value = 'A1'")[0][0];
+  EXPECT_EQ(rows,
+            (std::vector<std::vector<std::string>>{
+                {kStudy + ".1", "Wang^Xiuying=王^秀英", "P100", "ZJYY-PACS", "STORESCU", master},
+                {kStudy + ".3", "Wang^Xiuying=王^秀英", "P100", "ZJYY-PACS", "STORESCU", master}}));
+  // Kept as received: the stored file's data set is the one sent.
+  std::string kept = dir.path() + "/data/dicom/" + kStudy + "/" + kStudy + ".3.dcm";
+  CommandResult sent = runCommand({"dcmdump", "-q", "+P", "0010,0010", gb});
+  CommandResult got = runCommand({"dcmdump", "-q", "+P", "0010,0010", kept});
+  EXPECT_EQ(got.out, sent.out);
+  EXPECT_EQ(readFile(kept).substr(readFile(kept).size() - 200),
+            readFile(gb).substr(readFile(gb).size() - 200));
+  EXPECT_TRUE(listFiles(dir.path() + "/data/dicom/tmp", "").empty()) << "no leftovers";
+  EXPECT_EQ(sqliteQuery(db, "SELECT COUNT(*) FROM dicom_instances WHERE sop_instance_uid = '" +
+                                kStudy + ".9'")[0][0],
+            "0");
+}
+
+}  // namespace
+}  // namespace medbridge::testing

@@ -216,6 +216,45 @@ TEST(PatientLinker, MergeGuards) {
       "prior identifier urn:medbridge:aa:Z|X2 is not from a trusted authority");
 }
 
+TEST(PatientLinker, UnmergeAndUnlinkWithTheirGuards) {
+  FakeTables t;
+  auto a = PatientLinker::link(record({mrn("1.1", "X1")}, "1980-01-01", "male", {"a"}), t, kToday)
+               .patient;
+  auto b = PatientLinker::link(
+               record({mrn("1.1", "X2"), mrn("2.2", "I2")}, "1981-01-01", "male", {"b"}), t, kToday)
+               .patient;
+  EXPECT_EQ(PatientLinker::unmerge(mrn("1.1", "X2"), t),
+            "the patient holding urn:oid:1.1|X2 is not merged");
+  ASSERT_EQ(
+      PatientLinker::applyChange(record({mrn("1.1", "X1")}), {"merge", {mrn("1.1", "X2")}}, t), "");
+  EXPECT_EQ(PatientLinker::unmerge(mrn("1.1", "X2"), t), "");
+  EXPECT_EQ(t.survivorOf(b), b) << "stands on its own again";
+  EXPECT_EQ(*t.patientFor("urn:oid:1.1", "X1"), a);
+  EXPECT_EQ(PatientLinker::unmerge(mrn("1.1", "X9"), t),
+            "no patient holds identifier urn:oid:1.1|X9");
+
+  EXPECT_EQ(PatientLinker::unlink(mrn("2.2", "I2"), t), "");
+  auto own = *t.patientFor("urn:oid:2.2", "I2");
+  EXPECT_NE(own, b);
+  EXPECT_EQ(*t.patientFor("urn:oid:1.1", "X2"), b);
+  EXPECT_EQ(PatientLinker::unlink(mrn("2.2", "I2"), t),
+            "identifier urn:oid:2.2|I2 is the patient's only identifier: there is nothing to "
+            "unlink it from");
+  EXPECT_EQ(t.events, (std::vector<std::string>{"merge", "unmerge", "unlink"}));
+}
+
+TEST(PatientLinker, AGuardiansIdNeverLinks) {
+  FakeTables t;
+  auto mother = PatientLinker::link(record({mrn("1.1", "M1"), nid(kMother)}), t, kToday).patient;
+  IdentifierFact guardian = nid(kMother);
+  guardian.guardian = true;
+  auto baby = PatientLinker::link(
+      record({mrn("1.1", "M3"), guardian}, "2026-11-20", "female", {"王贝贝"}), t, kToday);
+  EXPECT_NE(baby.patient, mother);
+  EXPECT_TRUE(t.reviews.empty()) << "marked as the guardian's: expected, nothing to review";
+  EXPECT_TRUE(t.pending.empty());
+}
+
 TEST(PatientLinker, IdentifierChangeMovesTheNewIdentifierToThePriorPatient) {
   FakeTables t;
   auto p = PatientLinker::link(record({mrn("1.1", "Y1")}), t, kToday).patient;

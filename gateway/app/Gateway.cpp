@@ -87,7 +87,7 @@ void Gateway::start() {
   processor_ = std::make_unique<routing::Processor>(*store_, config_.workers, offset, *systems_,
                                                     metrics_, clock_);
   ingestor_->setOnQueued([p = processor_.get()] { p->wake(); });
-  ingestor_->setMergeCheck(systems_.get());
+  ingestor_->setIdentityCheck(systems_.get());
   processor_->start();
   frameHandler_ = std::make_unique<FrameHandler>(*ingestor_);
   mllp_ = std::make_unique<adapters::his_mllp::MllpServer>(config_.mllp, *frameHandler_);

@@ -6,7 +6,7 @@
 
 #include "gateway/core/Hash.h"
 #include "gateway/core/Time.h"
-#include "gateway/routing/MergeCheck.h"
+#include "gateway/routing/IdentityCheck.h"
 #include "mappings/hl7v2/Ack.h"
 #include "mappings/hl7v2/Charset.h"
 #include "mappings/hl7v2/Mapping.h"
@@ -136,8 +136,15 @@ std::string Ingestor::ingest(std::string_view frame, const std::string& peer) {
         in.status = store::kUnmapped;
       }
     } else if (systems_) {
-      if (auto refusal = checkMerge(msg, in.messageType, store_, *systems_))
+      if (auto refusal = checkMerge(msg, in.messageType, store_, *systems_)) {
         fail(refusal->code, refusal->detail, refusal->location);
+      } else if (auto warning =
+                     checkNationalIds(msg, *systems_, core::chinaDate(clock_.nowMillis()))) {
+        const auto& info = core::errorInfo(warning->code);
+        error = {
+            info.hl7Code, warning->location,
+            core::errorId(warning->code) + " " + std::string(info.text) + ": " + warning->detail};
+      }
     }
   } catch (const Error& e) {
     header = headerFromRaw(frame);

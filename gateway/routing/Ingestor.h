@@ -29,9 +29,11 @@ class Ingestor {
 
   // Notified after each stored message that needs processing.
   void setOnQueued(std::function<void()> fn) { onQueued_ = std::move(fn); }
-  // Checks merges and identifier changes against the patient index before acknowledging them
-  // (MergeCheck); off until set.
-  void setMergeCheck(const mappings::identity::IdentifierSystems* systems) { systems_ = systems; }
+  // Checks merges, identifier changes and national ID numbers before acknowledging
+  // (IdentityCheck); off until set.
+  void setIdentityCheck(const mappings::identity::IdentifierSystems* systems) {
+    systems_ = systems;
+  }
 
  private:
   std::string timestamp() const;

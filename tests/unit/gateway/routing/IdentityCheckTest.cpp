@@ -1,6 +1,6 @@
 // Merges checked before the ACK: the registration of the prior patient may still be waiting in
 // the queue (no processor runs here), and then the merge is accepted.
-#include "gateway/routing/MergeCheck.h"
+#include "gateway/routing/IdentityCheck.h"
 
 #include <gtest/gtest.h>
 
@@ -22,9 +22,11 @@ std::string merge(const std::string& controlId, const std::string& prior,
          "|P|2.5\rPID|1||X1^^^ZJYY-HIS^MR\rMRG|" + prior + "^^^" + authority + "^MR\r";
 }
 
-class MergeCheckTest : public ::testing::Test {
+class IdentityCheckTest : public ::testing::Test {
  protected:
-  MergeCheckTest() { ingestor.setMergeCheck(&mappings::identity::IdentifierSystems::builtIn()); }
+  IdentityCheckTest() {
+    ingestor.setIdentityCheck(&mappings::identity::IdentifierSystems::builtIn());
+  }
   testing::TempDir dir;
   store::SqliteStore store{dir.file("s.db"), 16};
   core::MllpConfig config;
@@ -33,7 +35,7 @@ class MergeCheckTest : public ::testing::Test {
   Ingestor ingestor{store, config, metrics, clock};
 };
 
-TEST_F(MergeCheckTest, APriorPatientWaitingInTheQueueCountsAsKnown) {
+TEST_F(IdentityCheckTest, APriorPatientWaitingInTheQueueCountsAsKnown) {
   std::string a01 =
       "MSH|^~\\&|HIS|ZJYY|GW|REG|20261125||ADT^A01|R1|P|2.5\rPID|1||X4^^^ZJYY-HIS^MR\r";
   EXPECT_EQ(testing::ackField(ingestor.ingest(a01, "peer"), "MSA", 1), "AA");
@@ -51,7 +53,21 @@ TEST_F(MergeCheckTest, APriorPatientWaitingInTheQueueCountsAsKnown) {
   EXPECT_EQ(store.messages().back().status, "Rejected");
 }
 
-TEST_F(MergeCheckTest, OtherMessagesAreNotChecked) {
+TEST_F(IdentityCheckTest, AnInvalidNationalIdIsTakenWithAWarning) {
+  std::string a01 =
+      "MSH|^~\\&|HIS|ZJYY|GW|REG|20261125||ADT^A01|N1|P|2.5\rPID|1||A1^^^ZJYY-HIS^MR~"
+      "110105194912310021^^^PRC-NID^NI\r";
+  std::string ack = ingestor.ingest(a01, "peer");
+  EXPECT_EQ(testing::ackField(ack, "MSA", 1), "AA");
+  EXPECT_EQ(testing::ackField(ack, "ERR", 3), "102^Data type error^HL70357");
+  EXPECT_EQ(testing::ackField(ack, "ERR", 4), "W");
+  EXPECT_EQ(testing::ackField(ack, "ERR", 8),
+            "MB-4004 national ID number is not valid (GB 11643); not used to link the patient: "
+            "PID-3[2]: check character is 1, expected X");
+  EXPECT_EQ(store.stats().queueDepth, 1) << "taken and processed";
+}
+
+TEST_F(IdentityCheckTest, OtherMessagesAreNotChecked) {
   auto msg = mappings::hl7v2::Message::parse(merge("M3", "X9"));
   EXPECT_FALSE(checkMerge(msg, "ADT_A08", store, mappings::identity::IdentifierSystems::builtIn()));
   auto refusal =

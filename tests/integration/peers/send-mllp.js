@@ -33,7 +33,7 @@ function sendAll(queue) {
           console.log(JSON.stringify({
             file, controlId: controlIdOf(text),
             msa1: msa ? msa.getField(1) : '', msa2: msa ? msa.getField(2) : '',
-            err: errSeg ? errSeg.toString() : ''
+            err: errSeg ? errSeg.toString(ack.header.delimiters) : ''
           }));
         }
         setImmediate(next);  // simple-hl7 clears its busy flag only after this callback

@@ -53,10 +53,14 @@ struct DicomServer::Impl {
   std::atomic<bool> stopping{false};
   std::thread acceptor;
   std::mutex workersMutex;
+  std::mutex receiveMutex;
   std::list<Worker> workers;
 
   void acceptLoop();
+  // Hands the connection to a worker thread that receives the association request and runs it.
   void serve(int fd);
+  // The association requested on `fd` (nullptr when none came: the connection is closed).
+  T_ASC_Association* receive(int fd);
   void refuse(T_ASC_Association* assoc);
   // Joins finished workers; returns how many are still running.
   std::size_t reap();
@@ -143,31 +147,50 @@ void DicomServer::Impl::acceptLoop() {
 void DicomServer::Impl::serve(int fd) {
   int noDelay = 1;  // DCMTK leaves Nagle on: ~25 instances/s instead of thousands
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &noDelay, sizeof noDelay);
-  T_ASC_Association* assoc = nullptr;
-  dcmExternalSocketHandle.set(fd);  // only this thread receives associations
-  OFCondition received = ASC_receiveAssociation(network, &assoc, kMaxPdu, nullptr, nullptr, OFFalse,
-                                                DUL_NOBLOCK, kAcseTimeoutSeconds);
-  dcmExternalSocketHandle.set(DCMNET_INVALID_SOCKET);
-  if (received.bad()) {
-    log().warning("DICOM association request not received: %s", std::string(received.text()));
-    if (assoc) {
-      ASC_dropAssociation(assoc);
-      ASC_destroyAssociation(&assoc);
-    }
-    return;
-  }
-  if (reap() >= static_cast<std::size_t>(config.maxAssociations)) {
-    refuse(assoc);
-    return;
-  }
+  bool overLimit = reap() >= static_cast<std::size_t>(config.maxAssociations);
   std::lock_guard lock(workersMutex);
   Worker& w = workers.emplace_back();
-  w.thread = std::thread([this, assoc, done = w.done] {
-    StoreScp scp(context);
-    scp.setSharedConfig(shared);
-    scp.run(assoc);  // negotiates, serves, then drops and destroys the association
+  w.thread = std::thread([this, fd, overLimit, done = w.done] {
+    if (T_ASC_Association* assoc = receive(fd)) {
+      if (overLimit) {
+        refuse(assoc);
+      } else {
+        StoreScp scp(context);
+        scp.setSharedConfig(shared);
+        scp.run(assoc);  // negotiates, serves, then drops and destroys the association
+      }
+    }
     *done = true;
   });
+}
+
+T_ASC_Association* DicomServer::Impl::receive(int fd) {
+  // A peer that connects and says nothing holds only its own thread, until the ACSE timeout.
+  for (int waited = 0; !stopping; waited += 200) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 200) > 0) break;
+    if (waited >= kAcseTimeoutSeconds * 1000) break;
+  }
+  T_ASC_Association* assoc = nullptr;
+  OFCondition received = ASC_NULLKEY;
+  if (!stopping) {
+    // DCMTK takes the connection from a process-wide variable: one hand-over at a time.
+    std::lock_guard lock(receiveMutex);
+    dcmExternalSocketHandle.set(fd);
+    received = ASC_receiveAssociation(network, &assoc, kMaxPdu, nullptr, nullptr, OFFalse,
+                                      DUL_NOBLOCK, kAcseTimeoutSeconds);
+    dcmExternalSocketHandle.set(DCMNET_INVALID_SOCKET);
+  }
+  if (received.good()) return assoc;
+  if (!stopping)
+    log().warning("DICOM association request not received: %s", std::string(received.text()));
+  if (assoc) {
+    ASC_dropAssociation(assoc);
+    ASC_destroyAssociation(&assoc);
+  } else {
+    ::close(fd);
+  }
+  return nullptr;
 }
 
 void DicomServer::Impl::refuse(T_ASC_Association* assoc) {

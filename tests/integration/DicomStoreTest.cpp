@@ -58,6 +58,7 @@ TEST(DicomStore, EchoStoreAndThePatientIndexFeed) {
   EXPECT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
   ASSERT_TRUE(waitForQueueDrained(gw, std::chrono::seconds(30)));
 
+  MllpClient silent(gw.dicomPort());  // connects and says nothing: holds no one else up
   EXPECT_EQ(dcmtk("echoscu", {"-aec", "MEDBRIDGE", "127.0.0.1", port}).exitCode, 0);
   std::string utf8 =
       makeInstance(dir, "utf8", header(kStudy + ".1", "ISO_IR 192", "Wang^Xiuying=王^秀英"));

@@ -87,8 +87,10 @@ std::string rangeCondition(const std::string& prefix, T from, T to, T slack,
     q.bind(to + slack) << " AND hi >= ";
     q.bind(from - slack);
   } else {
+    // lo <= to follows from hi <= to; said outright, it bounds the index range on lo.
     q << "lo >= ";
-    q.bind(from) << " AND hi <= ";
+    q.bind(from) << " AND lo <= ";
+    q.bind(to) << " AND hi <= ";
     q.bind(to);
   }
   return q.text;
@@ -280,6 +282,16 @@ int rank(const SearchClause& c) {
   return 9;
 }
 
+// A clause whose matches form one short index range (a date equal to a day or less): its keys
+// are read once and each candidate is looked up among them, instead of one random index read
+// per candidate (name + birth date over millions of Patients).
+bool narrow(const SearchClause& c) {
+  if (c.kind != IndexKind::Date || !c.modifier.empty() || c.chained) return false;
+  for (const auto& v : c.anyOf)
+    if (v.prefix != "eq" || v.to - v.from >= 86'400'000) return false;
+  return !c.anyOf.empty();
+}
+
 void bindAll(SqliteStatement& st, const std::vector<Bind>& binds) {
   for (std::size_t i = 0; i < binds.size(); ++i) {
     int at = static_cast<int>(i + 1);
@@ -310,7 +322,9 @@ std::vector<std::string> runSearch(sqlite3* db, const SearchQuery& q) {
     std::string keys =
         "SELECT DISTINCT d.rk FROM (" + standalone(q.type, *clauses[0], binds) + ") d";
     for (std::size_t i = 1; i < clauses.size(); ++i)
-      keys += (i == 1 ? " WHERE " : " AND ") + correlated(q.type, *clauses[i], binds);
+      keys += (i == 1 ? " WHERE " : " AND ") +
+              (narrow(*clauses[i]) ? "d.rk IN (" + standalone(q.type, *clauses[i], binds) + ")"
+                                   : correlated(q.type, *clauses[i], binds));
     sql = "SELECT h.id FROM (" + keys +
           ") m JOIN resource_heads h INDEXED BY resource_heads_rk ON h.rk = m.rk WHERE "
           "h.deleted = 0";

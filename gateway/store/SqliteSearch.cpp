@@ -282,11 +282,15 @@ int rank(const SearchClause& c) {
   return 9;
 }
 
-// A clause whose matches form one short index range (a date equal to a day or less): its keys
-// are read once and each candidate is looked up among them, instead of one random index read
-// per candidate (name + birth date over millions of Patients).
-bool narrow(const SearchClause& c) {
-  if (c.kind != IndexKind::Date || !c.modifier.empty() || c.chained) return false;
+// With a string clause driving (names match hundreds or thousands of Patients), a clause whose
+// matches form one short index range (a date equal to a day or less) is read once and each
+// candidate looked up among its keys, instead of one random index read per candidate: name +
+// birth date over millions of Patients. Behind a reference or token (patient=, identifier=),
+// which match few, the per-candidate check stays cheaper than reading a whole day.
+bool narrow(const SearchClause& driving, const SearchClause& c) {
+  if (driving.kind != IndexKind::String || c.kind != IndexKind::Date || !c.modifier.empty() ||
+      c.chained)
+    return false;
   for (const auto& v : c.anyOf)
     if (v.prefix != "eq" || v.to - v.from >= 86'400'000) return false;
   return !c.anyOf.empty();
@@ -323,8 +327,9 @@ std::vector<std::string> runSearch(sqlite3* db, const SearchQuery& q) {
         "SELECT DISTINCT d.rk FROM (" + standalone(q.type, *clauses[0], binds) + ") d";
     for (std::size_t i = 1; i < clauses.size(); ++i)
       keys += (i == 1 ? " WHERE " : " AND ") +
-              (narrow(*clauses[i]) ? "d.rk IN (" + standalone(q.type, *clauses[i], binds) + ")"
-                                   : correlated(q.type, *clauses[i], binds));
+              (narrow(*clauses[0], *clauses[i])
+                   ? "d.rk IN (" + standalone(q.type, *clauses[i], binds) + ")"
+                   : correlated(q.type, *clauses[i], binds));
     sql = "SELECT h.id FROM (" + keys +
           ") m JOIN resource_heads h INDEXED BY resource_heads_rk ON h.rk = m.rk WHERE "
           "h.deleted = 0";

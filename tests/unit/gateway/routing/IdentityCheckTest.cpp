@@ -4,17 +4,10 @@
 
 #include <gtest/gtest.h>
 
-#include "gateway/routing/Ingestor.h"
-#include "gateway/store/SqliteStore.h"
-#include "tests/support/TestSupport.h"
+#include "tests/unit/gateway/routing/IngestorFixture.h"
 
 namespace medbridge::routing {
 namespace {
-
-class FixedClock : public core::IClock {
- public:
-  std::int64_t nowMillis() const override { return 1'795'000'000'000; }
-};
 
 std::string merge(const std::string& controlId, const std::string& prior,
                   const std::string& authority = "ZJYY-HIS") {
@@ -22,17 +15,11 @@ std::string merge(const std::string& controlId, const std::string& prior,
          "|P|2.5\rPID|1||X1^^^ZJYY-HIS^MR\rMRG|" + prior + "^^^" + authority + "^MR\r";
 }
 
-class IdentityCheckTest : public ::testing::Test {
+class IdentityCheckTest : public IngestorFixture {
  protected:
   IdentityCheckTest() {
     ingestor.setIdentityCheck(&mappings::identity::IdentifierSystems::builtIn());
   }
-  testing::TempDir dir;
-  store::SqliteStore store{dir.file("s.db"), 16};
-  core::MllpConfig config;
-  core::Metrics metrics;
-  FixedClock clock;
-  Ingestor ingestor{store, config, metrics, clock};
 };
 
 TEST_F(IdentityCheckTest, APriorPatientWaitingInTheQueueCountsAsKnown) {

@@ -2,26 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include "gateway/store/SqliteStore.h"
-#include "tests/support/TestSupport.h"
+#include "tests/unit/gateway/routing/IngestorFixture.h"
 
 namespace medbridge::routing {
 namespace {
 
-class FixedClock : public core::IClock {
- public:
-  std::int64_t nowMillis() const override { return 1'795'000'000'000; }
-};
-
-class IngestorTest : public ::testing::Test {
- protected:
-  testing::TempDir dir;
-  store::SqliteStore store{dir.file("s.db"), 16};
-  core::MllpConfig config;
-  core::Metrics metrics;
-  FixedClock clock;
-  Ingestor ingestor{store, config, metrics, clock};
-};
+class IngestorTest : public IngestorFixture {};
 
 const std::string kMessage =
     "MSH|^~\\&|HIS|ZJYY|GW|REG|20260101||ADT^A01|C1|P|2.5\rPID|1||P1^^^ZJYY^MR\r";

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what medbridge needs to build and test on Debian 12, only what is missing.
 set -euo pipefail
+# python3-pydicom only for its DICOM sample files (tests).
 packages=(build-essential cmake pkg-config libpoco-dev rapidjson-dev libssl-dev libsqlite3-dev sqlite3
           libxml2-dev libpq-dev libgtest-dev libbenchmark-dev curl openssl python3-stdnum
-          libdcmtk-dev dcmtk)
+          libdcmtk-dev dcmtk python3-pydicom)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 missing=()

@@ -2,6 +2,9 @@
 
 #include <Poco/Logger.h>
 #include <arpa/inet.h>
+#include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmjpeg/djdecode.h>
+#include <dcmtk/dcmjpls/djdecode.h>
 #include <dcmtk/dcmnet/assoc.h>
 #include <dcmtk/dcmnet/dul.h>
 #include <dcmtk/oflog/oflog.h>
@@ -17,7 +20,7 @@
 #include <mutex>
 #include <thread>
 
-#include "adapters/pacs_dicom/StoreScp.h"
+#include "adapters/pacs_dicom/DicomScp.h"
 #include "gateway/core/ErrorCode.h"
 
 namespace medbridge::adapters::pacs_dicom {
@@ -45,8 +48,7 @@ struct DicomServer::Impl {
   };
 
   core::DicomConfig config;
-  StoreContext context;
-  DcmSharedSCPConfig shared;
+  ScpContext context;
   int listenFd = -1;
   int port = 0;
   T_ASC_Network* network = nullptr;
@@ -56,6 +58,8 @@ struct DicomServer::Impl {
   std::mutex receiveMutex;
   std::list<Worker> workers;
 
+  // The settings every association's SCP starts from (presentation contexts: DicomScp).
+  void configure(DcmSCPConfig& c) const;
   void acceptLoop();
   // Hands the connection to a worker thread that receives the association request and runs it.
   void serve(int fd);
@@ -67,12 +71,17 @@ struct DicomServer::Impl {
 };
 
 DicomServer::DicomServer(const core::DicomConfig& config, const std::string& storageDir,
-                         IInstanceSink& sink)
+                         IInstanceSink& sink, IInstanceSource& source)
     : impl_(std::make_unique<Impl>()) {
   impl_->config = config;
   impl_->context.storageDir = storageDir;
   impl_->context.sink = &sink;
-  DcmSCPConfig& c = *impl_->shared.operator->();
+  impl_->context.source = &source;
+  impl_->context.peers = config.peers;
+  impl_->context.knownPeersOnly = config.knownPeersOnly;
+}
+
+void DicomServer::Impl::configure(DcmSCPConfig& c) const {
   c.setAETitle(config.aet.c_str());
   c.setRespondWithCalledAETitle(OFFalse);  // a request calling another AE title is refused
   c.setConnectionBlockingMode(DUL_NOBLOCK);
@@ -80,7 +89,7 @@ DicomServer::DicomServer(const core::DicomConfig& config, const std::string& sto
   c.setACSETimeout(kAcseTimeoutSeconds);
   c.setHostLookupEnabled(OFFalse);
   c.setMaxReceivePDULength(kMaxPdu);
-  addPresentationContexts(c);
+  c.setAlwaysAcceptDefaultRole(OFTrue);  // storage contexts also allow C-GET's SCP role
 }
 
 DicomServer::~DicomServer() {
@@ -90,6 +99,15 @@ DicomServer::~DicomServer() {
 void DicomServer::start() {
   Impl& d = *impl_;
   dcmDisableGethostbyaddr.set(OFTrue);
+  static std::once_flag codecs;
+  std::call_once(codecs, [] {
+    // For retrievals whose receiver accepts only uncompressed syntaxes (no JPEG 2000 codec).
+    DJDecoderRegistration::registerCodecs();
+    DJLSDecoderRegistration::registerCodecs();
+    DcmRLEDecoderRegistration::registerCodecs();
+    // DCMTK's own associations (C-MOVE sub-operations) read this when they connect.
+    ::setenv("TCP_NODELAY", "1", 0);
+  });
   // DCMTK logs every association at INFO on the console; medbridge logs what matters itself.
   OFLog::configure(OFLogger::WARN_LOG_LEVEL);
   d.listenFd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -155,8 +173,8 @@ void DicomServer::Impl::serve(int fd) {
       if (overLimit) {
         refuse(assoc);
       } else {
-        StoreScp scp(context);
-        scp.setSharedConfig(shared);
+        DicomScp scp(context);
+        configure(scp.getConfig());
         scp.run(assoc);  // negotiates, serves, then drops and destroys the association
       }
     }

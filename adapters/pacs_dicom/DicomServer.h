@@ -2,8 +2,10 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gateway/core/Config.h"
+#include "mappings/dicom/DicomQuery.h"
 #include "mappings/dicom/DicomSummary.h"
 
 namespace medbridge::adapters::pacs_dicom {
@@ -18,16 +20,28 @@ class IInstanceSink {
   virtual void onInstance(const mappings::dicom::DicomSummary& instance) = 0;
 };
 
-// The DICOM SCP: C-ECHO and C-STORE of every standard storage SOP class in the common transfer
-// syntaxes (compressed ones kept as received). One thread per association, at most
-// dicom.maxAssociations; more are refused as transient. Success is answered only after the
+// Where C-FIND, C-GET and C-MOVE read the instances received so far. Called on association
+// threads, concurrently.
+class IInstanceSource {
+ public:
+  virtual ~IInstanceSource() = default;
+  // The instances within the filter (every instance when it is empty), oldest first, with their
+  // headers (DicomSummary::header).
+  virtual std::vector<mappings::dicom::DicomSummary> instances(
+      const mappings::dicom::InstanceFilter& filter) = 0;
+};
+
+// The DICOM SCP: C-ECHO, C-FIND, C-GET, C-MOVE and C-STORE of every standard storage SOP class in
+// the common transfer syntaxes (compressed ones kept as received). One thread per association, at
+// most dicom.maxAssociations; more are refused as transient. Success is answered only after the
 // instance file and its directory are fsync'd and the sink returned. Corrupt data gets a DIMSE
 // error status and nothing is kept; the SCP keeps serving. Listens on dicom.host (DCMTK alone
 // would bind every interface).
 class DicomServer {
  public:
   // storageDir: instances are kept as <storageDir>/<StudyInstanceUID>/<SOPInstanceUID>.dcm.
-  DicomServer(const core::DicomConfig& config, const std::string& storageDir, IInstanceSink& sink);
+  DicomServer(const core::DicomConfig& config, const std::string& storageDir, IInstanceSink& sink,
+              IInstanceSource& source);
   ~DicomServer();
   DicomServer(const DicomServer&) = delete;
   DicomServer& operator=(const DicomServer&) = delete;

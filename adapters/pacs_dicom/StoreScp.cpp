@@ -1,4 +1,5 @@
-#include "adapters/pacs_dicom/StoreScp.h"
+// C-STORE: received into a temporary file, checked, placed durably, then handed to the sink.
+#include "adapters/pacs_dicom/DicomScp.h"
 
 #include <Poco/Logger.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -9,6 +10,7 @@
 #include <filesystem>
 
 #include "adapters/pacs_dicom/DicomFiles.h"
+#include "adapters/pacs_dicom/DicomJson.h"
 #include "gateway/core/ErrorCode.h"
 
 namespace medbridge::adapters::pacs_dicom {
@@ -52,38 +54,27 @@ mappings::dicom::DicomSummary summarize(DcmFileFormat& file) {
   s.studyDate = text(ds, DCM_StudyDate);
   s.accessionNumber = text(ds, DCM_AccessionNumber);
   s.studyDescription = text(ds, DCM_StudyDescription);
+  s.header = headerJson(ds);
   return s;
 }
 
 }  // namespace
 
-OFCondition StoreScp::handleIncomingCommand(T_DIMSE_Message* incomingMsg,
-                                            const DcmPresentationContextInfo& presInfo) {
-  if (incomingMsg->CommandField != DIMSE_C_STORE_RQ)
-    return DcmThreadSCP::handleIncomingCommand(incomingMsg, presInfo);
-  T_DIMSE_C_StoreRQ& request = incomingMsg->msg.CStoreRQ;
+OFCondition DicomScp::handleStore(T_DIMSE_C_StoreRQ& request, T_ASC_PresentationContextID presId) {
   std::string file = context_.storageDir + "/tmp/" + std::to_string(::getpid()) + "-" +
                      std::to_string(++context_.sequence) + ".part";
   std::filesystem::create_directories(context_.storageDir + "/tmp");
-  OFCondition received =
-      receiveSTORERequest(request, presInfo.presentationContextID, OFString(file.c_str()));
+  OFCondition received = receiveSTORERequest(request, presId, OFString(file.c_str()));
   if (received.bad()) {  // the association is gone or broken: nothing to answer
     std::remove(file.c_str());
     return received;
   }
-  Uint16 status = accept(file, request);
+  Uint16 status = acceptInstance(file, request);
   std::remove(file.c_str());  // still there when the instance was refused
-  return sendSTOREResponse(presInfo.presentationContextID, request, status);
+  return sendSTOREResponse(presId, request, status);
 }
 
-OFBool StoreScp::checkCalledAETitleAccepted(const OFString& calledAE) {
-  if (calledAE == getAETitle()) return OFTrue;
-  log().warning("DICOM association refused: called AE title '%s' is not %s", calledAE.c_str(),
-                getAETitle().c_str());
-  return OFFalse;
-}
-
-Uint16 StoreScp::accept(const std::string& file, const T_DIMSE_C_StoreRQ& request) {
+Uint16 DicomScp::acceptInstance(const std::string& file, const T_DIMSE_C_StoreRQ& request) {
   std::string peer = getPeerAETitle().c_str();
   DcmFileFormat dicom;
   // Large values (pixel data) stay on disk; only the header is read.
@@ -93,7 +84,7 @@ Uint16 StoreScp::accept(const std::string& file, const T_DIMSE_C_StoreRQ& reques
                   std::string(loaded.text()));
     return kCannotUnderstand;
   }
-  if (dicom.getDataset()->convertToUTF8().bad())
+  if (convertToUtf8(*dicom.getDataset()).bad())
     log().warning("C-STORE from %s: Specific Character Set not converted to UTF-8", peer);
   mappings::dicom::DicomSummary s = summarize(dicom);
   if (s.sopInstanceUid != request.AffectedSOPInstanceUID ||
@@ -128,26 +119,6 @@ Uint16 StoreScp::accept(const std::string& file, const T_DIMSE_C_StoreRQ& reques
   }
   log().debug("stored %s from %s", s.sopInstanceUid, peer);
   return kSuccess;
-}
-
-void addPresentationContexts(DcmSCPConfig& config) {
-  OFList<OFString> uncompressed;
-  uncompressed.push_back(UID_LittleEndianExplicitTransferSyntax);
-  uncompressed.push_back(UID_LittleEndianImplicitTransferSyntax);
-  config.addPresentationContext(UID_VerificationSOPClass, uncompressed);
-  // Compressed instances are kept as received and offered as such on retrieval.
-  OFList<OFString> storage = uncompressed;
-  for (const char* ts :
-       {UID_BigEndianExplicitTransferSyntax, UID_DeflatedExplicitVRLittleEndianTransferSyntax,
-        UID_JPEGProcess1TransferSyntax, UID_JPEGProcess2_4TransferSyntax,
-        UID_JPEGProcess14TransferSyntax, UID_JPEGProcess14SV1TransferSyntax,
-        UID_JPEGLSLosslessTransferSyntax, UID_JPEGLSLossyTransferSyntax,
-        UID_JPEG2000LosslessOnlyTransferSyntax, UID_JPEG2000TransferSyntax,
-        UID_RLELosslessTransferSyntax, UID_MPEG2MainProfileAtMainLevelTransferSyntax,
-        UID_MPEG4HighProfileLevel4_1TransferSyntax})
-    storage.push_back(ts);
-  for (int i = 0; i < numberOfDcmAllStorageSOPClassUIDs; ++i)
-    config.addPresentationContext(dcmAllStorageSOPClassUIDs[i], storage);
 }
 
 }  // namespace medbridge::adapters::pacs_dicom

@@ -10,13 +10,18 @@ namespace medbridge::app {
 // What the gateway does with a received DICOM instance, in one store transaction: its patient
 // (PatientID + IssuerOfPatientID, Other Patient IDs) is linked in the master patient index and
 // its index row is written. A store failure propagates (the SCP answers 0xA700, the sender
-// retries).
-class DicomIntake : public adapters::pacs_dicom::IInstanceSink {
+// retries). Also lists the instances received for queries and retrievals.
+class DicomIntake : public adapters::pacs_dicom::IInstanceSink,
+                    public adapters::pacs_dicom::IInstanceSource {
  public:
   DicomIntake(store::IStore& store, const mappings::identity::IdentifierSystems& systems,
               const core::IClock& clock)
       : store_(store), systems_(systems), clock_(clock) {}
   void onInstance(const mappings::dicom::DicomSummary& instance) override;
+  std::vector<mappings::dicom::DicomSummary> instances(
+      const mappings::dicom::InstanceFilter& filter) override {
+    return store_.dicomInstances(filter);
+  }
 
  private:
   store::IStore& store_;

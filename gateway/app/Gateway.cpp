@@ -94,7 +94,7 @@ void Gateway::start() {
   mllp_->start();
   dicomIntake_ = std::make_unique<DicomIntake>(*store_, *systems_, clock_);
   dicom_ = std::make_unique<adapters::pacs_dicom::DicomServer>(
-      config_.dicom, config_.dataDir + "/dicom", *dicomIntake_);
+      config_.dicom, config_.dataDir + "/dicom", *dicomIntake_, *dicomIntake_);
   dicom_->start();
   http_ = std::make_unique<http::HttpServer>(config_.http);
   http_->route("/health", [this](const http::Request&) {

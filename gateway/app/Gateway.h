@@ -20,7 +20,6 @@ class MllpServer;
 }
 namespace medbridge::adapters::pacs_dicom {
 class DicomServer;
-class IInstanceSink;
 }  // namespace medbridge::adapters::pacs_dicom
 namespace medbridge::http {
 class HttpServer;
@@ -33,6 +32,8 @@ class TokenVerifier;
 }
 
 namespace medbridge::app {
+
+class DicomIntake;
 
 // The wiring of one running gateway: store, ingest, workers, MLLP and HTTP listeners.
 class Gateway {
@@ -62,7 +63,7 @@ class Gateway {
   std::unique_ptr<routing::Processor> processor_;
   std::unique_ptr<FrameHandler> frameHandler_;
   std::unique_ptr<adapters::his_mllp::MllpServer> mllp_;
-  std::unique_ptr<adapters::pacs_dicom::IInstanceSink> dicomIntake_;
+  std::unique_ptr<DicomIntake> dicomIntake_;
   std::unique_ptr<adapters::pacs_dicom::DicomServer> dicom_;
   std::unique_ptr<fhir::FhirServer> fhir_;
   std::unique_ptr<auth::TokenVerifier> verifier_;

@@ -53,6 +53,32 @@ std::string oneOf(const std::string& key, const Var& v,
 
 using Setter = std::function<void(GatewayConfig&, const std::string&, const Var&)>;
 
+// dicom.peers.<AE title>.host|port|retrieve; false when `key` is not a peer key.
+bool setPeer(GatewayConfig& c, const std::string& key, const Var& v) {
+  const std::string prefix = "dicom.peers.";
+  if (key.rfind(prefix, 0) != 0) return false;
+  std::size_t dot = key.rfind('.');
+  std::string aet = key.substr(prefix.size(), dot - prefix.size());
+  std::string field = key.substr(dot + 1);
+  if (dot < prefix.size() || aet.empty() || aet.size() > 16)
+    invalid(key, "peers are dicom.peers.<AE title of 1 to 16 characters>.host|port|retrieve");
+  DicomPeer& peer = c.dicom.peers[aet];
+  if (field == "host")
+    peer.host = asString(key, v);
+  else if (field == "port")
+    peer.port = asInt(key, v, 1, 65535);
+  else if (field == "retrieve")
+    peer.retrieve = oneOf(key, v, {"move", "get"});
+  else
+    throw Error(ErrorCode::ConfigUnknownKey, key);
+  return true;
+}
+
+void checkPeers(const GatewayConfig& c) {
+  for (const auto& [aet, peer] : c.dicom.peers)
+    if (peer.host.empty()) invalid("dicom.peers." + aet + ".host", "required");
+}
+
 // Every key the gateway understands; anything else in the file is an error.
 const std::map<std::string, Setter>& schema() {
   static const std::map<std::string, Setter> kSchema = {
@@ -91,6 +117,8 @@ const std::map<std::string, Setter>& schema() {
        }},
       {"dicom.maxAssociations",
        [](auto& c, auto& k, auto& v) { c.dicom.maxAssociations = asInt(k, v, 1, 256); }},
+      {"dicom.knownPeersOnly",
+       [](auto& c, auto& k, auto& v) { c.dicom.knownPeersOnly = asBool(k, v); }},
       {"mllp.host", [](auto& c, auto& k, auto& v) { c.mllp.host = asString(k, v); }},
       {"mllp.port", [](auto& c, auto& k, auto& v) { c.mllp.port = asInt(k, v, 0, 65535); }},
       {"mllp.maxMessageBytes",
@@ -246,11 +274,13 @@ GatewayConfig parseConfig(const std::string& text, const std::vector<std::string
   GatewayConfig config;
   const auto& keys = schema();
   for (const auto& [key, value] : values) {
+    if (setPeer(config, key, value)) continue;
     auto it = keys.find(key);
     if (it == keys.end()) throw Error(ErrorCode::ConfigUnknownKey, key);
     it->second(config, key, value);
   }
   checkAuth(config);
+  checkPeers(config);
   return config;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,11 +26,22 @@ struct HttpConfig {
   int threads = 16;
 };
 
+// A DICOM application entity medbridge talks to (dicom.peers.<AE title>).
+struct DicomPeer {
+  std::string host;
+  int port = 104;
+  std::string retrieve = "move";  // how medbridge retrieves from it: "move" or "get"
+};
+
 struct DicomConfig {
   std::string host = "127.0.0.1";
   int port = 11112;
   std::string aet = "MEDBRIDGE";  // called AE title this SCP answers to
   int maxAssociations = 16;       // associations served at once; more are refused (transient)
+  // C-MOVE destinations and SCU targets by AE title.
+  std::map<std::string, DicomPeer> peers;
+  // true: only peers may associate, each from its own host.
+  bool knownPeersOnly = false;
 };
 
 struct StoreConfig {

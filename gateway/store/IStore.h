@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gateway/identity/IIndexTables.h"
+#include "mappings/dicom/DicomQuery.h"
 #include "mappings/dicom/DicomSummary.h"
 #include "mappings/fhir/SearchIndexer.h"
 #include "mappings/fhir/SearchQuery.h"
@@ -184,6 +185,9 @@ class IStore {
   // Whether an accepted message still waiting to be processed contains `text` in its raw bytes
   // (a merge may name a patient whose registration is accepted but not yet indexed).
   virtual bool pendingMessageMentions(const std::string& text) = 0;
+  // Received DICOM instances within the filter (all when it is empty), oldest first.
+  virtual std::vector<mappings::dicom::DicomSummary> dicomInstances(
+      const mappings::dicom::InstanceFilter& filter) = 0;
   virtual std::string pragma(const std::string& name) = 0;
   virtual bool healthy() = 0;
   // A consistent online copy of the database into `file`.

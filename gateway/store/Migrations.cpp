@@ -149,6 +149,14 @@ const std::vector<Migration>& migrations() {
            " received_at INTEGER NOT NULL, master_patient_id INTEGER) WITHOUT ROWID",
            "CREATE INDEX dicom_instances_study ON dicom_instances(study_instance_uid)",
        }},
+      {6,
+       {
+           // The header of each instance in the DICOM JSON model (UTF-8, no bulk data): what
+           // C-FIND and QIDO-RS match and answer from.
+           "ALTER TABLE dicom_instances ADD COLUMN header TEXT NOT NULL DEFAULT '{}'",
+           "CREATE INDEX dicom_instances_series ON dicom_instances(series_instance_uid)",
+           "CREATE INDEX dicom_instances_patient ON dicom_instances(patient_id)",
+       }},
   };
   return kMigrations;
 }

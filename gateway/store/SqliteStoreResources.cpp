@@ -60,6 +60,7 @@ class SqliteStore::ResourceTx : public IResourceTx {
     st.bind(10, i.studyDate).bind(11, i.accessionNumber).bind(12, i.callingAe);
     st.bind(13, i.file).bind(14, i.size).bind(15, receivedAtMs);
     if (masterPatient != 0) st.bind(16, masterPatient);
+    st.bind(17, i.header);
     st.run();
   }
 

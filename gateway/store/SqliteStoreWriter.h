@@ -74,7 +74,8 @@ struct SqliteStore::Writer {
       "INSERT OR REPLACE INTO dicom_instances (sop_instance_uid, sop_class_uid,"
       " study_instance_uid, series_instance_uid, transfer_syntax_uid, patient_id,"
       " issuer_of_patient_id, patient_name, modality, study_date, accession_number, calling_ae,"
-      " file, size, received_at, master_patient_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"};
+      " file, size, received_at, master_patient_id, header)"
+      " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"};
 };
 
 }  // namespace medbridge::store

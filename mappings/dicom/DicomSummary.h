@@ -22,6 +22,8 @@ struct DicomSummary {
   std::string callingAe;  // the AE that sent it
   std::string file;       // where the instance is stored, bytes as received
   std::int64_t size = 0;
+  // The header in the DICOM JSON model (mappings/dicom/DicomQuery.h), UTF-8, no bulk data.
+  std::string header = "{}";
 };
 
 }  // namespace medbridge::mappings::dicom

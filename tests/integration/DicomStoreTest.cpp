@@ -1,7 +1,15 @@
 // The DICOM SCP with dcmtk's own tools as the PACS: C-ECHO, C-STORE kept durably as received,
 // the header's patient linked in the master patient index (the index's DICOM feed), GB18030
 // names read into UTF-8, refusals that keep the SCP serving.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <thread>
 
 #include "tests/integration/IntegrationHelpers.h"
 
@@ -112,6 +120,111 @@ TEST(DicomStore, EchoStoreAndThePatientIndexFeed) {
   EXPECT_EQ(sqliteQuery(db, "SELECT COUNT(*) FROM dicom_instances WHERE sop_instance_uid = '" +
                                 kStudy + ".9'")[0][0],
             "0");
+}
+
+TEST(DicomStore, KnownPeersOnlyChecksCallingAeAndHost) {
+  TempDir dir;
+  GatewayProcess gw(dir.path(), {"dicom.knownPeersOnly=true", "dicom.peers.WS1.host=127.0.0.1",
+                                 "dicom.peers.FAR.host=10.9.9.9"});
+  gw.start();
+  std::string port = std::to_string(gw.dicomPort());
+  EXPECT_EQ(dcmtk("echoscu", {"-aet", "WS1", "-aec", "MEDBRIDGE", "127.0.0.1", port}).exitCode, 0);
+  for (const char* stranger : {"OTHER", "FAR"}) {
+    CommandResult r =
+        dcmtk("echoscu", {"-v", "-aet", stranger, "-aec", "MEDBRIDGE", "127.0.0.1", port});
+    EXPECT_NE(r.exitCode, 0) << stranger;
+    EXPECT_NE(r.err.find("Calling AE Title Not Recognized"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(gw.terminate(), 0);
+  std::string log = gw.log();
+  EXPECT_NE(log.find("calling AE title 'OTHER' (from 127.0.0.1) is not a peer"), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("'FAR' called from 127.0.0.1, not from its host 10.9.9.9"), std::string::npos)
+      << log;
+}
+
+// Forwards one connection to the gateway and cuts it after `limit` bytes from the client: an
+// association that dies in the middle of an instance.
+class CuttingProxy {
+ public:
+  CuttingProxy(int target, std::size_t limit) : target_(target), limit_(limit) {
+    listen_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(listen_, 1);
+    socklen_t n = sizeof a;
+    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &n);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~CuttingProxy() {
+    thread_.join();
+    ::close(listen_);
+  }
+  int port() const { return port_; }
+
+ private:
+  void run() {
+    int client = ::accept(listen_, nullptr, nullptr);
+    int server = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<std::uint16_t>(target_));
+    ::connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    std::size_t forwarded = 0;
+    char buf[4096];
+    while (forwarded < limit_) {
+      pollfd fds[2] = {{client, POLLIN, 0}, {server, POLLIN, 0}};
+      if (::poll(fds, 2, 5000) <= 0) break;
+      if (fds[0].revents) {
+        ssize_t n = ::read(client, buf, std::min(sizeof buf, limit_ - forwarded));
+        if (n <= 0 || ::write(server, buf, n) != n) break;
+        forwarded += static_cast<std::size_t>(n);
+      }
+      if (fds[1].revents) {
+        ssize_t n = ::read(server, buf, sizeof buf);
+        if (n <= 0 || ::write(client, buf, n) != n) break;
+      }
+    }
+    ::close(client);
+    ::close(server);
+  }
+
+  int target_;
+  std::size_t limit_;
+  int listen_ = -1, port_ = 0;
+  std::thread thread_;
+};
+
+TEST(DicomStore, CutAssociationsAndUnservedSopClassesStoreNothing) {
+  TempDir dir;
+  GatewayProcess gw(dir.path());
+  gw.start();
+  std::string port = std::to_string(gw.dicomPort());
+  const std::string ct = "/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
+  {
+    CuttingProxy proxy(gw.dicomPort(), 20000);  // CT_small is ~39 KB
+    CommandResult cut =
+        dcmtk("storescu", {"-aec", "MEDBRIDGE", "127.0.0.1", std::to_string(proxy.port()), ct});
+    EXPECT_NE(cut.exitCode, 0);
+  }
+  // A SOP class medbridge does not serve (modality worklist): no context, association rejected.
+  CommandResult unknown =
+      dcmtk("findscu", {"-v", "-W", "-aec", "MEDBRIDGE", "-k", "0010,0010=*", "127.0.0.1", port});
+  EXPECT_NE(unknown.exitCode, 0);
+  EXPECT_NE(unknown.err.find("Association Rejected"), std::string::npos) << unknown.err;
+  CommandResult again = dcmtk("storescu", {"-aec", "MEDBRIDGE", "127.0.0.1", port, ct});
+  EXPECT_EQ(again.exitCode, 0) << again.out << again.err;
+  // The cut transfer left no temporary file behind once its association ended.
+  EXPECT_TRUE(waitFor([&] { return listFiles(dir.path() + "/data/dicom/tmp", "").empty(); },
+                      std::chrono::seconds(10)));
+  EXPECT_EQ(gw.terminate(), 0);
+  EXPECT_EQ(
+      sqliteQuery(gw.dbPath(), "SELECT sop_instance_uid FROM dicom_instances"),
+      (std::vector<std::vector<std::string>>{{"1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322"}}));
 }
 
 }  // namespace

@@ -52,4 +52,29 @@ TEST(Config, BadValuesNameTheKey) {
               "MB-1001 invalid configuration: http.port: must be an integer");
 }
 
+TEST(Config, DicomPeersByAeTitle) {
+  GatewayConfig c = parseConfig(
+      R"({"dicom": {"knownPeersOnly": true, "peers": {
+            "PACS-1": {"host": "10.1.2.3", "port": 104, "retrieve": "get"},
+            "CT.ROOM": {"host": "10.1.2.4"}}}})",
+      {"dicom.peers.WS1.host=127.0.0.1", "dicom.peers.WS1.port=11113"});
+  EXPECT_TRUE(c.dicom.knownPeersOnly);
+  ASSERT_EQ(c.dicom.peers.size(), 3u);
+  EXPECT_EQ(c.dicom.peers["PACS-1"].host, "10.1.2.3");
+  EXPECT_EQ(c.dicom.peers["PACS-1"].retrieve, "get");
+  EXPECT_EQ(c.dicom.peers["CT.ROOM"].port, 104);
+  EXPECT_EQ(c.dicom.peers["CT.ROOM"].retrieve, "move");
+  EXPECT_EQ(c.dicom.peers["WS1"].port, 11113);
+  expectError("{}", {"dicom.peers.WS1.port=11113"}, ErrorCode::ConfigInvalid,
+              "MB-1001 invalid configuration: dicom.peers.WS1.host: required");
+  expectError("{}", {"dicom.peers.WS1.host=h", "dicom.peers.WS1.retrieve=push"},
+              ErrorCode::ConfigInvalid,
+              "MB-1001 invalid configuration: dicom.peers.WS1.retrieve: must be one of move, get");
+  expectError("{}", {"dicom.peers.WS1.hots=h"}, ErrorCode::ConfigUnknownKey,
+              "MB-1002 unknown configuration key: dicom.peers.WS1.hots");
+  expectError("{}", {"dicom.peers.AN-AE-TITLE-TOO-LONG.host=h"}, ErrorCode::ConfigInvalid,
+              "MB-1001 invalid configuration: dicom.peers.AN-AE-TITLE-TOO-LONG.host: peers are "
+              "dicom.peers.<AE title of 1 to 16 characters>.host|port|retrieve");
+}
+
 }  // namespace medbridge::core

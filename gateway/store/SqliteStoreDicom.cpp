@@ -1,0 +1,75 @@
+// SqliteStore's reads of received DICOM instances (C-FIND, C-GET, C-MOVE, DICOMweb).
+#include "gateway/store/SqliteStore.h"
+
+namespace medbridge::store {
+namespace {
+
+std::string jsonArray(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (const auto& v : values) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : v) {
+      if (c == '"' || c == '\\') out += '\\';
+      if (static_cast<unsigned char>(c) >= 0x20) out += c;
+    }
+    out += '"';
+  }
+  return out + "]";
+}
+
+constexpr const char* kColumns =
+    "SELECT sop_instance_uid, sop_class_uid, study_instance_uid, series_instance_uid,"
+    " transfer_syntax_uid, patient_id, issuer_of_patient_id, patient_name, modality, study_date,"
+    " accession_number, calling_ae, file, size, header FROM dicom_instances";
+
+}  // namespace
+
+std::vector<mappings::dicom::DicomSummary> SqliteStore::dicomInstances(
+    const mappings::dicom::InstanceFilter& filter) {
+  // The narrowest list drives the read; DicomQuery matches every key afterwards.
+  std::string where;
+  const std::vector<std::string>* values = nullptr;
+  if (!filter.sopInstanceUids.empty()) {
+    where = " WHERE sop_instance_uid IN (SELECT value FROM json_each(?))";
+    values = &filter.sopInstanceUids;
+  } else if (!filter.seriesInstanceUids.empty()) {
+    where = " WHERE series_instance_uid IN (SELECT value FROM json_each(?))";
+    values = &filter.seriesInstanceUids;
+  } else if (!filter.studyInstanceUids.empty()) {
+    where = " WHERE study_instance_uid IN (SELECT value FROM json_each(?))";
+    values = &filter.studyInstanceUids;
+  } else if (!filter.patientIds.empty()) {
+    where = " WHERE patient_id IN (SELECT value FROM json_each(?))";
+    values = &filter.patientIds;
+  }
+  std::string sql = kColumns + where + " ORDER BY received_at, sop_instance_uid";
+  return readers_->with([&](SqliteReaderPool::Connection& c) {
+    auto& st = c.statement(sql.c_str());
+    if (values) st.bind(1, jsonArray(*values));
+    std::vector<mappings::dicom::DicomSummary> out;
+    while (st.step()) {
+      mappings::dicom::DicomSummary s;
+      s.sopInstanceUid = st.text(0);
+      s.sopClassUid = st.text(1);
+      s.studyInstanceUid = st.text(2);
+      s.seriesInstanceUid = st.text(3);
+      s.transferSyntaxUid = st.text(4);
+      s.patientId = st.text(5);
+      s.issuerOfPatientId = st.text(6);
+      s.patientName = st.text(7);
+      s.modality = st.text(8);
+      s.studyDate = st.text(9);
+      s.accessionNumber = st.text(10);
+      s.callingAe = st.text(11);
+      s.file = st.text(12);
+      s.size = st.integer(13);
+      s.header = st.text(14);
+      out.push_back(std::move(s));
+    }
+    st.reset();
+    return out;
+  });
+}
+
+}  // namespace medbridge::store

@@ -9,6 +9,7 @@
 #include "adapters/his_mllp/MllpServer.h"
 #include "adapters/pacs_dicom/DicomServer.h"
 #include "gateway/app/DicomIntake.h"
+#include "gateway/app/ImagingStudyPublisher.h"
 #include "gateway/core/ErrorCode.h"
 #include "gateway/http/HttpServer.h"
 #include "gateway/routing/Ingestor.h"
@@ -132,6 +133,10 @@ void Gateway::start() {
     verifier_ = std::make_unique<auth::TokenVerifier>(config_.auth, clock_);
   http_->mount("/fhir", adapters::fhir_rest::FhirRestHandler(*fhir_, "/fhir", verifier_.get()));
   http_->start();
+  imaging_ = std::make_unique<ImagingStudyPublisher>(
+      *store_, *systems_, clock_, config_.dicom.stableSeconds,
+      "http://" + config_.http.host + ":" + std::to_string(http_->port()) + "/dicomweb");
+  imaging_->start();
   log().information("MLLP listening on %s:%d", config_.mllp.host, mllp_->port());
   log().information("HTTP listening on %s:%d", config_.http.host, http_->port());
   log().information("DICOM listening on %s:%d as %s", config_.dicom.host, dicom_->port(),
@@ -146,6 +151,10 @@ void Gateway::stop() {
   if (dicom_) {
     dicom_->stop();  // associations in progress are finished
     dicom_.reset();
+  }
+  if (imaging_) {
+    imaging_->stop();
+    imaging_.reset();
   }
   if (processor_) {
     processor_->stop();  // items in hand are completed

@@ -34,6 +34,7 @@ class TokenVerifier;
 namespace medbridge::app {
 
 class DicomIntake;
+class ImagingStudyPublisher;
 
 // The wiring of one running gateway: store, ingest, workers, MLLP and HTTP listeners.
 class Gateway {
@@ -65,6 +66,7 @@ class Gateway {
   std::unique_ptr<adapters::his_mllp::MllpServer> mllp_;
   std::unique_ptr<DicomIntake> dicomIntake_;
   std::unique_ptr<adapters::pacs_dicom::DicomServer> dicom_;
+  std::unique_ptr<ImagingStudyPublisher> imaging_;
   std::unique_ptr<fhir::FhirServer> fhir_;
   std::unique_ptr<auth::TokenVerifier> verifier_;
   std::unique_ptr<http::HttpServer> http_;

@@ -117,6 +117,8 @@ const std::map<std::string, Setter>& schema() {
        }},
       {"dicom.maxAssociations",
        [](auto& c, auto& k, auto& v) { c.dicom.maxAssociations = asInt(k, v, 1, 256); }},
+      {"dicom.stableSeconds",
+       [](auto& c, auto& k, auto& v) { c.dicom.stableSeconds = asInt(k, v, 1, 86400); }},
       {"dicom.knownPeersOnly",
        [](auto& c, auto& k, auto& v) { c.dicom.knownPeersOnly = asBool(k, v); }},
       {"mllp.host", [](auto& c, auto& k, auto& v) { c.mllp.host = asString(k, v); }},

@@ -42,6 +42,8 @@ struct DicomConfig {
   std::map<std::string, DicomPeer> peers;
   // true: only peers may associate, each from its own host.
   bool knownPeersOnly = false;
+  // A study without a new instance for this long is described as an ImagingStudy.
+  int stableSeconds = 60;
 };
 
 struct StoreConfig {

@@ -94,6 +94,14 @@ class IResourceTx {
   // masterPatient: the index's patient for it (0 when its identifiers link nobody).
   virtual void putDicomInstance(const mappings::dicom::DicomSummary& instance,
                                 identity::PatientId masterPatient, std::int64_t receivedAtMs) = 0;
+  // Records that the study's ImagingStudy describes its instances received up to lastInstanceAt.
+  virtual void markStudyPublished(const std::string& studyUid, std::int64_t lastInstanceAt) = 0;
+};
+
+// A study with instances its ImagingStudy does not describe yet.
+struct PendingStudy {
+  std::string studyUid;
+  std::int64_t lastInstanceAt = 0;  // ms since epoch
 };
 
 // What processing a message produced, committed in one transaction with the queue item's end.
@@ -185,6 +193,9 @@ class IStore {
   // Whether an accepted message still waiting to be processed contains `text` in its raw bytes
   // (a merge may name a patient whose registration is accepted but not yet indexed).
   virtual bool pendingMessageMentions(const std::string& text) = 0;
+  // Studies whose last instance came at or before quietSinceMs and after their ImagingStudy was
+  // last written, oldest first, at most `limit`.
+  virtual std::vector<PendingStudy> studiesToPublish(std::int64_t quietSinceMs, int limit) = 0;
   // Received DICOM instances within the filter (all when it is empty), oldest first.
   virtual std::vector<mappings::dicom::DicomSummary> dicomInstances(
       const mappings::dicom::InstanceFilter& filter) = 0;

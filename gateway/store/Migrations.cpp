@@ -157,6 +157,16 @@ const std::vector<Migration>& migrations() {
            "CREATE INDEX dicom_instances_series ON dicom_instances(series_instance_uid)",
            "CREATE INDEX dicom_instances_patient ON dicom_instances(patient_id)",
        }},
+      {7,
+       {
+           // Per study: when its last instance came and which of them its ImagingStudy
+           // describes; a study quiet for dicom.stableSeconds with newer instances is published.
+           "CREATE TABLE dicom_studies (study_instance_uid TEXT PRIMARY KEY,"
+           " last_instance_at INTEGER NOT NULL, published_at INTEGER NOT NULL DEFAULT 0)"
+           " WITHOUT ROWID",
+           "INSERT INTO dicom_studies (study_instance_uid, last_instance_at)"
+           " SELECT study_instance_uid, MAX(received_at) FROM dicom_instances GROUP BY 1",
+       }},
   };
   return kMigrations;
 }

@@ -56,6 +56,7 @@ class SqliteStore : public IStore {
                                                                const std::string& value) override;
   std::vector<IdentityEvent> identityEvents(std::int64_t afterSeq, int limit) override;
   bool pendingMessageMentions(const std::string& text) override;
+  std::vector<PendingStudy> studiesToPublish(std::int64_t quietSinceMs, int limit) override;
   std::vector<mappings::dicom::DicomSummary> dicomInstances(
       const mappings::dicom::InstanceFilter& filter) override;
   std::string pragma(const std::string& name) override;

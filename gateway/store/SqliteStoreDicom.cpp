@@ -25,6 +25,20 @@ constexpr const char* kColumns =
 
 }  // namespace
 
+std::vector<PendingStudy> SqliteStore::studiesToPublish(std::int64_t quietSinceMs, int limit) {
+  return readers_->with([&](SqliteReaderPool::Connection& c) {
+    auto& st = c.statement(
+        "SELECT study_instance_uid, last_instance_at FROM dicom_studies"
+        " WHERE last_instance_at > published_at AND last_instance_at <= ?"
+        " ORDER BY last_instance_at LIMIT ?");
+    st.bind(1, quietSinceMs).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<PendingStudy> out;
+    while (st.step()) out.push_back({st.text(0), st.integer(1)});
+    st.reset();
+    return out;
+  });
+}
+
 std::vector<mappings::dicom::DicomSummary> SqliteStore::dicomInstances(
     const mappings::dicom::InstanceFilter& filter) {
   // The narrowest list drives the read; DicomQuery matches every key afterwards.

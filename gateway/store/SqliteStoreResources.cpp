@@ -62,6 +62,10 @@ class SqliteStore::ResourceTx : public IResourceTx {
     if (masterPatient != 0) st.bind(16, masterPatient);
     st.bind(17, i.header);
     st.run();
+    w_.touchDicomStudy.bind(1, i.studyInstanceUid).bind(2, receivedAtMs).run();
+  }
+  void markStudyPublished(const std::string& studyUid, std::int64_t lastInstanceAt) override {
+    w_.markStudyPublished.bind(1, lastInstanceAt).bind(2, studyUid).run();
   }
 
  private:

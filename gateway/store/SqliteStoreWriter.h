@@ -76,6 +76,14 @@ struct SqliteStore::Writer {
       " issuer_of_patient_id, patient_name, modality, study_date, accession_number, calling_ae,"
       " file, size, received_at, master_patient_id, header)"
       " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"};
+  SqliteStatement touchDicomStudy{
+      db,
+      "INSERT INTO dicom_studies (study_instance_uid, last_instance_at) VALUES (?, ?)"
+      " ON CONFLICT (study_instance_uid) DO UPDATE SET"
+      " last_instance_at = MAX(last_instance_at, excluded.last_instance_at)"};
+  SqliteStatement markStudyPublished{
+      db,
+      "UPDATE dicom_studies SET published_at = MAX(published_at, ?) WHERE study_instance_uid = ?"};
 };
 
 }  // namespace medbridge::store

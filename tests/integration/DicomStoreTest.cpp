@@ -122,6 +122,128 @@ TEST(DicomStore, EchoStoreAndThePatientIndexFeed) {
             "0");
 }
 
+// A study's instance: the study, series and instance parts vary, the rest is fixed.
+std::string studyInstance(const std::string& series, const std::string& seriesNumber,
+                          const std::string& modality, const std::string& sop,
+                          const std::string& number) {
+  return "(0008,0005) CS [ISO_IR 192]\n(0008,0016) UI [1.2.840.10008.5.1.4.1.1.7]\n"
+         "(0008,0018) UI [" +
+         sop +
+         "]\n(0008,0020) DA [20261123]\n(0008,0030) TM [093015]\n"
+         "(0008,0050) SH [ACC-77]\n(0008,0060) CS [" +
+         modality +
+         "]\n"
+         "(0008,0090) PN [Li^Lei=李^雷]\n(0008,1030) LO [胸部 CT]\n(0008,103e) LO [Series " +
+         seriesNumber +
+         "]\n(0010,0010) PN [Wang^Xiuying=王^秀英]\n(0010,0020) LO [P100]\n"
+         "(0010,0021) LO [ZJYY-PACS]\n(0020,000d) UI [" +
+         kStudy + "]\n(0020,000e) UI [" + series + "]\n(0020,0011) IS [" + seriesNumber +
+         "]\n(0020,0013) IS [" + number + "]\n";
+}
+
+TEST(DicomStore, StableStudiesBecomeImagingStudies) {
+  TempDir dir;
+  GatewayProcess gw(dir.path(), {"dicom.stableSeconds=1"});
+  gw.start();
+  std::string port = std::to_string(gw.dicomPort());
+  MllpClient his(gw.mllpPort());
+  his.sendFrame(
+      "MSH|^~\\&|HIS|ZJYY|MEDBRIDGE|PLATFORM|20261123093000+0800||ADT^A01|D-2|P|2.5||||||UNICODE "
+      "UTF-8\rPID|1||A1^^^ZJYY-HIS^MR~P100^^^ZJYY-PACS^PI||王^秀英||19491231|F\rPV1|1|O\r");
+  EXPECT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
+  ASSERT_TRUE(waitForQueueDrained(gw, std::chrono::seconds(30)));
+  auto [found, bundle] = httpGet(gw.httpPort(), "/fhir/Patient?identifier=" + kMrn + "%7CA1");
+  ASSERT_EQ(found, 200);
+  std::string patient = bundle.substr(bundle.find(R"("resourceType":"Patient","id":")") + 31);
+  patient = patient.substr(0, patient.find('"'));
+
+  const std::string series1 = kStudy + ".10", series2 = kStudy + ".20";
+  std::vector<std::string> files = {
+      makeInstance(dir, "i2", studyInstance(series1, "1", "CT", series1 + ".2", "2")),
+      makeInstance(dir, "i1", studyInstance(series1, "1", "CT", series1 + ".1", "1"))};
+  std::vector<std::string> args{"-aec", "MEDBRIDGE", "127.0.0.1", port};
+  args.insert(args.end(), files.begin(), files.end());
+  ASSERT_EQ(dcmtk("storescu", args).exitCode, 0);
+  auto version = [&](const std::string& v) {
+    std::string body;
+    bool ok = waitFor(
+        [&] {
+          body = httpGet(gw.httpPort(), "/fhir/ImagingStudy/" + kStudy).second;
+          return body.find(R"("versionId":")" + v + '"') != std::string::npos;
+        },
+        std::chrono::seconds(20));
+    EXPECT_TRUE(ok) << body;
+    return body;
+  };
+  std::string study = version("1");
+  auto withoutMeta = [](std::string json) {
+    std::size_t meta = json.find(R"("meta":{)");
+    return json.erase(meta, json.find('}', meta) + 2 - meta);
+  };
+  const std::string head =
+      R"({"resourceType":"ImagingStudy","id":")" + kStudy +
+      R"(","identifier":[{"system":"urn:dicom:uid","value":"urn:oid:)" + kStudy +
+      R"("},{"type":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0203",)"
+      R"("code":"ACSN"}]},"value":"ACC-77"}],"status":"available","modality":[{"system":)"
+      R"("http://dicom.nema.org/resources/ontology/DCM","code":"CT"}],"subject":{"reference":)"
+      R"("Patient/)" +
+      patient +
+      R"(","display":"王秀英"},"started":"2026-11-23T09:30:15+08:00",)"
+      R"("referrer":{"display":"李雷"},"endpoint":[{"reference":"Endpoint/medbridge-dicomweb"}],)";
+  auto seriesJson = [&](const std::string& uid, const std::string& number,
+                        const std::string& modality, const std::vector<std::string>& sops) {
+    std::string out = R"({"uid":")" + uid + R"(","number":)" + number +
+                      R"(,"modality":{"system":"http://dicom.nema.org/resources/ontology/DCM",)"
+                      R"("code":")" +
+                      modality + R"("},"description":"Series )" + number +
+                      R"(","numberOfInstances":)" + std::to_string(sops.size()) +
+                      R"(,"instance":[)";
+    for (std::size_t i = 0; i < sops.size(); ++i)
+      out += std::string(i ? "," : "") + R"({"uid":")" + sops[i] +
+             R"(","sopClass":{"system":"urn:ietf:rfc:3986","code":)"
+             R"("urn:oid:1.2.840.10008.5.1.4.1.1.7"},"number":)" +
+             std::to_string(i + 1) + "}";
+    return out + "]}";
+  };
+  EXPECT_EQ(withoutMeta(study),
+            head +
+                R"("numberOfSeries":1,"numberOfInstances":2,"description":"胸部 CT","series":[)" +
+                seriesJson(series1, "1", "CT", {series1 + ".1", series1 + ".2"}) + "]}");
+
+  // A late instance in a new series: the same resource, next version.
+  ASSERT_EQ(dcmtk("storescu",
+                  {"-aec", "MEDBRIDGE", "127.0.0.1", port,
+                   makeInstance(dir, "i3", studyInstance(series2, "2", "SR", series2 + ".1", "1"))})
+                .exitCode,
+            0);
+  study = version("2");
+  std::string late = withoutMeta(study);
+  EXPECT_NE(late.find(R"("modality":[{"system":"http://dicom.nema.org/resources/ontology/DCM",)"
+                      R"("code":"CT"},{"system":"http://dicom.nema.org/resources/ontology/DCM",)"
+                      R"("code":"SR"}])"),
+            std::string::npos)
+      << late;
+  EXPECT_NE(late.find(R"("numberOfSeries":2,"numberOfInstances":3,"description":"胸部 CT",)"
+                      R"("series":[)" +
+                      seriesJson(series1, "1", "CT", {series1 + ".1", series1 + ".2"}) + "," +
+                      seriesJson(series2, "2", "SR", {series2 + ".1"}) + "]}"),
+            std::string::npos)
+      << late;
+  auto [searched, byPatient] =
+      httpGet(gw.httpPort(), "/fhir/ImagingStudy?patient=Patient/" + patient);
+  EXPECT_EQ(searched, 200);
+  EXPECT_NE(byPatient.find(R"("total":1)"), std::string::npos) << byPatient;
+  std::string endpoint = httpGet(gw.httpPort(), "/fhir/Endpoint/medbridge-dicomweb").second;
+  EXPECT_NE(endpoint.find(R"("address":"http://127.0.0.1:)" + std::to_string(gw.httpPort()) +
+                          R"(/dicomweb")"),
+            std::string::npos)
+      << endpoint;
+  CommandResult valid =
+      runCommand({"node", peersDir() + "/validate-fhir.js"}, study + "\n" + endpoint + "\n");
+  EXPECT_EQ(valid.exitCode, 0) << valid.out;
+  EXPECT_EQ(gw.terminate(), 0);
+}
+
 TEST(DicomStore, KnownPeersOnlyChecksCallingAeAndHost) {
   TempDir dir;
   GatewayProcess gw(dir.path(), {"dicom.knownPeersOnly=true", "dicom.peers.WS1.host=127.0.0.1",

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "gateway/core/Clock.h"
+#include "gateway/store/IStore.h"
+#include "mappings/identity/IdentifierSystems.h"
+
+namespace medbridge::app {
+
+// Describes each received study as a FHIR ImagingStudy once no new instance has come for
+// dicom.stableSeconds, and again when a late instance arrives (same resource, next version). The
+// subject is the Patient resource the patient index knows for the study's PatientID, else a
+// logical reference by that identifier. The Endpoint the studies point to (medbridge's DICOMweb)
+// is written at start.
+class ImagingStudyPublisher {
+ public:
+  ImagingStudyPublisher(store::IStore& store, const mappings::identity::IdentifierSystems& systems,
+                        const core::IClock& clock, int stableSeconds, std::string dicomwebUrl);
+  ~ImagingStudyPublisher();
+  void start();
+  void stop();
+  // One pass: publishes every study that is due; returns how many were written.
+  int publishDue();
+
+  static constexpr const char* kEndpointId = "medbridge-dicomweb";
+
+ private:
+  void publish(const store::PendingStudy& study);
+
+  store::IStore& store_;
+  const mappings::identity::IdentifierSystems& systems_;
+  const core::IClock& clock_;
+  int stableSeconds_;
+  std::string dicomwebUrl_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+};
+
+}  // namespace medbridge::app

@@ -25,6 +25,13 @@ struct ScpContext {
   std::atomic<std::uint64_t> sequence{0};        // for unique temporary file names
 };
 
+// Checks a received instance file (readable, the UIDs the C-STORE request named), places it
+// durably under storageDir and hands it to the sink; returns the DIMSE status to answer. The
+// temporary file is left for the caller to remove.
+Uint16 acceptInstanceFile(const std::string& file, const std::string& sopClass,
+                          const std::string& sopInstance, const std::string& peer,
+                          const std::string& storageDir, IInstanceSink& sink);
+
 class DicomScp : public DcmThreadSCP {
  public:
   explicit DicomScp(ScpContext& context) : context_(context) {}
@@ -44,8 +51,6 @@ class DicomScp : public DcmThreadSCP {
 
  private:
   OFCondition handleStore(T_DIMSE_C_StoreRQ& request, T_ASC_PresentationContextID presId);
-  // Checks, places and hands over a received file; returns the DIMSE status to answer.
-  Uint16 acceptInstance(const std::string& file, const T_DIMSE_C_StoreRQ& request);
   OFCondition handleFind(T_DIMSE_C_FindRQ& request, T_ASC_PresentationContextID presId);
   OFCondition handleGet(T_DIMSE_C_GetRQ& request, T_ASC_PresentationContextID presId);
   OFCondition handleMove(T_DIMSE_C_MoveRQ& request, T_ASC_PresentationContextID presId);

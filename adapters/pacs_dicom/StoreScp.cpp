@@ -69,13 +69,16 @@ OFCondition DicomScp::handleStore(T_DIMSE_C_StoreRQ& request, T_ASC_Presentation
     std::remove(file.c_str());
     return received;
   }
-  Uint16 status = acceptInstance(file, request);
+  Uint16 status =
+      acceptInstanceFile(file, request.AffectedSOPClassUID, request.AffectedSOPInstanceUID,
+                         getPeerAETitle().c_str(), context_.storageDir, *context_.sink);
   std::remove(file.c_str());  // still there when the instance was refused
   return sendSTOREResponse(presId, request, status);
 }
 
-Uint16 DicomScp::acceptInstance(const std::string& file, const T_DIMSE_C_StoreRQ& request) {
-  std::string peer = getPeerAETitle().c_str();
+Uint16 acceptInstanceFile(const std::string& file, const std::string& sopClass,
+                          const std::string& sopInstance, const std::string& peer,
+                          const std::string& storageDir, IInstanceSink& sink) {
   DcmFileFormat dicom;
   // Large values (pixel data) stay on disk; only the header is read.
   OFCondition loaded = dicom.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 4096);
@@ -87,8 +90,7 @@ Uint16 DicomScp::acceptInstance(const std::string& file, const T_DIMSE_C_StoreRQ
   if (convertToUtf8(*dicom.getDataset()).bad())
     log().warning("C-STORE from %s: Specific Character Set not converted to UTF-8", peer);
   mappings::dicom::DicomSummary s = summarize(dicom);
-  if (s.sopInstanceUid != request.AffectedSOPInstanceUID ||
-      s.sopClassUid != request.AffectedSOPClassUID) {
+  if (s.sopInstanceUid != sopInstance || s.sopClassUid != sopClass) {
     log().warning("C-STORE from %s refused: SOP Class/Instance UID differ from the request", peer);
     return kDoesNotMatch;
   }
@@ -97,7 +99,7 @@ Uint16 DicomScp::acceptInstance(const std::string& file, const T_DIMSE_C_StoreRQ
     return kCannotUnderstand;
   }
   s.callingAe = peer;
-  s.file = context_.storageDir + "/" + s.studyInstanceUid + "/" + s.sopInstanceUid + ".dcm";
+  s.file = storageDir + "/" + s.studyInstanceUid + "/" + s.sopInstanceUid + ".dcm";
   s.size = static_cast<std::int64_t>(std::filesystem::file_size(file));
   try {
     placeDurably(file, s.file);
@@ -106,7 +108,7 @@ Uint16 DicomScp::acceptInstance(const std::string& file, const T_DIMSE_C_StoreRQ
     return kOutOfResources;
   }
   try {
-    context_.sink->onInstance(s);
+    sink.onInstance(s);
   } catch (const core::Error& e) {
     log().warning("C-STORE of %s from %s refused: %s", s.sopInstanceUid, peer,
                   std::string(e.what()));

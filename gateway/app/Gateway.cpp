@@ -9,6 +9,7 @@
 #include "adapters/his_mllp/MllpServer.h"
 #include "adapters/pacs_dicom/DicomServer.h"
 #include "gateway/app/DicomIntake.h"
+#include "gateway/app/ImageFetcher.h"
 #include "gateway/app/ImagingStudyPublisher.h"
 #include "gateway/core/ErrorCode.h"
 #include "gateway/http/HttpServer.h"
@@ -128,15 +129,18 @@ void Gateway::start() {
         200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(extra), {}};
   });
   fhir_ = std::make_unique<fhir::FhirServer>(*store_, clock_);
+  imaging_ = std::make_unique<ImagingStudyPublisher>(*store_, *systems_, clock_,
+                                                     config_.dicom.stableSeconds);
+  fetcher_ = std::make_unique<ImageFetcher>(config_.dicom, config_.dataDir + "/dicom", *store_,
+                                            *dicomIntake_, *imaging_);
   registerIdentityOperations();
+  registerImagingOperations();
   if (config_.auth.mode == "jwt")
     verifier_ = std::make_unique<auth::TokenVerifier>(config_.auth, clock_);
   http_->mount("/fhir", adapters::fhir_rest::FhirRestHandler(*fhir_, "/fhir", verifier_.get()));
   http_->start();
-  imaging_ = std::make_unique<ImagingStudyPublisher>(
-      *store_, *systems_, clock_, config_.dicom.stableSeconds,
-      "http://" + config_.http.host + ":" + std::to_string(http_->port()) + "/dicomweb");
-  imaging_->start();
+  imaging_->start("http://" + config_.http.host + ":" + std::to_string(http_->port()) +
+                  "/dicomweb");
   log().information("MLLP listening on %s:%d", config_.mllp.host, mllp_->port());
   log().information("HTTP listening on %s:%d", config_.http.host, http_->port());
   log().information("DICOM listening on %s:%d as %s", config_.dicom.host, dicom_->port(),
@@ -152,6 +156,7 @@ void Gateway::stop() {
     dicom_->stop();  // associations in progress are finished
     dicom_.reset();
   }
+  fetcher_.reset();  // waits for fetches in progress
   if (imaging_) {
     imaging_->stop();
     imaging_.reset();

@@ -35,6 +35,7 @@ namespace medbridge::app {
 
 class DicomIntake;
 class ImagingStudyPublisher;
+class ImageFetcher;
 
 // The wiring of one running gateway: store, ingest, workers, MLLP and HTTP listeners.
 class Gateway {
@@ -54,6 +55,7 @@ class Gateway {
   // The patient index on the FHIR server: PIXm, $match, $merge / $unmerge / $unlink, and FHIR
   // Patient writes as an index feed (GatewayIdentity.cpp).
   void registerIdentityOperations();
+  void registerImagingOperations();
 
   core::GatewayConfig config_;
   core::SystemClock clock_;
@@ -67,6 +69,7 @@ class Gateway {
   std::unique_ptr<DicomIntake> dicomIntake_;
   std::unique_ptr<adapters::pacs_dicom::DicomServer> dicom_;
   std::unique_ptr<ImagingStudyPublisher> imaging_;
+  std::unique_ptr<ImageFetcher> fetcher_;
   std::unique_ptr<fhir::FhirServer> fhir_;
   std::unique_ptr<auth::TokenVerifier> verifier_;
   std::unique_ptr<http::HttpServer> http_;

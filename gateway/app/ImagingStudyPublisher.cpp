@@ -33,20 +33,15 @@ std::string endpointJson(const std::string& url) {
 
 ImagingStudyPublisher::ImagingStudyPublisher(store::IStore& store,
                                              const mappings::identity::IdentifierSystems& systems,
-                                             const core::IClock& clock, int stableSeconds,
-                                             std::string dicomwebUrl)
-    : store_(store),
-      systems_(systems),
-      clock_(clock),
-      stableSeconds_(stableSeconds),
-      dicomwebUrl_(std::move(dicomwebUrl)) {}
+                                             const core::IClock& clock, int stableSeconds)
+    : store_(store), systems_(systems), clock_(clock), stableSeconds_(stableSeconds) {}
 
 ImagingStudyPublisher::~ImagingStudyPublisher() {
   stop();
 }
 
-void ImagingStudyPublisher::start() {
-  store_.putResource("Endpoint", kEndpointId, endpointJson(dicomwebUrl_), clock_.nowMillis());
+void ImagingStudyPublisher::start(const std::string& dicomwebUrl) {
+  store_.putResource("Endpoint", kEndpointId, endpointJson(dicomwebUrl), clock_.nowMillis());
   // Checks a few times per stable period, at least once a second.
   auto interval = std::chrono::milliseconds(std::clamp(stableSeconds_ * 250, 200, 1000));
   thread_ = std::thread([this, interval] {
@@ -79,7 +74,11 @@ int ImagingStudyPublisher::publishDue() {
   return static_cast<int>(due.size());
 }
 
-void ImagingStudyPublisher::publish(const store::PendingStudy& study) {
+void ImagingStudyPublisher::publishStudy(const std::string& studyUid, const std::string& subject) {
+  publish({studyUid, clock_.nowMillis()}, subject);
+}
+
+void ImagingStudyPublisher::publish(const store::PendingStudy& study, const std::string& subject) {
   mappings::dicom::InstanceFilter filter;
   filter.studyInstanceUids = {study.studyUid};
   auto instances = store_.dicomInstances(filter);
@@ -93,6 +92,7 @@ void ImagingStudyPublisher::publish(const store::PendingStudy& study) {
   context.endpoint = std::string("Endpoint/") + kEndpointId;
   const auto& first = instances.front();
   context.subject.display = first.patientName;
+  context.subject.reference = subject;
   auto facts = mappings::identity::patientFactsFromDicom(first, systems_);
   for (const auto& id : facts.identifiers) {
     if (auto known = store_.crossReference(id.system, id.value))

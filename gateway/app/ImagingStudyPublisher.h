@@ -20,23 +20,26 @@ namespace medbridge::app {
 class ImagingStudyPublisher {
  public:
   ImagingStudyPublisher(store::IStore& store, const mappings::identity::IdentifierSystems& systems,
-                        const core::IClock& clock, int stableSeconds, std::string dicomwebUrl);
+                        const core::IClock& clock, int stableSeconds);
   ~ImagingStudyPublisher();
-  void start();
+  // Writes the Endpoint (medbridge's DICOMweb at dicomwebUrl) and starts the periodic pass.
+  void start(const std::string& dicomwebUrl);
   void stop();
   // One pass: publishes every study that is due; returns how many were written.
   int publishDue();
+  // Publishes one study now, stable or not (a retrieval that has completed), about `subject`
+  // ("Patient/<id>") when the caller knows whose it is.
+  void publishStudy(const std::string& studyUid, const std::string& subject = "");
 
   static constexpr const char* kEndpointId = "medbridge-dicomweb";
 
  private:
-  void publish(const store::PendingStudy& study);
+  void publish(const store::PendingStudy& study, const std::string& subject = "");
 
   store::IStore& store_;
   const mappings::identity::IdentifierSystems& systems_;
   const core::IClock& clock_;
   int stableSeconds_;
-  std::string dicomwebUrl_;
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable wake_;

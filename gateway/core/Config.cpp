@@ -61,7 +61,9 @@ bool setPeer(GatewayConfig& c, const std::string& key, const Var& v) {
   std::string aet = key.substr(prefix.size(), dot - prefix.size());
   std::string field = key.substr(dot + 1);
   if (dot < prefix.size() || aet.empty() || aet.size() > 16)
-    invalid(key, "peers are dicom.peers.<AE title of 1 to 16 characters>.host|port|retrieve");
+    invalid(key,
+            "peers are dicom.peers.<AE title of 1 to 16 "
+            "characters>.host|port|retrieve|patientIdSystem");
   DicomPeer& peer = c.dicom.peers[aet];
   if (field == "host")
     peer.host = asString(key, v);
@@ -69,6 +71,8 @@ bool setPeer(GatewayConfig& c, const std::string& key, const Var& v) {
     peer.port = asInt(key, v, 1, 65535);
   else if (field == "retrieve")
     peer.retrieve = oneOf(key, v, {"move", "get"});
+  else if (field == "patientIdSystem")
+    peer.patientIdSystem = asString(key, v);
   else
     throw Error(ErrorCode::ConfigUnknownKey, key);
   return true;

@@ -31,6 +31,8 @@ struct DicomPeer {
   std::string host;
   int port = 104;
   std::string retrieve = "move";  // how medbridge retrieves from it: "move" or "get"
+  // The identifier system of the PatientIDs it keeps (a PACS): $fetch-images queries by it.
+  std::string patientIdSystem;
 };
 
 struct DicomConfig {

@@ -3,24 +3,19 @@
 // implicit VR, SR, ECG, and the Chinese-name character-set files) stored, found by findscu (Chinese
 // names with wildcards, ranges, lists, counts, the requester's character set) and brought back
 // by getscu and movescu with the same SOP Instance UIDs, transfer syntaxes and pixel data.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <map>
 
-#include "gateway/core/Hash.h"
-#include "tests/integration/IntegrationHelpers.h"
+#include "tests/integration/DicomTestSupport.h"
 
 namespace medbridge::testing {
 namespace {
 
-const std::string kFiles = "/usr/lib/python3/dist-packages/pydicom/data/test_files/";
-const std::string kCharsets = "/usr/lib/python3/dist-packages/pydicom/data/charset_files/";
+const std::string& kFiles = kPydicomFiles;
+const std::string& kCharsets = kPydicomCharsets;
 
 struct Sample {
   std::string file, sopUid;
@@ -47,37 +42,6 @@ const std::map<std::string, Sample>& samples() {
   return kSamples;
 }
 
-CommandResult dcmtk(const std::string& tool, std::vector<std::string> args) {
-  std::vector<std::string> argv{"env", "TCP_NODELAY=1", tool};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return runCommand(argv);
-}
-
-// One printed attribute of a file ("" when absent), e.g. "[X1EXAMPLE]" or "=JPEG2000".
-std::string attribute(const std::string& file, const std::string& tag) {
-  CommandResult r = runCommand({"dcmdump", "-q", "-s", "+P", tag, file});
-  std::istringstream line(r.out);
-  std::string t, vr, value;
-  line >> t >> vr >> value;
-  return value;
-}
-
-std::string pixelHash(const std::string& file) {
-  return core::sha256Hex(runCommand({"dcmdump", "-q", "+L", "+P", "7fe0,0010", file}).out);
-}
-
-int freePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t n = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 // Every file a retrieval wrote, by SOP Instance UID.
 std::map<std::string, std::string> receivedFiles(const std::string& dir) {
   std::map<std::string, std::string> out;
@@ -91,13 +55,13 @@ std::map<std::string, std::string> receivedFiles(const std::string& dir) {
 class DicomQueryRetrieve : public ::testing::Test {
  protected:
   void SetUp() override {
-    movePort = freePort();
+    movePort = freeLoopbackPort();
     gw = std::make_unique<GatewayProcess>(
         dir.path(),
         std::vector<std::string>{"dicom.peers.MOVESCU.host=127.0.0.1",
                                  "dicom.peers.MOVESCU.port=" + std::to_string(movePort),
                                  "dicom.peers.GONE.host=127.0.0.1",
-                                 "dicom.peers.GONE.port=" + std::to_string(freePort())});
+                                 "dicom.peers.GONE.port=" + std::to_string(freeLoopbackPort())});
     gw->start();
     port = std::to_string(gw->dicomPort());
     // storescu proposes one compressed syntax at a time (-R: only the files' SOP classes).

@@ -11,7 +11,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "tests/integration/IntegrationHelpers.h"
+#include "tests/integration/DicomTestSupport.h"
 
 namespace medbridge::testing {
 namespace {
@@ -19,19 +19,6 @@ namespace {
 const std::string kStudy = "1.2.826.0.1.3680043.9.7777.1.1";
 const std::string kPacsId = "urn:oid:1.2.156.112604.1.2.1.2";
 const std::string kMrn = "urn:oid:1.2.156.112604.1.2.1.1";
-
-// A small Secondary Capture instance made by dcmtk's dump2dcm from header lines.
-std::string makeInstance(const TempDir& dir, const std::string& name,
-                         const std::string& headerLines) {
-  std::string dump = dir.file(name + ".dump"), file = dir.file(name + ".dcm");
-  writeFile(dump, headerLines +
-                      "(0028,0002) US 1\n(0028,0004) CS [MONOCHROME2]\n(0028,0010) US 2\n"
-                      "(0028,0011) US 2\n(0028,0100) US 8\n(0028,0101) US 8\n(0028,0102) US 7\n"
-                      "(0028,0103) US 0\n(7fe0,0010) OB 01\\02\\03\\04\n");
-  CommandResult r = runCommand({"dump2dcm", "+te", dump, file});
-  EXPECT_EQ(r.exitCode, 0) << r.err;
-  return file;
-}
 
 std::string header(const std::string& sop, const std::string& charset, const std::string& name,
                    const std::string& study = kStudy) {
@@ -44,13 +31,6 @@ std::string header(const std::string& sop, const std::string& charset, const std
                       kStudy + ".2]\n";
   if (!study.empty()) lines += "(0020,000d) UI [" + study + "]\n";
   return lines;
-}
-
-// dcmtk's SCU tools, with Nagle off as DESIGN.md says.
-CommandResult dcmtk(const std::string& tool, std::vector<std::string> args) {
-  std::vector<std::string> argv{"env", "TCP_NODELAY=1", tool};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return runCommand(argv);
 }
 
 TEST(DicomStore, EchoStoreAndThePatientIndexFeed) {
@@ -326,7 +306,7 @@ TEST(DicomStore, CutAssociationsAndUnservedSopClassesStoreNothing) {
   GatewayProcess gw(dir.path());
   gw.start();
   std::string port = std::to_string(gw.dicomPort());
-  const std::string ct = "/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
+  const std::string ct = kPydicomFiles + "CT_small.dcm";
   {
     CuttingProxy proxy(gw.dicomPort(), 20000);  // CT_small is ~39 KB
     CommandResult cut =

@@ -100,6 +100,26 @@ class MllpClient {
   std::string buffer_;
 };
 
+// A test peer (dcmqrscp, Orthanc) run in the background with its output in `logFile`; stopped
+// with SIGTERM (SIGKILL after 10 s) by stop() or the destructor.
+class PeerProcess {
+ public:
+  PeerProcess(std::vector<std::string> argv, const std::string& logFile);
+  ~PeerProcess();
+  PeerProcess(const PeerProcess&) = delete;
+  PeerProcess& operator=(const PeerProcess&) = delete;
+  void stop();
+  bool running();
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int freeLoopbackPort();
+// True once something accepts connections on 127.0.0.1:port (within the deadline).
+bool waitForListener(int port, std::chrono::milliseconds deadline);
+
 // Rows of a read-only query on an SQLite file, every column as text ("" for NULL).
 std::vector<std::vector<std::string>> sqliteQuery(const std::string& dbPath,
                                                   const std::string& sql);

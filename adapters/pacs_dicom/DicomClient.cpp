@@ -1,0 +1,254 @@
+#include "adapters/pacs_dicom/DicomClient.h"
+
+#include <Poco/Logger.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/scu.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include "adapters/pacs_dicom/DicomJson.h"
+#include "adapters/pacs_dicom/DicomScp.h"
+#include "gateway/core/ErrorCode.h"
+
+namespace medbridge::adapters::pacs_dicom {
+namespace {
+
+constexpr int kTimeoutSeconds = 30;
+constexpr Uint16 kSuccess = 0x0000;
+constexpr Uint16 kOutOfResources = 0xA700;
+
+Poco::Logger& log() {
+  return Poco::Logger::get("medbridge.pacs_dicom");
+}
+
+std::atomic<std::uint64_t> sequence{0};
+
+// What a C-GET asks the PACS to send back (C-MOVE has no such limit: the PACS proposes).
+const char* const kRetrievedSopClasses[] = {
+    UID_CTImageStorage,
+    UID_MRImageStorage,
+    UID_ComputedRadiographyImageStorage,
+    UID_DigitalXRayImageStorageForPresentation,
+    UID_DigitalXRayImageStorageForProcessing,
+    UID_DigitalMammographyXRayImageStorageForPresentation,
+    UID_UltrasoundImageStorage,
+    UID_UltrasoundMultiframeImageStorage,
+    UID_SecondaryCaptureImageStorage,
+    UID_XRayAngiographicImageStorage,
+    UID_XRayRadiofluoroscopicImageStorage,
+    UID_NuclearMedicineImageStorage,
+    UID_PositronEmissionTomographyImageStorage,
+    UID_EnhancedCTImageStorage,
+    UID_EnhancedMRImageStorage,
+    UID_VLPhotographicImageStorage,
+    UID_BasicTextSRStorage,
+    UID_EnhancedSRStorage,
+};
+
+// A DcmSCU whose C-GET sub-operations go through acceptInstanceFile.
+class Scu : public DcmSCU {
+ public:
+  Scu(const std::string& storageDir, IInstanceSink& sink, const std::string& peerAet)
+      : storageDir_(storageDir), sink_(sink), peerAet_(peerAet) {}
+
+ protected:
+  OFCondition handleSTORERequest(const T_ASC_PresentationContextID /*presID*/,
+                                 DcmDataset* incomingObject, OFBool& continueCGETSession,
+                                 Uint16& cStoreReturnStatus) override {
+    std::unique_ptr<DcmDataset> dataset(incomingObject);
+    continueCGETSession = OFTrue;
+    cStoreReturnStatus = kOutOfResources;
+    if (!dataset) return EC_IllegalParameter;
+    OFString sopClass, sopInstance;
+    dataset->findAndGetOFString(DCM_SOPClassUID, sopClass);
+    dataset->findAndGetOFString(DCM_SOPInstanceUID, sopInstance);
+    std::filesystem::create_directories(storageDir_ + "/tmp");
+    std::string file = storageDir_ + "/tmp/get-" + std::to_string(::getpid()) + "-" +
+                       std::to_string(++sequence) + ".part";
+    // Written in the syntax it came in: the data set as received.
+    DcmFileFormat ff(dataset.get());
+    OFCondition saved = ff.saveFile(file.c_str(), dataset->getOriginalXfer());
+    if (saved.good())
+      cStoreReturnStatus = acceptInstanceFile(file, sopClass.c_str(), sopInstance.c_str(), peerAet_,
+                                              storageDir_, sink_);
+    else
+      log().error("C-GET from %s: cannot write %s: %s", peerAet_, file, std::string(saved.text()));
+    std::remove(file.c_str());
+    if (cStoreReturnStatus == kSuccess) ++stored;
+    return EC_Normal;
+  }
+
+ public:
+  int stored = 0;
+
+ private:
+  std::string storageDir_;
+  IInstanceSink& sink_;
+  std::string peerAet_;
+};
+
+[[noreturn]] void fail(core::ErrorCode code, const std::string& what) {
+  throw core::Error(code, what);
+}
+
+void connect(Scu& scu, const std::string& localAet, const std::string& peerAet,
+             const core::DicomPeer& peer) {
+  scu.setAETitle(localAet.c_str());
+  scu.setPeerAETitle(peerAet.c_str());
+  scu.setPeerHostName(peer.host.c_str());
+  scu.setPeerPort(static_cast<Uint16>(peer.port));
+  scu.setACSETimeout(kTimeoutSeconds);
+  scu.setDIMSETimeout(kTimeoutSeconds);
+  scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
+  OFCondition cond = scu.initNetwork();
+  if (cond.good()) cond = scu.negotiateAssociation();
+  if (cond.bad())
+    fail(core::ErrorCode::DicomPeerUnreachable,
+         peerAet + " at " + peer.host + ":" + std::to_string(peer.port) + ": " + cond.text());
+}
+
+OFList<OFString> uncompressed() {
+  OFList<OFString> ts;
+  ts.push_back(UID_LittleEndianExplicitTransferSyntax);
+  ts.push_back(UID_LittleEndianImplicitTransferSyntax);
+  return ts;
+}
+
+T_ASC_PresentationContextID contextFor(Scu& scu, const char* sopClass, const std::string& peer) {
+  T_ASC_PresentationContextID id = scu.findAnyPresentationContextID(sopClass, "");
+  if (id == 0) fail(core::ErrorCode::DicomPeerFailed, peer + " does not offer " + sopClass);
+  return id;
+}
+
+std::string statusText(Uint16 status) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%04X", status);
+  return buf;
+}
+
+}  // namespace
+
+DicomClient::DicomClient(std::string localAet, std::string peerAet, core::DicomPeer peer,
+                         std::string storageDir, IInstanceSink& sink)
+    : localAet_(std::move(localAet)),
+      peerAet_(std::move(peerAet)),
+      peer_(std::move(peer)),
+      storageDir_(std::move(storageDir)),
+      sink_(sink) {}
+
+void DicomClient::echo() const {
+  Scu scu(storageDir_, sink_, peerAet_);
+  scu.addPresentationContext(UID_VerificationSOPClass, uncompressed());
+  connect(scu, localAet_, peerAet_, peer_);
+  OFCondition cond = scu.sendECHORequest(0);
+  scu.releaseAssociation();
+  if (cond.bad()) fail(core::ErrorCode::DicomPeerFailed, peerAet_ + ": C-ECHO: " + cond.text());
+}
+
+std::vector<std::string> DicomClient::find(const mappings::dicom::DicomQuery& query) const {
+  Scu scu(storageDir_, sink_, peerAet_);
+  scu.addPresentationContext(UID_FINDStudyRootQueryRetrieveInformationModel, uncompressed());
+  connect(scu, localAet_, peerAet_, peer_);
+  DcmDataset keys;
+  keys.putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
+  keys.putAndInsertString(DCM_QueryRetrieveLevel,
+                          query.level == mappings::dicom::QueryLevel::Series  ? "SERIES"
+                          : query.level == mappings::dicom::QueryLevel::Image ? "IMAGE"
+                                                                              : "STUDY");
+  rapidjson::Document json(rapidjson::kObjectType);
+  auto& a = json.GetAllocator();
+  for (const auto& k : query.keys) {
+    rapidjson::Value attr(rapidjson::kObjectType);
+    attr.AddMember("vr", rapidjson::Value(k.vr.c_str(), a), a);
+    if (!k.value.empty()) {
+      rapidjson::Value values(rapidjson::kArrayType);
+      values.PushBack(rapidjson::Value(k.value.c_str(), a), a);
+      attr.AddMember("Value", values, a);
+    }
+    json.AddMember(rapidjson::Value(k.tag.c_str(), a), attr, a);
+  }
+  putJson(json, keys);
+  OFList<QRResponse*> responses;
+  OFCondition cond = scu.sendFINDRequest(
+      contextFor(scu, UID_FINDStudyRootQueryRetrieveInformationModel, peerAet_), &keys, &responses);
+  scu.releaseAssociation();
+  std::vector<std::string> studies;
+  Uint16 finalStatus = kSuccess;
+  for (QRResponse* r : responses) {
+    if (r->m_dataset && r->m_status == 0xFF00) {
+      convertToUtf8(*r->m_dataset);
+      studies.push_back(headerJson(*r->m_dataset));
+    } else if (r->m_status != 0xFF00) {
+      finalStatus = r->m_status;
+    }
+    delete r;
+  }
+  if (cond.bad() || finalStatus != kSuccess)
+    fail(core::ErrorCode::DicomPeerFailed,
+         peerAet_ + ": C-FIND: " + (cond.bad() ? cond.text() : statusText(finalStatus)));
+  return studies;
+}
+
+DicomClient::Retrieved DicomClient::retrieveStudy(const std::string& studyUid) const {
+  bool get = peer_.retrieve == "get";
+  Scu scu(storageDir_, sink_, peerAet_);
+  const char* model = get ? UID_GETStudyRootQueryRetrieveInformationModel
+                          : UID_MOVEStudyRootQueryRetrieveInformationModel;
+  scu.addPresentationContext(model, uncompressed());
+  if (get) {
+    // The peer picks one transfer syntax per context, so each syntax gets its own context: an
+    // instance then comes in the syntax it is kept in. 7 contexts for each of the 18 commonest
+    // SOP classes fill the 128 an association may have.
+    std::vector<OFList<OFString>> syntaxes(7);
+    syntaxes[0].push_back(UID_LittleEndianExplicitTransferSyntax);
+    syntaxes[0].push_back(UID_LittleEndianImplicitTransferSyntax);
+    const char* compressed[] = {
+        UID_JPEGLSLosslessTransferSyntax,   UID_JPEG2000LosslessOnlyTransferSyntax,
+        UID_JPEG2000TransferSyntax,         UID_JPEGProcess1TransferSyntax,
+        UID_JPEGProcess14SV1TransferSyntax, UID_RLELosslessTransferSyntax};
+    for (int i = 0; i < 6; ++i) syntaxes[i + 1].push_back(compressed[i]);
+    for (const char* sopClass : kRetrievedSopClasses)
+      for (const auto& ts : syntaxes) scu.addPresentationContext(sopClass, ts, ASC_SC_ROLE_SCP);
+    scu.setStorageMode(DCMSCU_STORAGE_DISK);  // C-STORE sub-operations reach handleSTORERequest
+  }
+  connect(scu, localAet_, peerAet_, peer_);
+  DcmDataset keys;
+  keys.putAndInsertString(DCM_QueryRetrieveLevel, "STUDY");
+  keys.putAndInsertString(DCM_StudyInstanceUID, studyUid.c_str());
+  OFList<RetrieveResponse*> responses;
+  T_ASC_PresentationContextID id = contextFor(scu, model, peerAet_);
+  OFCondition cond = get ? scu.sendCGETRequest(id, &keys, &responses)
+                         : scu.sendMOVERequest(id, localAet_.c_str(), &keys, &responses);
+  scu.releaseAssociation();
+  Retrieved out;
+  Uint16 finalStatus = kSuccess;
+  for (RetrieveResponse* r : responses) {
+    if (r->m_status != 0xFF00) {
+      finalStatus = r->m_status;
+      out.completed = r->m_numberOfCompletedSubops;
+      out.failed = r->m_numberOfFailedSubops;
+      out.warning = r->m_numberOfWarningSubops;
+    }
+    delete r;
+  }
+  if (get) out.completed = scu.stored;  // what medbridge itself has durably stored
+  log().information("%s of study %s from %s: %d completed, %d failed, %d warnings (status %s)",
+                    std::string(get ? "C-GET" : "C-MOVE"), studyUid, peerAet_, out.completed,
+                    out.failed, out.warning, statusText(finalStatus));
+  if (cond.bad())
+    fail(core::ErrorCode::DicomPeerFailed,
+         peerAet_ + ": " + (get ? "C-GET: " : "C-MOVE: ") + cond.text());
+  if (finalStatus != kSuccess && (finalStatus & 0xF000) != 0xB000)
+    fail(core::ErrorCode::DicomPeerFailed, peerAet_ + ": " + (get ? "C-GET" : "C-MOVE") +
+                                               " of study " + studyUid + " ended with status " +
+                                               statusText(finalStatus));
+  return out;
+}
+
+}  // namespace medbridge::adapters::pacs_dicom

@@ -14,6 +14,7 @@
 
 #include "adapters/pacs_dicom/DicomJson.h"
 #include "adapters/pacs_dicom/DicomScp.h"
+#include "adapters/pacs_dicom/Outgoing.h"
 #include "gateway/core/ErrorCode.h"
 
 namespace medbridge::adapters::pacs_dicom {
@@ -248,6 +249,65 @@ DicomClient::Retrieved DicomClient::retrieveStudy(const std::string& studyUid) c
     fail(core::ErrorCode::DicomPeerFailed, peerAet_ + ": " + (get ? "C-GET" : "C-MOVE") +
                                                " of study " + studyUid + " ended with status " +
                                                statusText(finalStatus));
+  return out;
+}
+
+namespace {
+
+// Puts the receiver's PatientID / IssuerOfPatientID in and keeps the stored ones as an item of
+// Other Patient IDs Sequence.
+void coerce(DcmDataset& ds, const std::string& patientId, const std::string& issuer) {
+  OFString oldId, oldIssuer;
+  ds.findAndGetOFString(DCM_PatientID, oldId);
+  ds.findAndGetOFString(DCM_IssuerOfPatientID, oldIssuer);
+  if (oldId == patientId.c_str() && oldIssuer == issuer.c_str()) return;
+  DcmItem* item = nullptr;
+  if (ds.findOrCreateSequenceItem(DCM_OtherPatientIDsSequence, item, -2).good() && item) {
+    item->putAndInsertString(DCM_PatientID, oldId.c_str());
+    item->putAndInsertString(DCM_IssuerOfPatientID, oldIssuer.c_str());
+    item->putAndInsertString(DCM_TypeOfPatientID, "TEXT");
+  }
+  ds.putAndInsertString(DCM_PatientID, patientId.c_str());
+  ds.putAndInsertString(DCM_IssuerOfPatientID, issuer.c_str());
+}
+
+}  // namespace
+
+std::vector<DicomClient::Sent> DicomClient::store(const std::vector<Outgoing>& items) const {
+  std::vector<Sent> out(items.size());
+  if (items.empty()) return out;
+  Scu scu(storageDir_, sink_, peerAet_);
+  std::vector<mappings::dicom::DicomSummary> instances;
+  for (const auto& i : items) instances.push_back(i.instance);
+  auto proposed = proposeContexts(scu, instances);
+  connect(scu, localAet_, peerAet_, peer_);
+  auto accepted = acceptedContexts(scu, proposed);
+  for (std::size_t n = 0; n < items.size(); ++n) {
+    const auto& item = items[n];
+    const Context* context = chooseContext(accepted, item.instance);
+    if (!context) {
+      out[n].problem = peerAet_ + " accepted no context for " + item.instance.sopClassUid;
+      continue;
+    }
+    std::string why;
+    auto file = loadFor(item.instance, context->transferSyntax, why);
+    if (!file) {
+      out[n].problem = why;
+      continue;
+    }
+    if (!item.patientId.empty()) coerce(*file->getDataset(), item.patientId, item.issuer);
+    Uint16 status = 0;
+    OFCondition cond = scu.sendSTORERequest(context->id, "", file->getDataset(), status);
+    if (cond.bad()) {
+      out[n].problem = peerAet_ + ": C-STORE: " + cond.text();
+      if (!scu.isConnected()) break;
+      continue;
+    }
+    out[n].status = status;
+    if (status != kSuccess && (status & 0xF000) != 0xB000)
+      out[n].problem = peerAet_ + " answered C-STORE with status " + statusText(status);
+  }
+  if (scu.isConnected()) scu.releaseAssociation();
   return out;
 }
 

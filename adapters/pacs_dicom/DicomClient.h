@@ -29,6 +29,19 @@ class DicomClient {
   // Returns when the peer reports the retrieval complete (C-MOVE: after its sub-operations).
   Retrieved retrieveStudy(const std::string& studyUid) const;
 
+  // An instance to send by C-STORE, with the PatientID and IssuerOfPatientID the receiver knows
+  // the patient by ("" = as stored); coerced, the stored ones go into Other Patient IDs.
+  struct Outgoing {
+    mappings::dicom::DicomSummary instance;
+    std::string patientId, issuer;
+  };
+  struct Sent {
+    int status = -1;  // the peer's C-STORE status (0 = stored); -1 = not sent (see problem)
+    std::string problem;
+  };
+  // Sends each on one association, in its stored transfer syntax when the peer accepts it.
+  std::vector<Sent> store(const std::vector<Outgoing>& items) const;
+
  private:
   std::string localAet_, peerAet_;
   core::DicomPeer peer_;

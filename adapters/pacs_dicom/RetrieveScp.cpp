@@ -15,6 +15,7 @@
 
 #include "adapters/pacs_dicom/DicomJson.h"
 #include "adapters/pacs_dicom/DicomScp.h"
+#include "adapters/pacs_dicom/Outgoing.h"
 #include "adapters/pacs_dicom/QueryIdentifier.h"
 
 namespace medbridge::adapters::pacs_dicom {
@@ -37,50 +38,6 @@ constexpr int kTimeoutSeconds = 30;
 
 Poco::Logger& log() {
   return Poco::Logger::get("medbridge.pacs_dicom");
-}
-
-bool isUncompressed(const std::string& ts) {
-  return ts == UID_LittleEndianExplicitTransferSyntax ||
-         ts == UID_LittleEndianImplicitTransferSyntax || ts == UID_BigEndianExplicitTransferSyntax;
-}
-
-struct Context {
-  T_ASC_PresentationContextID id = 0;
-  std::string sopClass, transferSyntax;
-};
-
-// The context to send an instance on: the one with its own transfer syntax, else an uncompressed
-// one (the instance is converted).
-const Context* chooseContext(const std::vector<Context>& accepted, const DicomSummary& instance) {
-  const Context* fallback = nullptr;
-  for (const auto& c : accepted) {
-    if (c.sopClass != instance.sopClassUid) continue;
-    if (c.transferSyntax == instance.transferSyntaxUid) return &c;
-    if (!fallback && isUncompressed(c.transferSyntax)) fallback = &c;
-  }
-  return fallback;
-}
-
-// The instance's data set ready to be written in `ts`; nullptr with `why` when it cannot be.
-std::unique_ptr<DcmFileFormat> loadFor(const DicomSummary& instance, const std::string& ts,
-                                       std::string& why) {
-  auto file = std::make_unique<DcmFileFormat>();
-  OFCondition loaded = file->loadFile(instance.file.c_str());
-  if (loaded.bad()) {
-    why = "cannot read " + instance.file + ": " + loaded.text();
-    return nullptr;
-  }
-  DcmXfer target(ts.c_str());
-  DcmDataset& ds = *file->getDataset();
-  if (!target.isEncapsulated() && ds.chooseRepresentation(target.getXfer(), nullptr).bad()) {
-    why = "cannot be decoded from " + instance.transferSyntaxUid + " (no codec)";
-    return nullptr;
-  }
-  if (!ds.canWriteXfer(target.getXfer())) {
-    why = "cannot be written in " + ts;
-    return nullptr;
-  }
-  return file;
 }
 
 struct Counts {
@@ -272,22 +229,7 @@ OFCondition DicomScp::handleMove(T_DIMSE_C_MoveRQ& request, T_ASC_PresentationCo
   scu.setACSETimeout(kTimeoutSeconds);
   scu.setDIMSETimeout(kTimeoutSeconds);
   scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
-  std::set<std::pair<std::string, std::string>> proposed;
-  for (const auto& instance : instances) {
-    if (isUncompressed(instance.transferSyntaxUid) ||
-        !proposed.insert({instance.sopClassUid, instance.transferSyntaxUid}).second)
-      continue;
-    OFList<OFString> own;
-    own.push_back(instance.transferSyntaxUid.c_str());
-    scu.addPresentationContext(instance.sopClassUid.c_str(), own);
-  }
-  for (const auto& instance : instances) {
-    if (!proposed.insert({instance.sopClassUid, ""}).second) continue;
-    OFList<OFString> uncompressed;
-    uncompressed.push_back(UID_LittleEndianExplicitTransferSyntax);
-    uncompressed.push_back(UID_LittleEndianImplicitTransferSyntax);
-    scu.addPresentationContext(instance.sopClassUid.c_str(), uncompressed);
-  }
+  auto proposed = proposeContexts(scu, instances);
   cond = scu.initNetwork();
   if (cond.good()) cond = scu.negotiateAssociation();
   if (cond.bad()) {
@@ -299,12 +241,7 @@ OFCondition DicomScp::handleMove(T_DIMSE_C_MoveRQ& request, T_ASC_PresentationCo
     return sendMOVEResponse(presId, request.MessageID, sopClass, nullptr,
                             kUnableToPerformSubOperations, nullptr, 0, 0, counts.failed, 0);
   }
-  std::vector<Context> accepted;
-  for (const auto& [sopClassUid, ts] : proposed)
-    for (const char* syntax : {ts.c_str(), UID_LittleEndianExplicitTransferSyntax,
-                               UID_LittleEndianImplicitTransferSyntax})
-      if (auto id = scu.findPresentationContextID(sopClassUid.c_str(), syntax))
-        accepted.push_back({id, sopClassUid, syntax});
+  std::vector<Context> accepted = acceptedContexts(scu, proposed);
   bool cancelled = false;
   for (const auto& instance : instances) {
     if (checkForCANCEL(presId, request.MessageID).good()) {

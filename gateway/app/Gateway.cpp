@@ -5,9 +5,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "adapters/dicomweb/DicomWebHandler.h"
 #include "adapters/fhir_rest/FhirRestHandler.h"
 #include "adapters/his_mllp/MllpServer.h"
 #include "adapters/pacs_dicom/DicomServer.h"
+#include "gateway/app/DicomForwarder.h"
 #include "gateway/app/DicomIntake.h"
 #include "gateway/app/ImageFetcher.h"
 #include "gateway/app/ImagingStudyPublisher.h"
@@ -133,14 +135,19 @@ void Gateway::start() {
                                                      config_.dicom.stableSeconds);
   fetcher_ = std::make_unique<ImageFetcher>(config_.dicom, config_.dataDir + "/dicom", *store_,
                                             *dicomIntake_, *imaging_);
+  forwarder_ = std::make_unique<DicomForwarder>(config_, *store_, *systems_, *dicomIntake_, clock_);
   registerIdentityOperations();
   registerImagingOperations();
   if (config_.auth.mode == "jwt")
     verifier_ = std::make_unique<auth::TokenVerifier>(config_.auth, clock_);
   http_->mount("/fhir", adapters::fhir_rest::FhirRestHandler(*fhir_, "/fhir", verifier_.get()));
+  http_->mount("/dicomweb", adapters::dicomweb::DicomWebHandler(*store_, *dicomIntake_,
+                                                                config_.dataDir + "/dicom",
+                                                                "/dicomweb", verifier_.get()));
   http_->start();
   imaging_->start("http://" + config_.http.host + ":" + std::to_string(http_->port()) +
                   "/dicomweb");
+  forwarder_->start();
   log().information("MLLP listening on %s:%d", config_.mllp.host, mllp_->port());
   log().information("HTTP listening on %s:%d", config_.http.host, http_->port());
   log().information("DICOM listening on %s:%d as %s", config_.dicom.host, dicom_->port(),
@@ -156,7 +163,8 @@ void Gateway::stop() {
     dicom_->stop();  // associations in progress are finished
     dicom_.reset();
   }
-  fetcher_.reset();  // waits for fetches in progress
+  fetcher_.reset();    // waits for fetches in progress
+  forwarder_.reset();  // the forward in hand ends; the rest stays queued
   if (imaging_) {
     imaging_->stop();
     imaging_.reset();

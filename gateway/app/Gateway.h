@@ -36,6 +36,7 @@ namespace medbridge::app {
 class DicomIntake;
 class ImagingStudyPublisher;
 class ImageFetcher;
+class DicomForwarder;
 
 // The wiring of one running gateway: store, ingest, workers, MLLP and HTTP listeners.
 class Gateway {
@@ -70,6 +71,7 @@ class Gateway {
   std::unique_ptr<adapters::pacs_dicom::DicomServer> dicom_;
   std::unique_ptr<ImagingStudyPublisher> imaging_;
   std::unique_ptr<ImageFetcher> fetcher_;
+  std::unique_ptr<DicomForwarder> forwarder_;
   std::unique_ptr<fhir::FhirServer> fhir_;
   std::unique_ptr<auth::TokenVerifier> verifier_;
   std::unique_ptr<http::HttpServer> http_;

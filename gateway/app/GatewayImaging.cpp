@@ -1,6 +1,9 @@
 // The PACS side of the gateway's FHIR server: Patient/{id}/$fetch-images and its job status.
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
+#include "gateway/app/DicomForwarder.h"
 #include "gateway/app/Gateway.h"
 #include "gateway/app/ImageFetcher.h"
 #include "gateway/core/ErrorCode.h"
@@ -74,6 +77,60 @@ void Gateway::registerImagingOperations() {
         } catch (const core::Error& e) {
           throw asFhirError(e);
         }
+      });
+  fhir_->registerOperation(
+      "ImagingStudy", "send", false, true,
+      [this](const fhir::OperationRequest& o) -> fhir::FhirResponse {
+        if (o.request.method != "POST")
+          throw fhir::FhirError(405, "not-supported", "$send queues instances: use POST");
+        std::string peer;
+        rapidjson::Document d;
+        d.Parse(o.request.body.c_str());
+        if (d.IsObject() && d.HasMember("parameter") && d["parameter"].IsArray())
+          for (const auto& p : d["parameter"].GetArray())
+            if (p.IsObject() && p.HasMember("name") && p["name"] == "peer" &&
+                p.HasMember("valueString") && p["valueString"].IsString())
+              peer = p["valueString"].GetString();
+        if (peer.empty())
+          throw fhir::FhirError(400, "required", "$send needs parameter 'peer' (valueString)");
+        if (!store_->readResource("ImagingStudy", o.id))
+          throw fhir::FhirError(404, "not-found", "ImagingStudy/" + o.id + " is not known");
+        try {
+          auto ids = forwarder_->queueStudy(o.id, peer);
+          std::string body = R"({"resourceType":"Parameters","parameter":[{"name":"queued",)"
+                             R"("valueInteger":)" +
+                             std::to_string(ids.size()) + "}";
+          for (auto id : ids)
+            body += R"(,{"name":"forward","valueString":")" + std::to_string(id) + R"("})";
+          return {202, body + "]}", {}};
+        } catch (const core::Error& e) {
+          throw asFhirError(e);
+        }
+      });
+  fhir_->registerOperation(
+      "", "send-status", true, false,
+      [this](const fhir::OperationRequest& o) -> fhir::FhirResponse {
+        std::string forward;
+        for (const auto& [k, v] : o.parameters)
+          if (k == "forward") forward = v;
+        std::int64_t id = 0;
+        try {
+          id = std::stoll(forward);
+        } catch (const std::exception&) {
+          throw fhir::FhirError(400, "required", "$send-status needs forward=<id>");
+        }
+        auto [state, error] = store_->dicomForwardState(id);
+        if (state.empty()) throw fhir::FhirError(404, "not-found", "no forward " + forward);
+        std::string body = R"({"resourceType":"Parameters","parameter":[{"name":"state",)"
+                           R"("valueCode":")" +
+                           state + R"("})";
+        if (!error.empty()) {
+          rapidjson::StringBuffer b;
+          rapidjson::Writer<rapidjson::StringBuffer> w(b);
+          w.String(error.c_str());
+          body += R"(,{"name":"error","valueString":)" + std::string(b.GetString()) + "}";
+        }
+        return {200, body + "]}", {}};
       });
   fhir_->registerOperation(
       "", "fetch-images-status", true, false,

@@ -63,7 +63,7 @@ bool setPeer(GatewayConfig& c, const std::string& key, const Var& v) {
   if (dot < prefix.size() || aet.empty() || aet.size() > 16)
     invalid(key,
             "peers are dicom.peers.<AE title of 1 to 16 "
-            "characters>.host|port|retrieve|patientIdSystem");
+            "characters>.host|port|retrieve|patientIdSystem|forwardUnresolved");
   DicomPeer& peer = c.dicom.peers[aet];
   if (field == "host")
     peer.host = asString(key, v);
@@ -73,6 +73,8 @@ bool setPeer(GatewayConfig& c, const std::string& key, const Var& v) {
     peer.retrieve = oneOf(key, v, {"move", "get"});
   else if (field == "patientIdSystem")
     peer.patientIdSystem = asString(key, v);
+  else if (field == "forwardUnresolved")
+    peer.forwardUnresolved = asBool(key, v);
   else
     throw Error(ErrorCode::ConfigUnknownKey, key);
   return true;

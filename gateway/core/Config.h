@@ -31,8 +31,12 @@ struct DicomPeer {
   std::string host;
   int port = 104;
   std::string retrieve = "move";  // how medbridge retrieves from it: "move" or "get"
-  // The identifier system of the PatientIDs it keeps (a PACS): $fetch-images queries by it.
+  // The identifier system of the PatientIDs it keeps (a PACS): $fetch-images queries by it and
+  // instances sent to it carry the patient's identifier in it.
   std::string patientIdSystem;
+  // true: an instance whose patient has no identifier in patientIdSystem is sent unchanged
+  // (false: that forward fails).
+  bool forwardUnresolved = false;
 };
 
 struct DicomConfig {

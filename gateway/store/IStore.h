@@ -98,6 +98,13 @@ class IResourceTx {
   virtual void markStudyPublished(const std::string& studyUid, std::int64_t lastInstanceAt) = 0;
 };
 
+// One instance waiting to be sent to a DICOM peer.
+struct DicomForward {
+  std::int64_t id = 0;
+  std::string sopInstanceUid, peer;
+  int attempts = 0;
+};
+
 // A study with instances its ImagingStudy does not describe yet.
 struct PendingStudy {
   std::string studyUid;
@@ -196,6 +203,17 @@ class IStore {
   // Studies whose last instance came at or before quietSinceMs and after their ImagingStudy was
   // last written, oldest first, at most `limit`.
   virtual std::vector<PendingStudy> studiesToPublish(std::int64_t quietSinceMs, int limit) = 0;
+  // Queues the instances for C-STORE to `peer` (committed before it returns); their ids.
+  virtual std::vector<std::int64_t> queueDicomForwards(const std::vector<std::string>& sopUids,
+                                                       const std::string& peer,
+                                                       std::int64_t nowMs) = 0;
+  // Forwards due at nowMs, oldest first, at most `limit`.
+  virtual std::vector<DicomForward> dueDicomForwards(std::int64_t nowMs, int limit) = 0;
+  // Ends an attempt: state "done", "failed" (for good) or "ready" again at retryAtMs.
+  virtual void finishDicomForward(std::int64_t id, const std::string& state,
+                                  const std::string& error, std::int64_t retryAtMs) = 0;
+  // The state and last error of a forward ("" when unknown).
+  virtual std::pair<std::string, std::string> dicomForwardState(std::int64_t id) = 0;
   // Received DICOM instances within the filter (all when it is empty), oldest first.
   virtual std::vector<mappings::dicom::DicomSummary> dicomInstances(
       const mappings::dicom::InstanceFilter& filter) = 0;

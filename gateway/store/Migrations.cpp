@@ -167,6 +167,16 @@ const std::vector<Migration>& migrations() {
            "INSERT INTO dicom_studies (study_instance_uid, last_instance_at)"
            " SELECT study_instance_uid, MAX(received_at) FROM dicom_instances GROUP BY 1",
        }},
+      {8,
+       {
+           // Instances to send to a DICOM peer by C-STORE: ready until sent (done), retried
+           // with backoff, failed after workers.maxAttempts or when they cannot be sent at all.
+           "CREATE TABLE dicom_outbox (id INTEGER PRIMARY KEY, sop_instance_uid TEXT NOT NULL,"
+           " peer TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'ready',"
+           " attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,"
+           " error TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL)",
+           "CREATE INDEX dicom_outbox_due ON dicom_outbox(state, next_at)",
+       }},
   };
   return kMigrations;
 }

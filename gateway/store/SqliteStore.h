@@ -57,6 +57,13 @@ class SqliteStore : public IStore {
   std::vector<IdentityEvent> identityEvents(std::int64_t afterSeq, int limit) override;
   bool pendingMessageMentions(const std::string& text) override;
   std::vector<PendingStudy> studiesToPublish(std::int64_t quietSinceMs, int limit) override;
+  std::vector<std::int64_t> queueDicomForwards(const std::vector<std::string>& sopUids,
+                                               const std::string& peer,
+                                               std::int64_t nowMs) override;
+  std::vector<DicomForward> dueDicomForwards(std::int64_t nowMs, int limit) override;
+  void finishDicomForward(std::int64_t id, const std::string& state, const std::string& error,
+                          std::int64_t retryAtMs) override;
+  std::pair<std::string, std::string> dicomForwardState(std::int64_t id) override;
   std::vector<mappings::dicom::DicomSummary> dicomInstances(
       const mappings::dicom::InstanceFilter& filter) override;
   std::string pragma(const std::string& name) override;

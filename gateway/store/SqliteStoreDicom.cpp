@@ -1,5 +1,6 @@
 // SqliteStore's reads of received DICOM instances (C-FIND, C-GET, C-MOVE, DICOMweb).
 #include "gateway/store/SqliteStore.h"
+#include "gateway/store/SqliteStoreWriter.h"
 
 namespace medbridge::store {
 namespace {
@@ -34,6 +35,57 @@ std::vector<PendingStudy> SqliteStore::studiesToPublish(std::int64_t quietSinceM
     st.bind(1, quietSinceMs).bind(2, static_cast<std::int64_t>(limit));
     std::vector<PendingStudy> out;
     while (st.step()) out.push_back({st.text(0), st.integer(1)});
+    st.reset();
+    return out;
+  });
+}
+
+std::vector<std::int64_t> SqliteStore::queueDicomForwards(const std::vector<std::string>& sopUids,
+                                                          const std::string& peer,
+                                                          std::int64_t nowMs) {
+  std::vector<std::int64_t> ids;
+  write([&](Writer& w) {
+    SqliteStatement insert{w.db,
+                           "INSERT INTO dicom_outbox (sop_instance_uid, peer, next_at, created_at)"
+                           " VALUES (?, ?, ?, ?)"};
+    for (const auto& uid : sopUids) {
+      insert.bind(1, uid).bind(2, peer).bind(3, nowMs).bind(4, nowMs).run();
+      ids.push_back(sqlite3_last_insert_rowid(w.db));
+    }
+  });
+  return ids;
+}
+
+std::vector<DicomForward> SqliteStore::dueDicomForwards(std::int64_t nowMs, int limit) {
+  return readers_->with([&](SqliteReaderPool::Connection& c) {
+    auto& st = c.statement(
+        "SELECT id, sop_instance_uid, peer, attempts FROM dicom_outbox"
+        " WHERE state = 'ready' AND next_at <= ? ORDER BY id LIMIT ?");
+    st.bind(1, nowMs).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<DicomForward> out;
+    while (st.step())
+      out.push_back({st.integer(0), st.text(1), st.text(2), static_cast<int>(st.integer(3))});
+    st.reset();
+    return out;
+  });
+}
+
+void SqliteStore::finishDicomForward(std::int64_t id, const std::string& state,
+                                     const std::string& error, std::int64_t retryAtMs) {
+  write([&](Writer& w) {
+    SqliteStatement update{w.db,
+                           "UPDATE dicom_outbox SET state = ?, error = ?, next_at = ?,"
+                           " attempts = attempts + 1 WHERE id = ?"};
+    update.bind(1, state).bind(2, error).bind(3, retryAtMs).bind(4, id).run();
+  });
+}
+
+std::pair<std::string, std::string> SqliteStore::dicomForwardState(std::int64_t id) {
+  return readers_->with([&](SqliteReaderPool::Connection& c) {
+    auto& st = c.statement("SELECT state, error FROM dicom_outbox WHERE id = ?");
+    st.bind(1, id);
+    std::pair<std::string, std::string> out;
+    if (st.step()) out = {st.text(0), st.text(1)};
     st.reset();
     return out;
   });

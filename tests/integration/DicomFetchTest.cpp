@@ -15,6 +15,7 @@ namespace {
 
 const std::string kPacsSystem = "urn:oid:1.2.156.112604.1.2.1.2";
 const std::string kMrn = "urn:oid:1.2.156.112604.1.2.1.1";
+const std::string kXywsyMrn = "urn:oid:1.2.156.112604.9.1.1";
 const std::string kStudy1 = "1.2.826.0.1.3680043.9.7777.2.1",
                   kStudy2 = "1.2.826.0.1.3680043.9.7777.2.2";
 
@@ -41,13 +42,24 @@ class DicomFetch : public ::testing::Test {
       sets.push_back("dicom.peers." + aet + ".retrieve=" + method);
       sets.push_back("dicom.peers." + aet + ".patientIdSystem=" + kPacsSystem);
     }
+    // Another hospital's PACS (dcmqrscp's AE OTHER) knows the patient by her XYWSY MRN; LATE
+    // starts listening only after a study was sent to it.
+    latePort = freeLoopbackPort();
+    for (const auto& [aet, port] :
+         {std::pair<std::string, int>{"OTHER", pacsPort}, {"LATE", latePort}}) {
+      sets.push_back("dicom.peers." + aet + ".host=127.0.0.1");
+      sets.push_back("dicom.peers." + aet + ".port=" + std::to_string(port));
+      sets.push_back("dicom.peers." + aet + ".patientIdSystem=" + kXywsyMrn);
+    }
+    sets.push_back("workers.retryBaseSeconds=1");
     sets.push_back("dicom.peers.DOWN.host=127.0.0.1");
     sets.push_back("dicom.peers.DOWN.port=" + std::to_string(freeLoopbackPort()));
     sets.push_back("dicom.peers.DOWN.patientIdSystem=" + kPacsSystem);
     gw = std::make_unique<GatewayProcess>(dir.path(), sets);
     gw->start();
     // dcmqrscp: one storage area per AE title, medbridge in its host table for C-MOVE.
-    for (const char* area : {"move", "get"}) std::filesystem::create_directories(dir.file(area));
+    for (const char* area : {"move", "get", "other", "late"})
+      std::filesystem::create_directories(dir.file(area));
     writeFile(dir.file("dcmqrscp.cfg"),
               "NetworkTCPPort = " + std::to_string(pacsPort) +
                   "\nMaxPDUSize = 16384\nMaxAssociations = 16\nHostTable BEGIN\n"
@@ -56,6 +68,7 @@ class DicomFetch : public ::testing::Test {
                   ")\nHostTable END\nVendorTable BEGIN\nVendorTable END\nAETable BEGIN\n"
                   "PACSMOVE " +
                   dir.file("move") + " RW (200, 1024mb) ANY\nPACSGET " + dir.file("get") +
+                  " RW (200, 1024mb) ANY\nOTHER " + dir.file("other") +
                   " RW (200, 1024mb) ANY\nAETable END\n");
     pacs = std::make_unique<PeerProcess>(
         std::vector<std::string>{"env", "TCP_NODELAY=1", "dcmqrscp", "+xt", "-c",
@@ -77,7 +90,8 @@ class DicomFetch : public ::testing::Test {
     MllpClient his(gw->mllpPort());
     his.sendFrame(
         "MSH|^~\\&|HIS|ZJYY|MEDBRIDGE|PLATFORM|20261123093000+0800||ADT^A01|F-1|P|2.5||||||"
-        "UNICODE UTF-8\rPID|1||A1^^^ZJYY-HIS^MR~P100^^^ZJYY-PACS^PI||王^秀英||19491231|F\r"
+        "UNICODE UTF-8\rPID|1||A1^^^ZJYY-HIS^MR~P100^^^ZJYY-PACS^PI~B1^^^XYWSY-HIS^MR||王^秀英||"
+        "19491231|F\r"
         "PV1|1|O\r");
     EXPECT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
     his.sendFrame(
@@ -116,7 +130,7 @@ class DicomFetch : public ::testing::Test {
   TempDir dir;
   std::unique_ptr<GatewayProcess> gw;
   std::unique_ptr<PeerProcess> pacs;
-  int pacsPort = 0;
+  int pacsPort = 0, latePort = 0;
   std::vector<std::string> files;
   std::string patient, withoutPacsId;
 };
@@ -170,6 +184,59 @@ TEST_F(DicomFetch, ByMoveWithinDatesThenByGetAsynchronouslyForOneModality) {
                 {kStudy2 + ".1.1", "1.2.840.10008.1.2.1", "PACSGET", master}}));
   std::string kept = dir.path() + "/data/dicom/" + kStudy2 + "/" + kStudy2 + ".1.1.dcm";
   EXPECT_EQ(pixelHash(kept), pixelHash(files[2]));
+}
+
+TEST_F(DicomFetch, SentStudiesCarryTheReceiversPatientIdAndAreRetried) {
+  ASSERT_EQ(fetch(patient, R"({"name":"peer","valueString":"PACSMOVE"})").status, 200);
+  auto send = [&](const std::string& study, const std::string& peer) {
+    return httpRequest(gw->httpPort(), "POST", "/fhir/ImagingStudy/" + study + "/$send",
+                       R"({"resourceType":"Parameters","parameter":[{"name":"peer",)"
+                       R"("valueString":")" +
+                           peer + R"("}]})",
+                       {{"Content-Type", "application/fhir+json"}});
+  };
+  auto sent = send(kStudy1, "OTHER");
+  EXPECT_EQ(sent.status, 202) << sent.body;
+  EXPECT_NE(sent.body.find(R"({"name":"queued","valueInteger":2})"), std::string::npos);
+  // The other PACS files them under her XYWSY MRN, the ZJYY PACS id kept as another id.
+  std::string stored;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        for (const auto& f : std::filesystem::directory_iterator(dir.file("other")))
+          if (f.path().filename().string().rfind("SC_", 0) == 0) stored = f.path().string();
+        return !stored.empty();
+      },
+      std::chrono::seconds(20)))
+      << gw->log() << readFile(dir.file("dcmqrscp.log"));
+  CommandResult dump = runCommand({"dcmdump", "-q", stored});
+  EXPECT_NE(dump.out.find("(0010,0020) LO [B1]"), std::string::npos) << dump.out;
+  EXPECT_NE(dump.out.find("(0010,0021) LO [XYWSY-HIS]"), std::string::npos) << dump.out;
+  EXPECT_NE(dump.out.find("(0010,1002) SQ"), std::string::npos) << dump.out;
+  EXPECT_NE(dump.out.find("    (0010,0020) LO [P100]"), std::string::npos) << dump.out;
+  EXPECT_NE(dump.out.find("    (0010,0021) LO [ZJYY-PACS]"), std::string::npos) << dump.out;
+
+  // LATE is down: the forward waits in the outbox with its error, then goes once it listens.
+  auto late = send(kStudy2, "LATE");
+  ASSERT_EQ(late.status, 202) << late.body;
+  std::string id = late.body.substr(late.body.find(R"("forward","valueString":")") + 25);
+  id = id.substr(0, id.find('"'));
+  auto state = [&] { return httpGet(gw->httpPort(), "/fhir/$send-status?forward=" + id).second; };
+  ASSERT_TRUE(waitFor([&] { return state().find("MB-5002") != std::string::npos; },
+                      std::chrono::seconds(20)))
+      << state();
+  EXPECT_NE(state().find(R"({"name":"state","valueCode":"ready"})"), std::string::npos);
+  writeFile(dir.file("late.cfg"),
+            "NetworkTCPPort = " + std::to_string(latePort) +
+                "\nMaxPDUSize = 16384\nMaxAssociations = 16\nHostTable BEGIN\nHostTable END\n"
+                "VendorTable BEGIN\nVendorTable END\nAETable BEGIN\nLATE " +
+                dir.file("late") + " RW (200, 1024mb) ANY\nAETable END\n");
+  PeerProcess latePacs({"env", "TCP_NODELAY=1", "dcmqrscp", "-c", dir.file("late.cfg")},
+                       dir.file("late.log"));
+  ASSERT_TRUE(waitFor([&] { return state().find(R"("valueCode":"done")") != std::string::npos; },
+                      std::chrono::seconds(30)))
+      << state();
+  EXPECT_EQ(httpGet(gw->httpPort(), "/fhir/$send-status?forward=999").first, 404);
+  EXPECT_EQ(send(kStudy2, "NOSUCH").status, 400);
 }
 
 TEST_F(DicomFetch, RefusalsAreOperationOutcomes) {

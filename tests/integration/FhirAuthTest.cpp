@@ -125,5 +125,24 @@ TEST(FhirAuthConfig, NoAuthenticationOnlyOnLoopback) {
       << r.err << r.out;
 }
 
+TEST_F(FhirAuth, DicomWebTakesTheSameTokensWithImagingStudyScopes) {
+  auto dicomweb = [&](const std::string& method, const std::string& bearer) {
+    std::vector<std::pair<std::string, std::string>> headers{
+        {"Content-Type", R"(multipart/related; type="application/dicom"; boundary=B)"}};
+    if (!bearer.empty()) headers.emplace_back("Authorization", "Bearer " + bearer);
+    return httpRequest(gw_->httpPort(), method, "/dicomweb/studies",
+                       method == "POST" ? "--B--\r\n" : "", headers);
+  };
+  auto none = dicomweb("GET", "");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.header("www-authenticate"), R"(Bearer realm="medbridge", error="invalid_token")");
+  EXPECT_EQ(dicomweb("GET", token("rsa", "RS256", "system/Patient.read")).status, 403);
+  std::string reader = token("ec", "ES256", "system/ImagingStudy.read");
+  EXPECT_EQ(dicomweb("GET", reader).status, 200);
+  EXPECT_EQ(dicomweb("POST", reader).status, 403);
+  // A writer gets through to STOW-RS, which finds no parts in the body.
+  EXPECT_EQ(dicomweb("POST", token("rsa", "RS256", "system/ImagingStudy.write")).status, 400);
+}
+
 }  // namespace
 }  // namespace medbridge::testing

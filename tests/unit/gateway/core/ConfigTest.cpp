@@ -74,7 +74,8 @@ TEST(Config, DicomPeersByAeTitle) {
               "MB-1002 unknown configuration key: dicom.peers.WS1.hots");
   expectError("{}", {"dicom.peers.AN-AE-TITLE-TOO-LONG.host=h"}, ErrorCode::ConfigInvalid,
               "MB-1001 invalid configuration: dicom.peers.AN-AE-TITLE-TOO-LONG.host: peers are "
-              "dicom.peers.<AE title of 1 to 16 characters>.host|port|retrieve|patientIdSystem");
+              "dicom.peers.<AE title of 1 to 16 "
+              "characters>.host|port|retrieve|patientIdSystem|forwardUnresolved");
 }
 
 }  // namespace medbridge::core

@@ -41,7 +41,7 @@ ImagingStudyPublisher::~ImagingStudyPublisher() {
 }
 
 void ImagingStudyPublisher::start(const std::string& dicomwebUrl) {
-  store_.putResource("Endpoint", kEndpointId, endpointJson(dicomwebUrl), clock_.nowMillis());
+  dicomwebUrl_ = dicomwebUrl;
   // Checks a few times per stable period, at least once a second.
   auto interval = std::chrono::milliseconds(std::clamp(stableSeconds_ * 250, 200, 1000));
   thread_ = std::thread([this, interval] {
@@ -106,6 +106,10 @@ void ImagingStudyPublisher::publish(const store::PendingStudy& study, const std:
   }
   if (context.subject.value.empty()) context.subject.value = first.patientId;
 
+  // The Endpoint every ImagingStudy points to, written with the first one a run publishes.
+  std::call_once(endpointWritten_, [this] {
+    store_.putResource("Endpoint", kEndpointId, endpointJson(dicomwebUrl_), clock_.nowMillis());
+  });
   std::string json = mappings::dicom::imagingStudyJson(headers, context);
   rapidjson::Document doc;
   std::vector<mappings::fhir::IndexEntry> index;

@@ -16,13 +16,13 @@ namespace medbridge::app {
 // dicom.stableSeconds, and again when a late instance arrives (same resource, next version). The
 // subject is the Patient resource the patient index knows for the study's PatientID, else a
 // logical reference by that identifier. The Endpoint the studies point to (medbridge's DICOMweb)
-// is written at start.
+// is written with the first study a run publishes.
 class ImagingStudyPublisher {
  public:
   ImagingStudyPublisher(store::IStore& store, const mappings::identity::IdentifierSystems& systems,
                         const core::IClock& clock, int stableSeconds);
   ~ImagingStudyPublisher();
-  // Writes the Endpoint (medbridge's DICOMweb at dicomwebUrl) and starts the periodic pass.
+  // Starts the periodic pass; the Endpoint names medbridge's DICOMweb at dicomwebUrl.
   void start(const std::string& dicomwebUrl);
   void stop();
   // One pass: publishes every study that is due; returns how many were written.
@@ -40,6 +40,8 @@ class ImagingStudyPublisher {
   const mappings::identity::IdentifierSystems& systems_;
   const core::IClock& clock_;
   int stableSeconds_;
+  std::string dicomwebUrl_;
+  std::once_flag endpointWritten_;
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -9,6 +9,7 @@ if [ ! -d ../shared/corpus/hl7v2 ]; then
 fi
 start=$(date +%s)
 bash scripts/install-deps.sh
+bash scripts/install-test-peers.sh
 (cd tests/integration/peers && npm ci --no-audit --no-fund --loglevel=error)
 bash scripts/build.sh
 (cd build && ctest -j2 -L 'unit|integration|e2e' --output-on-failure --timeout 900)

@@ -45,9 +45,6 @@ const char* const kRetrievedSopClasses[] = {
     UID_XRayRadiofluoroscopicImageStorage,
     UID_NuclearMedicineImageStorage,
     UID_PositronEmissionTomographyImageStorage,
-    UID_EnhancedCTImageStorage,
-    UID_EnhancedMRImageStorage,
-    UID_VLPhotographicImageStorage,
     UID_BasicTextSRStorage,
     UID_EnhancedSRStorage,
 };
@@ -204,16 +201,17 @@ DicomClient::Retrieved DicomClient::retrieveStudy(const std::string& studyUid) c
   scu.addPresentationContext(model, uncompressed());
   if (get) {
     // The peer picks one transfer syntax per context, so each syntax gets its own context: an
-    // instance then comes in the syntax it is kept in. 7 contexts for each of the 18 commonest
-    // SOP classes fill the 128 an association may have.
-    std::vector<OFList<OFString>> syntaxes(7);
+    // instance then comes in the syntax it is kept in. 8 contexts for each of the 15 commonest
+    // SOP classes nearly fill the 128 an association may have.
+    std::vector<OFList<OFString>> syntaxes(8);
     syntaxes[0].push_back(UID_LittleEndianExplicitTransferSyntax);
     syntaxes[0].push_back(UID_LittleEndianImplicitTransferSyntax);
     const char* compressed[] = {
-        UID_JPEGLSLosslessTransferSyntax,   UID_JPEG2000LosslessOnlyTransferSyntax,
-        UID_JPEG2000TransferSyntax,         UID_JPEGProcess1TransferSyntax,
-        UID_JPEGProcess14SV1TransferSyntax, UID_RLELosslessTransferSyntax};
-    for (int i = 0; i < 6; ++i) syntaxes[i + 1].push_back(compressed[i]);
+        UID_JPEGLSLosslessTransferSyntax, UID_JPEG2000LosslessOnlyTransferSyntax,
+        UID_JPEG2000TransferSyntax,       UID_JPEGProcess1TransferSyntax,
+        UID_JPEGProcess2_4TransferSyntax, UID_JPEGProcess14SV1TransferSyntax,
+        UID_RLELosslessTransferSyntax};
+    for (int i = 0; i < 7; ++i) syntaxes[i + 1].push_back(compressed[i]);
     for (const char* sopClass : kRetrievedSopClasses)
       for (const auto& ts : syntaxes) scu.addPresentationContext(sopClass, ts, ASC_SC_ROLE_SCP);
     scu.setStorageMode(DCMSCU_STORAGE_DISK);  // C-STORE sub-operations reach handleSTORERequest

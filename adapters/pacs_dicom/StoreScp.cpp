@@ -101,6 +101,8 @@ Uint16 acceptInstanceFile(const std::string& file, const std::string& sopClass,
   s.callingAe = peer;
   s.file = storageDir + "/" + s.studyInstanceUid + "/" + s.sopInstanceUid + ".dcm";
   s.size = static_cast<std::int64_t>(std::filesystem::file_size(file));
+  // A re-sent instance replaces the file an earlier row points to: kept if the index refuses.
+  bool resent = std::filesystem::exists(s.file);
   try {
     placeDurably(file, s.file);
   } catch (const std::exception& e) {
@@ -112,11 +114,11 @@ Uint16 acceptInstanceFile(const std::string& file, const std::string& sopClass,
   } catch (const core::Error& e) {
     log().warning("C-STORE of %s from %s refused: %s", s.sopInstanceUid, peer,
                   std::string(e.what()));
-    std::remove(s.file.c_str());
+    if (!resent) std::remove(s.file.c_str());
     return core::errorInfo(e.code()).dimseStatus;
   } catch (const std::exception& e) {
     log().error("C-STORE of %s from %s failed: %s", s.sopInstanceUid, peer, std::string(e.what()));
-    std::remove(s.file.c_str());
+    if (!resent) std::remove(s.file.c_str());
     return kOutOfResources;
   }
   log().debug("stored %s from %s", s.sopInstanceUid, peer);

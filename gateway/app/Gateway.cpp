@@ -8,6 +8,7 @@
 #include "adapters/dicomweb/DicomWebHandler.h"
 #include "adapters/fhir_rest/FhirRestHandler.h"
 #include "adapters/his_mllp/MllpServer.h"
+#include "adapters/pacs_dicom/DicomClient.h"
 #include "adapters/pacs_dicom/DicomServer.h"
 #include "gateway/app/DicomForwarder.h"
 #include "gateway/app/DicomIntake.h"
@@ -109,6 +110,31 @@ void Gateway::start() {
                               (store_->healthy() ? "up" : "down") + "\",\"mllp\":\"" +
                               (mllp_ && mllp_->running() ? "up" : "down") + "\"}\n",
                           {}};
+  });
+  // C-ECHO to a configured DICOM peer, for whoever sets one up: ?peer=<AE title>.
+  http_->route("/admin/dicom-echo", [this](const http::Request& r) {
+    std::string peer;
+    for (const auto& [k, v] : r.query)
+      if (k == "peer") peer = v;
+    auto it = config_.dicom.peers.find(peer);
+    if (it == config_.dicom.peers.end())
+      return http::Response{404,
+                            "application/json",
+                            "{\"peer\":\"" + peer + "\",\"error\":\"not in dicom.peers\"}\n",
+                            {}};
+    try {
+      adapters::pacs_dicom::DicomClient(config_.dicom.aet, peer, it->second,
+                                        config_.dataDir + "/dicom", *dicomIntake_)
+          .echo();
+      return http::Response{
+          200, "application/json", "{\"peer\":\"" + peer + "\",\"echo\":\"ok\"}\n", {}};
+    } catch (const core::Error& e) {
+      std::string why;
+      for (char c : std::string(e.what()))
+        if (c != '"' && c != '\\') why += c;
+      return http::Response{
+          502, "application/json", "{\"peer\":\"" + peer + "\",\"error\":\"" + why + "\"}\n", {}};
+    }
   });
   http_->route("/metrics", [this](const http::Request&) {
     store::StoreStats st = store_->stats();

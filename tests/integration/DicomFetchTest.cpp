@@ -256,6 +256,15 @@ TEST_F(DicomFetch, RefusalsAreOperationOutcomes) {
   EXPECT_EQ(fetch("no-such-patient", R"({"name":"peer","valueString":"PACSMOVE"})").status, 404);
   EXPECT_EQ(httpGet(gw->httpPort(), "/fhir/Patient/" + patient + "/$fetch-images").first, 405);
   EXPECT_EQ(httpGet(gw->httpPort(), "/fhir/$fetch-images-status?job=99").first, 404);
+  // C-ECHO through the admin route: the PACS answers, DOWN does not, NOSUCH is not a peer.
+  EXPECT_EQ(httpGet(gw->httpPort(), "/admin/dicom-echo?peer=PACSMOVE"),
+            (std::pair<int, std::string>{200, "{\"peer\":\"PACSMOVE\",\"echo\":\"ok\"}\n"}));
+  auto echoDown = httpGet(gw->httpPort(), "/admin/dicom-echo?peer=DOWN");
+  EXPECT_EQ(echoDown.first, 502);
+  EXPECT_NE(echoDown.second.find("MB-5002 the DICOM peer cannot be associated with: DOWN"),
+            std::string::npos)
+      << echoDown.second;
+  EXPECT_EQ(httpGet(gw->httpPort(), "/admin/dicom-echo?peer=NOSUCH").first, 404);
 }
 
 }  // namespace

@@ -53,7 +53,15 @@ TEST(DicomStore, EchoStoreAndThePatientIndexFeed) {
   // The same name written in GB18030 (王 CD F5, 秀 D0 E3, 英 D3 A2).
   std::string gb = makeInstance(
       dir, "gb", header(kStudy + ".3", "GB18030", "Wang^Xiuying=\xCD\xF5^\xD0\xE3\xD3\xA2"));
-  CommandResult stored = dcmtk("storescu", {"-aec", "MEDBRIDGE", "127.0.0.1", port, utf8, gb});
+  // GBK, and ISO 2022 IR 58 (GB 2312 switched in by ESC $ ) A), as DCMTK decodes them.
+  std::string gbk = makeInstance(
+      dir, "gbk", header(kStudy + ".4", "GBK", "Wang^Xiuying=\xCD\xF5^\xD0\xE3\xD3\xA2"));
+  std::string iso2022 = makeInstance(
+      dir, "iso2022",
+      header(kStudy + ".5", "\\ISO 2022 IR 58",
+             "Wang^Xiuying=\x1B$)A\xCD\xF5^\x1B$)A\xD0\xE3\xD3\xA2"));
+  CommandResult stored =
+      dcmtk("storescu", {"-aec", "MEDBRIDGE", "127.0.0.1", port, utf8, gb, gbk, iso2022});
   EXPECT_EQ(stored.exitCode, 0) << stored.out << stored.err;
 
   // Refused without a trace: no Study Instance UID (0xC000); a wrong called AE title.
@@ -88,7 +96,9 @@ TEST(DicomStore, EchoStoreAndThePatientIndexFeed) {
   EXPECT_EQ(rows,
             (std::vector<std::vector<std::string>>{
                 {kStudy + ".1", "Wang^Xiuying=王^秀英", "P100", "ZJYY-PACS", "STORESCU", master},
-                {kStudy + ".3", "Wang^Xiuying=王^秀英", "P100", "ZJYY-PACS", "STORESCU", master}}));
+                {kStudy + ".3", "Wang^Xiuying=王^秀英", "P100", "ZJYY-PACS", "STORESCU", master},
+                {kStudy + ".4", "Wang^Xiuying=王^秀英", "P100", "ZJYY-PACS", "STORESCU", master},
+                {kStudy + ".5", "Wang^Xiuying=王^秀英", "P100", "ZJYY-PACS", "STORESCU", master}}));
   // Kept as received: the stored file's data set is the one sent.
   std::string kept = dir.path() + "/data/dicom/" + kStudy + "/" + kStudy + ".3.dcm";
   CommandResult sent = runCommand({"dcmdump", "-q", "+P", "0010,0010", gb});

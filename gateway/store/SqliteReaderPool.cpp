@@ -22,8 +22,6 @@ SqliteReaderPool::SqliteReaderPool(const std::string& path, int size) {
     }
     sqlite3_busy_timeout(c->db, 5000);
     sqlite3_exec(c->db, "PRAGMA query_only=1", nullptr, nullptr, nullptr);
-    // 64 MiB each (SQLite's default is 2 MiB): index lookups in a large store stay in memory.
-    sqlite3_exec(c->db, "PRAGMA cache_size=-65536", nullptr, nullptr, nullptr);
     free_.push_back(c.get());
     all_.push_back(std::move(c));
   }

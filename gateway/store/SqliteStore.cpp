@@ -53,9 +53,9 @@ SqliteStore::SqliteStore(const std::string& path, int maxBatch) : path_(path), m
   *writer_ << "PRAGMA journal_mode=WAL", into(mode), now;
   *writer_ << "PRAGMA synchronous=FULL", now;
   *writer_ << "PRAGMA foreign_keys=ON", now;
-  // 256 MiB of page cache for the writer: the patient index's random-keyed inserts stay in
-  // memory far longer than with SQLite's 2 MiB default (a cap, taken only as the store grows).
-  *writer_ << "PRAGMA cache_size=-262144", now;
+  // 64 MiB of page cache for the writer: the patient index's random-keyed inserts stay in memory
+  // far longer than with SQLite's 2 MiB default.
+  *writer_ << "PRAGMA cache_size=-65536", now;
   // Checkpoints run on their own thread (checkpointLoop), so most of the copying back happens
   // while the writer commits; the writer's own checkpoint (every 64 MiB of WAL, so that the WAL
   // restarts) then finds little left to do. SQLite's default (every 4 MiB, synchronously in the

@@ -14,15 +14,16 @@
 
 #include "adapters/pacs_dicom/DicomJson.h"
 #include "adapters/pacs_dicom/DicomScp.h"
+#include "adapters/pacs_dicom/DimseStatus.h"
 #include "adapters/pacs_dicom/Outgoing.h"
 #include "gateway/core/ErrorCode.h"
 
 namespace medbridge::adapters::pacs_dicom {
 namespace {
 
+using namespace dimse;
+
 constexpr int kTimeoutSeconds = 30;
-constexpr Uint16 kSuccess = 0x0000;
-constexpr Uint16 kOutOfResources = 0xA700;
 
 Poco::Logger& log() {
   return Poco::Logger::get("medbridge.pacs_dicom");

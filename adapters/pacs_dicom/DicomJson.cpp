@@ -60,12 +60,6 @@ bool isSingleText(DcmEVR vr) {
   return vr == EVR_LT || vr == EVR_ST || vr == EVR_UT || vr == EVR_UR;
 }
 
-std::string tagText(const DcmTagKey& tag) {
-  char buf[9];
-  std::snprintf(buf, sizeof buf, "%04X%04X", tag.getGroup(), tag.getElement());
-  return buf;
-}
-
 // IS and DS values as JSON numbers: "+1" or "1." are valid DICOM but not JSON.
 void writeNumber(Writer& w, const OFString& raw) {
   std::string s = raw.c_str();
@@ -205,6 +199,12 @@ OFCondition convertToUtf8(DcmItem& item) {
   }
   item.findAndDeleteElement(DCM_SpecificCharacterSet);
   return converted;
+}
+
+std::string tagText(const DcmTagKey& tag) {
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%04X%04X", tag.getGroup(), tag.getElement());
+  return buf;
 }
 
 std::string headerJson(DcmItem& item) {

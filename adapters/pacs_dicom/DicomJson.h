@@ -16,6 +16,9 @@ namespace medbridge::adapters::pacs_dicom {
 // never read.
 std::string headerJson(DcmItem& item);
 
+// A tag as DICOM JSON writes it: 8 upper-case hex digits ("00100010").
+std::string tagText(const DcmTagKey& tag);
+
 // Converts every value to UTF-8. Without a Specific Character Set, bytes above 0x7F are read as
 // UTF-8 when they are valid UTF-8, else as GB18030 (what Chinese devices send undeclared).
 OFCondition convertToUtf8(DcmItem& item);

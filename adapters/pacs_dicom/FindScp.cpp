@@ -9,18 +9,16 @@
 
 #include "adapters/pacs_dicom/DicomJson.h"
 #include "adapters/pacs_dicom/DicomScp.h"
+#include "adapters/pacs_dicom/DimseStatus.h"
 #include "adapters/pacs_dicom/QueryIdentifier.h"
 
 namespace medbridge::adapters::pacs_dicom {
 namespace {
 
+using namespace dimse;
+
 using mappings::dicom::DicomQuery;
 
-constexpr Uint16 kPending = 0xFF00;
-constexpr Uint16 kSuccess = 0x0000;
-constexpr Uint16 kCanceled = 0xFE00;
-constexpr Uint16 kIdentifierDoesNotMatch = 0xA900;
-constexpr Uint16 kUnableToProcess = 0xC000;
 constexpr unsigned kCancelCheckEvery = 16;
 
 Poco::Logger& log() {
@@ -46,10 +44,10 @@ OFCondition DicomScp::handleFind(T_DIMSE_C_FindRQ& request, T_ASC_PresentationCo
   identifier->findAndGetOFStringArray(DCM_SpecificCharacterSet, requestCharset);
   DicomQuery query;
   std::string problem;
-  Uint16 refusal = kIdentifierDoesNotMatch;
+  Uint16 refusal = kDoesNotMatchSopClass;
   if (convertToUtf8(*identifier).bad()) {
     problem = "Specific Character Set '" + std::string(requestCharset.c_str()) + "' cannot be read";
-    refusal = kUnableToProcess;
+    refusal = kCannotUnderstand;
   } else {
     problem = toQuery(*identifier, sopClass.c_str(), query);
   }

@@ -1,5 +1,7 @@
 #include "adapters/pacs_dicom/QueryIdentifier.h"
 
+#include "adapters/pacs_dicom/DicomJson.h"
+
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcelem.h>
 #include <dcmtk/dcmdata/dcuid.h>
@@ -13,12 +15,6 @@ bool isStudyRoot(const std::string& sopClass) {
   return sopClass == UID_FINDStudyRootQueryRetrieveInformationModel ||
          sopClass == UID_MOVEStudyRootQueryRetrieveInformationModel ||
          sopClass == UID_GETStudyRootQueryRetrieveInformationModel;
-}
-
-std::string tagText(const DcmTagKey& tag) {
-  char buf[9];
-  std::snprintf(buf, sizeof buf, "%04X%04X", tag.getGroup(), tag.getElement());
-  return buf;
 }
 
 }  // namespace

@@ -15,25 +15,17 @@
 
 #include "adapters/pacs_dicom/DicomJson.h"
 #include "adapters/pacs_dicom/DicomScp.h"
+#include "adapters/pacs_dicom/DimseStatus.h"
 #include "adapters/pacs_dicom/Outgoing.h"
 #include "adapters/pacs_dicom/QueryIdentifier.h"
 
 namespace medbridge::adapters::pacs_dicom {
 namespace {
 
+using namespace dimse;
+
 using mappings::dicom::DicomSummary;
 
-constexpr Uint16 kPending = 0xFF00;
-constexpr Uint16 kSuccess = 0x0000;
-constexpr Uint16 kCanceled = 0xFE00;
-constexpr Uint16 kSubOperationsFailed = 0xB000;  // warning: one or more sub-operations failed
-constexpr Uint16 kUnableToPerformSubOperations = 0xA702;
-constexpr Uint16 kMoveDestinationUnknown = 0xA801;
-constexpr Uint16 kIdentifierDoesNotMatch = 0xA900;
-constexpr Uint16 kUnableToProcess = 0xC000;
-// A sub-operation's own failure codes (no C-STORE was sent).
-constexpr Uint16 kNoPresentationContext = 0x0122;  // SOP class not supported
-constexpr Uint16 kCannotRead = 0xA700;
 constexpr int kTimeoutSeconds = 30;
 
 Poco::Logger& log() {
@@ -78,11 +70,11 @@ Uint16 DicomScp::retrieveSet(DcmDataset& identifier, const std::string& sopClass
                              std::vector<DicomSummary>& instances, std::string& problem) {
   if (convertToUtf8(identifier).bad()) {
     problem = "Specific Character Set cannot be read";
-    return kUnableToProcess;
+    return kCannotUnderstand;
   }
   mappings::dicom::DicomQuery query;
   problem = toQuery(identifier, sopClass, query);
-  if (!problem.empty()) return kIdentifierDoesNotMatch;
+  if (!problem.empty()) return kDoesNotMatchSopClass;
   auto found = candidates(query);
   for (const auto& match : mappings::dicom::findMatches(query, found.headers))
     for (std::size_t i : match.instances) instances.push_back(found.instances[i]);
@@ -103,13 +95,13 @@ DicomScp::SubOperationResult DicomScp::storeHere(const DicomSummary& instance, U
     log().warning("C-GET to %s: no accepted presentation context for %s in %s or uncompressed",
                   std::string(getPeerAETitle().c_str()), instance.sopClassUid,
                   instance.transferSyntaxUid);
-    return {kNoPresentationContext, EC_Normal};
+    return {kSopClassNotSupported, EC_Normal};
   }
   std::string why;
   auto file = loadFor(instance, context->transferSyntax, why);
   if (!file) {
     log().warning("C-GET of %s: %s", instance.sopInstanceUid, why);
-    return {kCannotRead, EC_Normal};
+    return {kOutOfResources, EC_Normal};
   }
   T_DIMSE_Message request{};
   request.CommandField = DIMSE_C_STORE_RQ;
@@ -122,14 +114,14 @@ DicomScp::SubOperationResult DicomScp::storeHere(const DicomSummary& instance, U
   store.DataSetType = DIMSE_DATASET_PRESENT;
   store.Priority = DIMSE_PRIORITY_MEDIUM;
   OFCondition cond = sendDIMSEMessage(context->id, &request, file->getDataset());
-  if (cond.bad()) return {kCannotRead, cond};
+  if (cond.bad()) return {kOutOfResources, cond};
   for (;;) {  // the C-STORE response; a C-CANCEL may come first
     T_DIMSE_Message response{};
     T_ASC_PresentationContextID responseId = 0;
     DcmDataset* detail = nullptr;
     cond = receiveDIMSECommand(&responseId, &response, &detail, nullptr, kTimeoutSeconds);
     delete detail;
-    if (cond.bad()) return {kCannotRead, cond};
+    if (cond.bad()) return {kOutOfResources, cond};
     if (response.CommandField == DIMSE_C_CANCEL_RQ) {
       cancelled = true;
       continue;
@@ -137,7 +129,7 @@ DicomScp::SubOperationResult DicomScp::storeHere(const DicomSummary& instance, U
     if (response.CommandField == DIMSE_C_STORE_RSP &&
         response.msg.CStoreRSP.MessageIDBeingRespondedTo == messageId)
       return {response.msg.CStoreRSP.DimseStatus, EC_Normal};
-    return {kCannotRead, OFCondition(DIMSE_BADMESSAGE)};
+    return {kOutOfResources, OFCondition(DIMSE_BADMESSAGE)};
   }
 }
 
@@ -248,7 +240,7 @@ OFCondition DicomScp::handleMove(T_DIMSE_C_MoveRQ& request, T_ASC_PresentationCo
       cancelled = true;
       break;
     }
-    Uint16 status = kNoPresentationContext;
+    Uint16 status = kSopClassNotSupported;
     std::string why = "no accepted presentation context";
     if (const Context* context = chooseContext(accepted, instance)) {
       if (auto file = loadFor(instance, context->transferSyntax, why)) {
@@ -256,10 +248,10 @@ OFCondition DicomScp::handleMove(T_DIMSE_C_MoveRQ& request, T_ASC_PresentationCo
                                     request.MessageID);
         if (cond.bad()) {
           why = cond.text();
-          status = kCannotRead;
+          status = kOutOfResources;
         }
       } else {
-        status = kCannotRead;
+        status = kOutOfResources;
       }
     }
     if (status != kSuccess)
@@ -275,7 +267,7 @@ OFCondition DicomScp::handleMove(T_DIMSE_C_MoveRQ& request, T_ASC_PresentationCo
   // Instances left unsent when the destination dropped the association count as failed.
   if (!cancelled)
     for (std::size_t i = instances.size() - counts.remaining; i < instances.size(); ++i)
-      counts.add(kCannotRead, instances[i].sopInstanceUid);
+      counts.add(kOutOfResources, instances[i].sopInstanceUid);
   log().information("C-MOVE from %s to %s: %hu sent, %hu failed, %hu warnings%s", peer,
                     std::string(destination.c_str()), counts.completed, counts.failed,
                     counts.warning, std::string(cancelled ? " (cancelled)" : ""));

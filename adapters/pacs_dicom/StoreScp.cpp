@@ -1,5 +1,6 @@
 // C-STORE: received into a temporary file, checked, placed durably, then handed to the sink.
 #include "adapters/pacs_dicom/DicomScp.h"
+#include "adapters/pacs_dicom/DimseStatus.h"
 
 #include <Poco/Logger.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
@@ -16,10 +17,7 @@
 namespace medbridge::adapters::pacs_dicom {
 namespace {
 
-constexpr Uint16 kSuccess = 0x0000;
-constexpr Uint16 kCannotUnderstand = 0xC000;
-constexpr Uint16 kDoesNotMatch = 0xA900;
-constexpr Uint16 kOutOfResources = 0xA700;
+using namespace dimse;
 
 Poco::Logger& log() {
   return Poco::Logger::get("medbridge.pacs_dicom");
@@ -92,7 +90,7 @@ Uint16 acceptInstanceFile(const std::string& file, const std::string& sopClass,
   mappings::dicom::DicomSummary s = summarize(dicom);
   if (s.sopInstanceUid != sopInstance || s.sopClassUid != sopClass) {
     log().warning("C-STORE from %s refused: SOP Class/Instance UID differ from the request", peer);
-    return kDoesNotMatch;
+    return kDoesNotMatchSopClass;
   }
   if (!isUid(s.sopInstanceUid) || !isUid(s.studyInstanceUid)) {
     log().warning("C-STORE from %s refused: missing or malformed Study/SOP Instance UID", peer);

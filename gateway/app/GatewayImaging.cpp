@@ -21,6 +21,13 @@ fhir::FhirError asFhirError(const core::Error& e) {
   return fhir::FhirError(status, code, e.what());
 }
 
+// A query parameter of a GET operation ("" when absent).
+std::string parameter(const fhir::OperationRequest& o, const std::string& name) {
+  for (const auto& [k, v] : o.parameters)
+    if (k == name) return v;
+  return "";
+}
+
 // Parameters peer (string), start / end (date), modality (code, repeating).
 FetchRequest fetchRequest(const fhir::OperationRequest& o) {
   FetchRequest f;
@@ -110,9 +117,7 @@ void Gateway::registerImagingOperations() {
   fhir_->registerOperation(
       "", "send-status", true, false,
       [this](const fhir::OperationRequest& o) -> fhir::FhirResponse {
-        std::string forward;
-        for (const auto& [k, v] : o.parameters)
-          if (k == "forward") forward = v;
+        std::string forward = parameter(o, "forward");
         std::int64_t id = 0;
         try {
           id = std::stoll(forward);
@@ -135,9 +140,7 @@ void Gateway::registerImagingOperations() {
   fhir_->registerOperation(
       "", "fetch-images-status", true, false,
       [this](const fhir::OperationRequest& o) -> fhir::FhirResponse {
-        std::string job;
-        for (const auto& [k, v] : o.parameters)
-          if (k == "job") job = v;
+        std::string job = parameter(o, "job");
         auto status = fetcher_->status(job);
         if (!status) throw fhir::FhirError(404, "not-found", "no $fetch-images job '" + job + "'");
         if (!status->done)

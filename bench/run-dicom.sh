@@ -5,7 +5,8 @@
 #     slices, into medbridge (fsync of file and directory before success), dcmtk's storescp
 #     (--fork, never fsyncs) and Orthanc (SyncStorageArea true).
 #  2. Retrieve of a RETRIEVE-instance study from Orthanc: getscu directly, then medbridge's
-#     $fetch-images by C-GET and by C-MOVE (each instance fsync'd and indexed by medbridge).
+#     $fetch-images by C-GET and by C-MOVE (of another patient's study of the same size),
+#     answered once every instance is fsync'd and indexed.
 # Orthanc listens on every interface, so everything runs in a network namespace with only
 # loopback (root). Nagle is off for every peer (TCP_NODELAY=1).
 # usage: bench/run-dicom.sh [SMALL=200] [SLICES=64] [RETRIEVE=100] [ASSOCIATIONS=4]
@@ -115,9 +116,15 @@ done
 stored=$(sqlite3 "$work/mb/db.sqlite" "SELECT COUNT(*) FROM dicom_instances")
 [ "$stored" -eq $((small + slices)) ] || { echo "medbridge stored $stored instances" >&2; exit 1; }
 
-# Retrieve: a RETRIEVE-instance study in Orthanc, pulled directly and through medbridge.
+# Retrieve: RETRIEVE-instance studies in Orthanc, of two patients (one fetched by C-GET, one by
+# C-MOVE, so neither fetch replaces what the other brought), pulled directly and through medbridge.
 make_set study "$retrieve" BENCH3 1
-for a in $(seq "$assoc"); do storescu -aec ORTHANC +sd 127.0.0.1 4242 "$work/study/a$a" >>"$work/storescu.log" 2>&1; done
+make_set study4 "$retrieve" BENCH4 1
+for set in study study4; do
+  for a in $(seq "$assoc"); do
+    storescu -aec ORTHANC +sd 127.0.0.1 4242 "$work/$set/a$a" >>"$work/storescu.log" 2>&1
+  done
+done
 uid=$(dcmdump -q -s +P 0020,000d "$(ls "$work"/study/a1/*.dcm | head -1)" | sed 's/.*\[\(.*\)\].*/\1/')
 mkdir -p "$work/get"
 start=$(now)
@@ -125,20 +132,22 @@ getscu -aet MEDBRIDGE -aec ORTHANC -od "$work/get" -k 0008,0052=STUDY -k "0020,0
   >>"$work/getscu.log" 2>&1
 t_get=$(calc "$(now) - $start")
 [ "$(ls "$work/get" | wc -l)" -eq "$retrieve" ] || { echo "getscu got $(ls "$work/get" | wc -l)" >&2; exit 1; }
-curl -sf -X PUT -H 'Content-Type: application/fhir+json' http://127.0.0.1:18080/fhir/Patient/bench3 \
-  -d '{"resourceType":"Patient","id":"bench3","identifier":[{"system":"urn:oid:1.2.156.112604.1.2.1.2","value":"BENCH3"}]}' >/dev/null
-fetch() {  # peer
+for p in 3 4; do
+  curl -sf -X PUT -H 'Content-Type: application/fhir+json' "http://127.0.0.1:18080/fhir/Patient/bench$p" \
+    -d "{\"resourceType\":\"Patient\",\"id\":\"bench$p\",\"identifier\":[{\"system\":\"urn:oid:1.2.156.112604.1.2.1.2\",\"value\":\"BENCH$p\"}]}" >/dev/null
+done
+fetch() {  # peer patient
   local start
   start=$(now)
   curl -sf -X POST -H 'Content-Type: application/fhir+json' \
-    "http://127.0.0.1:18080/fhir/Patient/bench3/\$fetch-images" \
+    "http://127.0.0.1:18080/fhir/Patient/$2/\$fetch-images" \
     -d "{\"resourceType\":\"Parameters\",\"parameter\":[{\"name\":\"peer\",\"valueString\":\"$1\"}]}" \
     >"$work/fetch.json"
   calc "$(now) - $start"
 }
-t_fetch_get=$(fetch ORTHANC)
+t_fetch_get=$(fetch ORTHANC bench3)
 grep -q "\"valueInteger\":$retrieve" "$work/fetch.json" || { cat "$work/fetch.json"; exit 1; }
-t_fetch_move=$(fetch ORTHANCMOVE)
+t_fetch_move=$(fetch ORTHANCMOVE bench4)
 grep -q "\"valueInteger\":$retrieve" "$work/fetch.json" || { cat "$work/fetch.json"; exit 1; }
 printf 'Retrieve of a %d-instance study from Orthanc:\n' "$retrieve"
 printf '  getscu directly            %7.2f s\n' "$t_get"

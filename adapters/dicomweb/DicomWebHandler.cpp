@@ -2,12 +2,9 @@
 
 #include <Poco/Logger.h>
 #include <Poco/String.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -24,7 +21,6 @@ using mappings::dicom::QueryKey;
 using mappings::dicom::QueryLevel;
 
 constexpr const char* kDicomJson = "application/dicom+json";
-std::atomic<std::uint64_t> partSequence{0};
 
 Poco::Logger& log() {
   return Poco::Logger::get("medbridge.dicomweb");
@@ -339,18 +335,27 @@ http::Response DicomWebHandler::store(const http::Request& r,
     attr.AddMember("Value", values, a);
     return attr;
   };
-  std::filesystem::create_directories(storageDir_ + "/tmp");
   for (const auto& part : parts) {
-    std::string file = storageDir_ + "/tmp/stow-" + std::to_string(::getpid()) + "-" +
-                       std::to_string(++partSequence) + ".part";
-    {
-      std::ofstream out(file, std::ios::binary);
+    pacs_dicom::StoredInstance s;
+    std::string file;
+    try {
+      file = archive_.reserve();
+      std::ofstream out(file, std::ios::binary | std::ios::trunc);
       out.write(part.data(), static_cast<std::streamsize>(part.size()));
+      out.close();
+      if (!out) throw std::runtime_error("cannot write " + file);
+    } catch (const std::exception& e) {
+      log().error("STOW-RS: %s", std::string(e.what()));
+      if (!file.empty()) archive_.release(file);
+      file.clear();
     }
     // With a study in the URL, an instance of another study is refused.
-    pacs_dicom::StoredInstance s = pacs_dicom::storeInstanceFile(
-        file, "STOW-RS", storageDir_, sink_, path.size() == 2 ? path[1] : "");
-    std::remove(file.c_str());
+    if (file.empty()) {
+      s.status = 0xA700;
+      s.problem = "the part cannot be written to disk";
+    } else {
+      s = pacs_dicom::storeInstanceFile(archive_, file, "STOW-RS", path.size() == 2 ? path[1] : "");
+    }
     rapidjson::Value item(rapidjson::kObjectType);
     item.AddMember("00081150", uidAttr(s.sopClassUid), a);
     item.AddMember("00081155", uidAttr(s.sopInstanceUid), a);

@@ -22,13 +22,9 @@ namespace medbridge::adapters::dicomweb {
 // write (POST).
 class DicomWebHandler {
  public:
-  DicomWebHandler(store::IStore& store, pacs_dicom::IInstanceSink& sink, std::string storageDir,
-                  std::string mount, const auth::TokenVerifier* verifier)
-      : store_(store),
-        sink_(sink),
-        storageDir_(std::move(storageDir)),
-        mount_(std::move(mount)),
-        verifier_(verifier) {}
+  DicomWebHandler(store::IStore& store, pacs_dicom::InstanceArchive& archive, std::string mount,
+                  const auth::TokenVerifier* verifier)
+      : store_(store), archive_(archive), mount_(std::move(mount)), verifier_(verifier) {}
   http::Response operator()(const http::Request& request) const;
 
  private:
@@ -38,8 +34,8 @@ class DicomWebHandler {
   std::string base(const http::Request& r) const;
 
   store::IStore& store_;
-  pacs_dicom::IInstanceSink& sink_;
-  std::string storageDir_, mount_;
+  pacs_dicom::InstanceArchive& archive_;
+  std::string mount_;
   const auth::TokenVerifier* verifier_;
 };
 

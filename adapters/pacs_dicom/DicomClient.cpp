@@ -5,15 +5,12 @@
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmnet/scu.h>
-#include <unistd.h>
 
-#include <atomic>
+#include <algorithm>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 
 #include "adapters/pacs_dicom/DicomJson.h"
-#include "adapters/pacs_dicom/DicomScp.h"
 #include "adapters/pacs_dicom/DimseStatus.h"
 #include "adapters/pacs_dicom/Outgoing.h"
 #include "gateway/core/ErrorCode.h"
@@ -24,12 +21,11 @@ namespace {
 using namespace dimse;
 
 constexpr int kTimeoutSeconds = 30;
+constexpr Uint32 kMaxPdu = 65536;  // as the SCP
 
 Poco::Logger& log() {
   return Poco::Logger::get("medbridge.pacs_dicom");
 }
-
-std::atomic<std::uint64_t> sequence{0};
 
 // What a C-GET asks the PACS to send back (C-MOVE has no such limit: the PACS proposes).
 const char* const kRetrievedSopClasses[] = {
@@ -50,46 +46,46 @@ const char* const kRetrievedSopClasses[] = {
     UID_EnhancedSRStorage,
 };
 
-// A DcmSCU whose C-GET sub-operations go through acceptInstanceFile.
+// A DcmSCU whose C-GET sub-operations are received straight into files of the archive (bit for
+// bit: no decoding of pixel data, no re-encoding) and kept deferred until the retrieval ends.
 class Scu : public DcmSCU {
  public:
-  Scu(const std::string& storageDir, IInstanceSink& sink, const std::string& peerAet)
-      : storageDir_(storageDir), sink_(sink), peerAet_(peerAet) {}
-
- protected:
-  OFCondition handleSTORERequest(const T_ASC_PresentationContextID /*presID*/,
-                                 DcmDataset* incomingObject, OFBool& continueCGETSession,
-                                 Uint16& cStoreReturnStatus) override {
-    std::unique_ptr<DcmDataset> dataset(incomingObject);
-    continueCGETSession = OFTrue;
-    cStoreReturnStatus = kOutOfResources;
-    if (!dataset) return EC_IllegalParameter;
-    OFString sopClass, sopInstance;
-    dataset->findAndGetOFString(DCM_SOPClassUID, sopClass);
-    dataset->findAndGetOFString(DCM_SOPInstanceUID, sopInstance);
-    std::filesystem::create_directories(storageDir_ + "/tmp");
-    std::string file = storageDir_ + "/tmp/get-" + std::to_string(::getpid()) + "-" +
-                       std::to_string(++sequence) + ".part";
-    // Written in the syntax it came in: the data set as received.
-    DcmFileFormat ff(dataset.get());
-    OFCondition saved = ff.saveFile(file.c_str(), dataset->getOriginalXfer());
-    if (saved.good())
-      cStoreReturnStatus = acceptInstanceFile(file, sopClass.c_str(), sopInstance.c_str(), peerAet_,
-                                              storageDir_, sink_);
-    else
-      log().error("C-GET from %s: cannot write %s: %s", peerAet_, file, std::string(saved.text()));
-    std::remove(file.c_str());
-    if (cStoreReturnStatus == kSuccess) ++stored;
-    return EC_Normal;
-  }
-
- public:
+  Scu(InstanceArchive& archive, const std::string& peerAet)
+      : archive_(archive), peerAet_(peerAet) {}
   int stored = 0;
 
+ protected:
+  OFCondition handleSTORERequestFile(T_ASC_PresentationContextID* presId,
+                                     const OFString& /*dcmtkFilename*/,
+                                     T_DIMSE_C_StoreRQ* request) override {
+    status_ = kOutOfResources;
+    std::string file;
+    try {
+      file = archive_.reserve();
+    } catch (const std::exception& e) {
+      log().error("C-GET from %s: %s", peerAet_, std::string(e.what()));
+      return ignoreSTORERequest(*presId, *request);
+    }
+    OFCondition received = DcmSCU::handleSTORERequestFile(presId, file.c_str(), request);
+    if (received.bad()) {
+      archive_.release(file);
+      return received;
+    }
+    status_ = archive_.accept(file, request->AffectedSOPClassUID, request->AffectedSOPInstanceUID,
+                              peerAet_, InstanceArchive::When::Deferred);
+    if (status_ == kSuccess) ++stored;
+    return EC_Normal;
+  }
+  // DcmSCU answers success for every data set it could receive; medbridge's checks decide.
+  OFCondition sendSTOREResponse(T_ASC_PresentationContextID presId, Uint16 status,
+                                const T_DIMSE_C_StoreRQ& request) override {
+    return DcmSCU::sendSTOREResponse(presId, status == kSuccess ? status_ : status, request);
+  }
+
  private:
-  std::string storageDir_;
-  IInstanceSink& sink_;
+  InstanceArchive& archive_;
   std::string peerAet_;
+  Uint16 status_ = kSuccess;
 };
 
 [[noreturn]] void fail(core::ErrorCode code, const std::string& what) {
@@ -105,6 +101,7 @@ void connect(Scu& scu, const std::string& localAet, const std::string& peerAet,
   scu.setACSETimeout(kTimeoutSeconds);
   scu.setDIMSETimeout(kTimeoutSeconds);
   scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
+  scu.setMaxReceivePDULength(kMaxPdu);  // C-GET data arrive in fewer, larger pieces
   OFCondition cond = scu.initNetwork();
   if (cond.good()) cond = scu.negotiateAssociation();
   if (cond.bad())
@@ -134,15 +131,14 @@ std::string statusText(Uint16 status) {
 }  // namespace
 
 DicomClient::DicomClient(std::string localAet, std::string peerAet, core::DicomPeer peer,
-                         std::string storageDir, IInstanceSink& sink)
+                         InstanceArchive& archive)
     : localAet_(std::move(localAet)),
       peerAet_(std::move(peerAet)),
       peer_(std::move(peer)),
-      storageDir_(std::move(storageDir)),
-      sink_(sink) {}
+      archive_(archive) {}
 
 void DicomClient::echo() const {
-  Scu scu(storageDir_, sink_, peerAet_);
+  Scu scu(archive_, peerAet_);
   scu.addPresentationContext(UID_VerificationSOPClass, uncompressed());
   connect(scu, localAet_, peerAet_, peer_);
   OFCondition cond = scu.sendECHORequest(0);
@@ -151,7 +147,7 @@ void DicomClient::echo() const {
 }
 
 std::vector<std::string> DicomClient::find(const mappings::dicom::DicomQuery& query) const {
-  Scu scu(storageDir_, sink_, peerAet_);
+  Scu scu(archive_, peerAet_);
   scu.addPresentationContext(UID_FINDStudyRootQueryRetrieveInformationModel, uncompressed());
   connect(scu, localAet_, peerAet_, peer_);
   DcmDataset keys;
@@ -196,7 +192,7 @@ std::vector<std::string> DicomClient::find(const mappings::dicom::DicomQuery& qu
 
 DicomClient::Retrieved DicomClient::retrieveStudy(const std::string& studyUid) const {
   bool get = peer_.retrieve == "get";
-  Scu scu(storageDir_, sink_, peerAet_);
+  Scu scu(archive_, peerAet_);
   const char* model = get ? UID_GETStudyRootQueryRetrieveInformationModel
                           : UID_MOVEStudyRootQueryRetrieveInformationModel;
   scu.addPresentationContext(model, uncompressed());
@@ -215,8 +211,10 @@ DicomClient::Retrieved DicomClient::retrieveStudy(const std::string& studyUid) c
     for (int i = 0; i < 7; ++i) syntaxes[i + 1].push_back(compressed[i]);
     for (const char* sopClass : kRetrievedSopClasses)
       for (const auto& ts : syntaxes) scu.addPresentationContext(sopClass, ts, ASC_SC_ROLE_SCP);
-    scu.setStorageMode(DCMSCU_STORAGE_DISK);  // C-STORE sub-operations reach handleSTORERequest
+    scu.setStorageMode(DCMSCU_STORAGE_BIT_PRESERVING);  // sub-operations: handleSTORERequestFile
   }
+  // C-MOVE sub-operations reach medbridge's SCP, which defers them while this runs.
+  InstanceArchive::Retrieval retrieval(archive_);
   connect(scu, localAet_, peerAet_, peer_);
   DcmDataset keys;
   keys.putAndInsertString(DCM_QueryRetrieveLevel, "STUDY");
@@ -226,6 +224,8 @@ DicomClient::Retrieved DicomClient::retrieveStudy(const std::string& studyUid) c
   OFCondition cond = get ? scu.sendCGETRequest(id, &keys, &responses)
                          : scu.sendMOVERequest(id, localAet_.c_str(), &keys, &responses);
   scu.releaseAssociation();
+  // What arrived is kept even when the retrieval failed part way.
+  InstanceArchive::Flushed flushed = archive_.flushDeferred();
   Retrieved out;
   Uint16 finalStatus = kSuccess;
   for (RetrieveResponse* r : responses) {
@@ -237,7 +237,8 @@ DicomClient::Retrieved DicomClient::retrieveStudy(const std::string& studyUid) c
     }
     delete r;
   }
-  if (get) out.completed = scu.stored;  // what medbridge itself has durably stored
+  if (get) out.completed = std::max(0, scu.stored - flushed.failed);  // what medbridge kept
+  out.failed += flushed.failed;
   log().information("%s of study %s from %s: %d completed, %d failed, %d warnings (status %s)",
                     std::string(get ? "C-GET" : "C-MOVE"), studyUid, peerAet_, out.completed,
                     out.failed, out.warning, statusText(finalStatus));
@@ -275,7 +276,7 @@ void coerce(DcmDataset& ds, const std::string& patientId, const std::string& iss
 std::vector<DicomClient::Sent> DicomClient::store(const std::vector<Outgoing>& items) const {
   std::vector<Sent> out(items.size());
   if (items.empty()) return out;
-  Scu scu(storageDir_, sink_, peerAet_);
+  Scu scu(archive_, peerAet_);
   std::vector<mappings::dicom::DicomSummary> instances;
   for (const auto& i : items) instances.push_back(i.instance);
   auto proposed = proposeContexts(scu, instances);

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "adapters/pacs_dicom/DicomServer.h"
+#include "adapters/pacs_dicom/InstanceArchive.h"
 #include "gateway/core/Config.h"
 #include "mappings/dicom/DicomQuery.h"
 
@@ -11,13 +11,14 @@ namespace medbridge::adapters::pacs_dicom {
 
 // medbridge as SCU towards one configured peer (dicom.peers): C-ECHO, study-root C-FIND and
 // retrieval of a study by the peer's method: C-MOVE to medbridge's own SCP (the peer needs
-// medbridge's AE title, host and port) or C-GET on the same association, each instance placed
-// durably and handed to the sink before its C-STORE is answered. Failures throw core::Error
+// medbridge's AE title, host and port) or C-GET on the same association. Retrieved instances are
+// answered once checked and made durable and indexed together before retrieveStudy returns (the
+// PACS keeps its copy; InstanceArchive::When::Deferred). Failures throw core::Error
 // (DicomPeerUnreachable, DicomPeerFailed). One association per call.
 class DicomClient {
  public:
   DicomClient(std::string localAet, std::string peerAet, core::DicomPeer peer,
-              std::string storageDir, IInstanceSink& sink);
+              InstanceArchive& archive);
   void echo() const;
   // Study-root C-FIND at the query's level (STUDY, SERIES or IMAGE): the matches' identifiers
   // as DICOM JSON objects (UTF-8), in the peer's order.
@@ -26,7 +27,8 @@ class DicomClient {
   struct Retrieved {
     int completed = 0, failed = 0, warning = 0;
   };
-  // Returns when the peer reports the retrieval complete (C-MOVE: after its sub-operations).
+  // Returns when the peer reports the retrieval complete (C-MOVE: after its sub-operations)
+  // and what arrived is durable and indexed.
   Retrieved retrieveStudy(const std::string& studyUid) const;
 
   // An instance to send by C-STORE, with the PatientID and IssuerOfPatientID the receiver knows
@@ -45,8 +47,7 @@ class DicomClient {
  private:
   std::string localAet_, peerAet_;
   core::DicomPeer peer_;
-  std::string storageDir_;
-  IInstanceSink& sink_;
+  InstanceArchive& archive_;
 };
 
 }  // namespace medbridge::adapters::pacs_dicom

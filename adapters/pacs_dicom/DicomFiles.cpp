@@ -3,75 +3,99 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <condition_variable>
-#include <cstdint>
 #include <cstring>
-#include <exception>
+#include <ctime>
+#include <deque>
 #include <filesystem>
-#include <map>
-#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 namespace medbridge::adapters::pacs_dicom {
 namespace {
 
+std::runtime_error failure(const std::string& step, const std::string& path) {
+  return std::runtime_error(step + " " + path + ": " + std::strerror(errno));
+}
+
 void fsyncPath(const std::string& path, int flags) {
-  int fd = ::open(path.c_str(), flags);
-  if (fd < 0) throw std::runtime_error("open " + path + ": " + std::strerror(errno));
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) throw failure("open", path);
   int rc = ::fsync(fd);
   int error = errno;
   ::close(fd);
-  if (rc != 0) throw std::runtime_error("fsync " + path + ": " + std::strerror(error));
+  errno = error;
+  if (rc != 0) throw failure("fsync", path);
 }
 
-// Directory fsyncs shared by concurrent callers: an fsync that starts after a caller's rename
-// covers it, so instances arriving together in one study directory share one fsync.
-class DirectorySyncs {
+void syncDirectory(const std::string& dir) {
+  fsyncPath(dir, O_RDONLY | O_DIRECTORY);
+}
+
+// Creates `dir` if missing; a new directory's entry is made durable in its parent.
+void ensureDirectory(const std::filesystem::path& dir) {
+  if (std::filesystem::exists(dir)) return;
+  ensureDirectory(dir.parent_path());
+  std::error_code ec;
+  if (!std::filesystem::create_directory(dir, ec) && ec)
+    throw std::runtime_error("mkdir " + dir.string() + ": " + ec.message());
+  syncDirectory(dir.parent_path().string());
+}
+
+// The threads syncFileAsync runs on: as many fsyncs in flight as associations usually are.
+class SyncWorkers {
  public:
-  void sync(const std::string& dir) {
-    std::unique_lock lock(mutex_);
-    State& s = dirs_[dir];
-    std::uint64_t mine = ++s.requested;
-    ++s.users;
-    std::exception_ptr failure;
-    while (s.done < mine && !failure) {
-      if (s.running) {
-        s.cv.wait(lock);
-        continue;
-      }
-      s.running = true;
-      std::uint64_t covers = s.requested;
-      lock.unlock();
-      try {
-        fsyncPath(dir, O_RDONLY | O_DIRECTORY);
-      } catch (...) {
-        failure = std::current_exception();
-      }
-      lock.lock();
-      s.running = false;
-      if (!failure) s.done = std::max(s.done, covers);
-      s.cv.notify_all();
+  SyncWorkers() {
+    for (int i = 0; i < 4; ++i) threads_.emplace_back([this] { work(); });
+  }
+  ~SyncWorkers() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
     }
-    if (--s.users == 0) dirs_.erase(dir);
-    if (failure) std::rethrow_exception(failure);
+    ready_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  void run(std::packaged_task<void()> task) {
+    {
+      std::lock_guard lock(mutex_);
+      tasks_.push_back(std::move(task));
+    }
+    ready_.notify_one();
   }
 
  private:
-  struct State {
-    std::uint64_t requested = 0, done = 0;
-    int users = 0;
-    bool running = false;
-    std::condition_variable cv;
-  };
+  void work() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      ready_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;
+      auto task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  }
   std::mutex mutex_;
-  std::map<std::string, State> dirs_;
+  std::condition_variable ready_;
+  std::deque<std::packaged_task<void()>> tasks_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
 };
 
-DirectorySyncs& directorySyncs() {
-  static DirectorySyncs syncs;
-  return syncs;
+SyncWorkers& syncWorkers() {
+  static SyncWorkers workers;
+  return workers;
+}
+
+std::string today() {
+  std::time_t now = std::time(nullptr);
+  std::tm local{};
+  ::localtime_r(&now, &local);
+  char buf[9];
+  std::strftime(buf, sizeof buf, "%Y%m%d", &local);
+  return buf;
 }
 
 }  // namespace
@@ -83,15 +107,123 @@ bool isUid(const std::string& text) {
   return true;
 }
 
-void placeDurably(const std::string& from, const std::string& to) {
-  fsyncPath(from, O_RDONLY);
-  std::filesystem::path dir = std::filesystem::path(to).parent_path();
-  bool created = !std::filesystem::exists(dir);
-  std::filesystem::create_directories(dir);
-  if (::rename(from.c_str(), to.c_str()) != 0)
-    throw std::runtime_error("rename to " + to + ": " + std::strerror(errno));
-  directorySyncs().sync(dir.string());
-  if (created) directorySyncs().sync(dir.parent_path().string());
+FilePool::FilePool(std::string storageDir, int batchSize)
+    : storageDir_(std::move(storageDir)), batchSize_(batchSize) {
+  refiller_ = std::thread([this] { refillLoop(); });
+}
+
+FilePool::~FilePool() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wanted_.notify_all();
+  refiller_.join();
+  std::error_code ec;
+  for (const auto& file : free_) {
+    std::filesystem::remove(file, ec);
+    std::filesystem::remove(std::filesystem::path(file).parent_path(), ec);  // only when empty
+  }
+}
+
+std::string FilePool::take() {
+  std::unique_lock lock(mutex_);
+  if (free_.size() <= static_cast<std::size_t>(batchSize_ / 2) && !refill_) {
+    refill_ = true;
+    wanted_.notify_one();
+  }
+  made_.wait(lock, [this] { return !free_.empty() || !error_.empty(); });
+  if (free_.empty()) throw std::runtime_error(error_);
+  std::string file = std::move(free_.back());
+  free_.pop_back();
+  return file;
+}
+
+void FilePool::giveBack(const std::string& file) {
+  if (::truncate(file.c_str(), 0) != 0) return;  // gone (a failed receive removes it)
+  std::lock_guard lock(mutex_);
+  free_.push_back(file);
+}
+
+void FilePool::refillLoop() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wanted_.wait(lock, [this] { return refill_ || stopping_; });
+    if (stopping_) return;
+    lock.unlock();
+    std::vector<std::string> batch;
+    std::string error;
+    try {
+      batch = makeBatch();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    lock.lock();
+    free_.insert(free_.begin(), batch.rbegin(), batch.rend());  // taken from the back
+    error_ = error;
+    refill_ = false;
+    made_.notify_all();
+  }
+}
+
+// One new batch directory (a day's directory holds batches numbered from 1), its files created
+// empty, then one fsync of the directory makes all their entries durable.
+std::vector<std::string> FilePool::makeBatch() {
+  std::string date = today();
+  if (date != day_) nextBatch_ = 1;
+  day_ = date;
+  std::filesystem::path day = std::filesystem::path(storageDir_) / date;
+  ensureDirectory(day);
+  std::filesystem::path batch;
+  std::error_code ec;
+  while (true) {
+    batch = day / std::to_string(nextBatch_++);
+    if (std::filesystem::create_directory(batch, ec)) break;
+    if (ec) throw std::runtime_error("mkdir " + batch.string() + ": " + ec.message());
+  }
+  syncDirectory(day.string());
+  std::vector<std::string> made;
+  for (int n = 0; n < batchSize_; ++n) {
+    std::string file = (batch / (std::to_string(n) + ".dcm")).string();
+    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) throw failure("create", file);
+    ::close(fd);
+    made.push_back(file);
+  }
+  syncDirectory(batch.string());
+  return made;
+}
+
+void syncFile(const std::string& file) {
+  fsyncPath(file, O_RDONLY);
+}
+
+std::shared_future<void> syncFileAsync(const std::string& file) {
+  std::packaged_task<void()> task([file] { syncFile(file); });
+  std::shared_future<void> done = task.get_future().share();
+  syncWorkers().run(std::move(task));
+  return done;
+}
+
+std::vector<std::pair<std::string, std::string>> syncFiles(const std::vector<std::string>& files) {
+  std::vector<std::shared_future<void>> pending;
+  for (const auto& file : files) pending.push_back(syncFileAsync(file));
+  std::vector<std::pair<std::string, std::string>> failed;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    try {
+      pending[i].get();
+    } catch (const std::exception& e) {
+      failed.emplace_back(files[i], e.what());
+    }
+  }
+  return failed;
+}
+
+void startWriteback(const std::string& file) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  ::close(fd);
 }
 
 }  // namespace medbridge::adapters::pacs_dicom

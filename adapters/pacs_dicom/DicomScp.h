@@ -7,30 +7,22 @@
 
 #include <rapidjson/document.h>
 
-#include <atomic>
 #include <map>
 #include <string>
 
 #include "adapters/pacs_dicom/DicomServer.h"
+#include "adapters/pacs_dicom/InstanceArchive.h"
 
 namespace medbridge::adapters::pacs_dicom {
 
 // What every association shares.
 struct ScpContext {
-  std::string storageDir;
-  IInstanceSink* sink = nullptr;
+  std::string aet;  // medbridge's own
+  InstanceArchive* archive = nullptr;
   IInstanceSource* source = nullptr;
   std::map<std::string, core::DicomPeer> peers;  // C-MOVE destinations by AE title
   bool knownPeersOnly = false;                   // only peers, each from its own host
-  std::atomic<std::uint64_t> sequence{0};        // for unique temporary file names
 };
-
-// Checks a received instance file (readable, the UIDs the C-STORE request named), places it
-// durably under storageDir and hands it to the sink; returns the DIMSE status to answer. The
-// temporary file is left for the caller to remove.
-Uint16 acceptInstanceFile(const std::string& file, const std::string& sopClass,
-                          const std::string& sopInstance, const std::string& peer,
-                          const std::string& storageDir, IInstanceSink& sink);
 
 class DicomScp : public DcmThreadSCP {
  public:

@@ -28,7 +28,7 @@ namespace {
 
 constexpr int kAcseTimeoutSeconds = 30;
 constexpr int kDimseTimeoutSeconds = 60;
-constexpr long kMaxPdu = 65536;
+constexpr long kMaxPdu = 131072;
 
 Poco::Logger& log() {
   return Poco::Logger::get("medbridge.pacs_dicom");
@@ -70,12 +70,12 @@ struct DicomServer::Impl {
   std::size_t reap();
 };
 
-DicomServer::DicomServer(const core::DicomConfig& config, const std::string& storageDir,
-                         IInstanceSink& sink, IInstanceSource& source)
+DicomServer::DicomServer(const core::DicomConfig& config, InstanceArchive& archive,
+                         IInstanceSource& source)
     : impl_(std::make_unique<Impl>()) {
   impl_->config = config;
-  impl_->context.storageDir = storageDir;
-  impl_->context.sink = &sink;
+  impl_->context.aet = config.aet;
+  impl_->context.archive = &archive;
   impl_->context.source = &source;
   impl_->context.peers = config.peers;
   impl_->context.knownPeersOnly = config.knownPeersOnly;

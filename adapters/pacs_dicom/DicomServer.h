@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,15 +12,21 @@
 
 namespace medbridge::adapters::pacs_dicom {
 
-// Where received instances go once their file is durable. Called on association threads,
-// concurrently.
+// Where received instances go once their files are durable. Called concurrently.
 class IInstanceSink {
  public:
   virtual ~IInstanceSink() = default;
-  // Makes the instance known to the gateway (index row, patient index). A core::Error is answered
+  // Makes the instances known to the gateway (index rows, patient index) in one transaction,
+  // which calls awaitDurable (blocks until the instances' files are durable, throws when they
+  // cannot be) before it commits, so the fsyncs overlap the index work; returns for each
+  // instance the file of the earlier copy it replaces ("" when new). A core::Error is answered
   // with its catalogue DIMSE status, any other exception with 0xA700 (out of resources).
-  virtual void onInstance(const mappings::dicom::DicomSummary& instance) = 0;
+  virtual std::vector<std::string> onInstances(
+      const std::vector<mappings::dicom::DicomSummary>& instances,
+      const std::function<void()>& awaitDurable) = 0;
 };
+
+class InstanceArchive;
 
 // Where C-FIND, C-GET and C-MOVE read the instances received so far. Called on association
 // threads, concurrently.
@@ -34,14 +42,12 @@ class IInstanceSource {
 // The DICOM SCP: C-ECHO, C-FIND, C-GET, C-MOVE and C-STORE of every standard storage SOP class in
 // the common transfer syntaxes (compressed ones kept as received). One thread per association, at
 // most dicom.maxAssociations; more are refused as transient. Success is answered only after the
-// instance file and its directory are fsync'd and the sink returned. Corrupt data gets a DIMSE
-// error status and nothing is kept; the SCP keeps serving. Listens on dicom.host (DCMTK alone
-// would bind every interface).
+// instance file is fsync'd and the sink returned (deferred for the sub-operations of a retrieval
+// medbridge runs: InstanceArchive). Corrupt data gets a DIMSE error status and nothing is kept;
+// the SCP keeps serving. Listens on dicom.host (DCMTK alone would bind every interface).
 class DicomServer {
  public:
-  // storageDir: instances are kept as <storageDir>/<StudyInstanceUID>/<SOPInstanceUID>.dcm.
-  DicomServer(const core::DicomConfig& config, const std::string& storageDir, IInstanceSink& sink,
-              IInstanceSource& source);
+  DicomServer(const core::DicomConfig& config, InstanceArchive& archive, IInstanceSource& source);
   ~DicomServer();
   DicomServer(const DicomServer&) = delete;
   DicomServer& operator=(const DicomServer&) = delete;

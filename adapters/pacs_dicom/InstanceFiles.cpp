@@ -3,11 +3,10 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcdict.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dctag.h>
 
 #include <cstdio>
-
-#include "adapters/pacs_dicom/DicomScp.h"
 
 namespace medbridge::adapters::pacs_dicom {
 
@@ -26,32 +25,33 @@ std::optional<AttributeInfo> dictionaryAttribute(const std::string& keywordOrTag
   return AttributeInfo{buf, vr.getValidVRName()};
 }
 
-StoredInstance storeInstanceFile(const std::string& path, const std::string& sender,
-                                 const std::string& storageDir, IInstanceSink& sink,
-                                 const std::string& expectedStudy) {
+StoredInstance storeInstanceFile(InstanceArchive& archive, const std::string& file,
+                                 const std::string& sender, const std::string& expectedStudy) {
   StoredInstance out;
-  DcmFileFormat file;
-  if (file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, 4096).bad() ||
-      file.getMetaInfo()->card() == 0) {
+  DcmFileFormat dicom;
+  if (dicom.loadFile(file.c_str(), EXS_Unknown, EGL_noChange, 4096).bad() ||
+      dicom.getMetaInfo()->card() == 0) {
+    archive.release(file);
     out.status = 0xC000;
     out.problem = "not a DICOM Part 10 file";
     return out;
   }
   OFString sopClass, sopInstance, study;
-  file.getDataset()->findAndGetOFString(DCM_SOPClassUID, sopClass);
-  file.getDataset()->findAndGetOFString(DCM_SOPInstanceUID, sopInstance);
-  file.getDataset()->findAndGetOFString(DCM_StudyInstanceUID, study);
+  dicom.getDataset()->findAndGetOFString(DCM_SOPClassUID, sopClass);
+  dicom.getDataset()->findAndGetOFString(DCM_SOPInstanceUID, sopInstance);
+  dicom.getDataset()->findAndGetOFString(DCM_StudyInstanceUID, study);
   out.sopClassUid = sopClass.c_str();
   out.sopInstanceUid = sopInstance.c_str();
   out.studyInstanceUid = study.c_str();
   if (!expectedStudy.empty() && out.studyInstanceUid != expectedStudy) {
+    archive.release(file);
     out.status = 0xA900;
     out.problem =
         "the instance belongs to study " + out.studyInstanceUid + ", not " + expectedStudy;
     return out;
   }
   out.status =
-      acceptInstanceFile(path, out.sopClassUid, out.sopInstanceUid, sender, storageDir, sink);
+      archive.accept(file, out.sopClassUid, out.sopInstanceUid, sender, InstanceArchive::When::Now);
   if (out.status != 0) out.problem = "refused with DIMSE status " + std::to_string(out.status);
   return out;
 }

@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "adapters/pacs_dicom/DicomServer.h"
+#include "adapters/pacs_dicom/InstanceArchive.h"
 
 namespace medbridge::adapters::pacs_dicom {
 
@@ -21,11 +21,10 @@ struct StoredInstance {
   std::string sopClassUid, sopInstanceUid, studyInstanceUid;
   std::string problem;  // why, when not stored
 };
-// Checks a Part 10 file (received whole, e.g. one STOW-RS part), places it durably under
-// storageDir and hands it to the sink, as C-STORE does; with `expectedStudy`, an instance of
-// another study is refused (0xA900). The file at `path` is left to the caller.
-StoredInstance storeInstanceFile(const std::string& path, const std::string& sender,
-                                 const std::string& storageDir, IInstanceSink& sink,
-                                 const std::string& expectedStudy = "");
+// Keeps a Part 10 file received whole (e.g. one STOW-RS part) into a file the archive reserved,
+// as C-STORE does; with `expectedStudy`, an instance of another study is refused (0xA900). A
+// refused file is released.
+StoredInstance storeInstanceFile(InstanceArchive& archive, const std::string& file,
+                                 const std::string& sender, const std::string& expectedStudy = "");
 
 }  // namespace medbridge::adapters::pacs_dicom

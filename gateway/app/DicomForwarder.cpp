@@ -21,8 +21,9 @@ Poco::Logger& log() {
 
 DicomForwarder::DicomForwarder(const core::GatewayConfig& config, store::IStore& store,
                                const mappings::identity::IdentifierSystems& systems,
-                               adapters::pacs_dicom::IInstanceSink& sink, const core::IClock& clock)
-    : config_(config), store_(store), systems_(systems), sink_(sink), clock_(clock) {}
+                               adapters::pacs_dicom::InstanceArchive& archive,
+                               const core::IClock& clock)
+    : config_(config), store_(store), systems_(systems), archive_(archive), clock_(clock) {}
 
 DicomForwarder::~DicomForwarder() {
   stop();
@@ -131,8 +132,7 @@ int DicomForwarder::sendDue() {
       sent.push_back(&f);
     }
     if (items.empty()) continue;
-    adapters::pacs_dicom::DicomClient client(config_.dicom.aet, peerAet, peer->second,
-                                             config_.dataDir + "/dicom", sink_);
+    adapters::pacs_dicom::DicomClient client(config_.dicom.aet, peerAet, peer->second, archive_);
     std::vector<adapters::pacs_dicom::DicomClient::Sent> results;
     try {
       results = client.store(items);

@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "adapters/pacs_dicom/DicomServer.h"
+#include "adapters/pacs_dicom/InstanceArchive.h"
 #include "gateway/core/Clock.h"
 #include "gateway/core/Config.h"
 #include "gateway/store/IStore.h"
@@ -24,7 +24,7 @@ class DicomForwarder {
  public:
   DicomForwarder(const core::GatewayConfig& config, store::IStore& store,
                  const mappings::identity::IdentifierSystems& systems,
-                 adapters::pacs_dicom::IInstanceSink& sink, const core::IClock& clock);
+                 adapters::pacs_dicom::InstanceArchive& archive, const core::IClock& clock);
   ~DicomForwarder();
   void start();
   void stop();
@@ -42,7 +42,7 @@ class DicomForwarder {
   const core::GatewayConfig& config_;
   store::IStore& store_;
   const mappings::identity::IdentifierSystems& systems_;
-  adapters::pacs_dicom::IInstanceSink& sink_;
+  adapters::pacs_dicom::InstanceArchive& archive_;
   const core::IClock& clock_;
   std::thread thread_;
   std::mutex mutex_;

@@ -6,13 +6,20 @@
 
 namespace medbridge::app {
 
-void DicomIntake::onInstance(const mappings::dicom::DicomSummary& instance) {
-  auto facts = mappings::identity::patientFactsFromDicom(instance, systems_);
+std::vector<std::string> DicomIntake::onInstances(
+    const std::vector<mappings::dicom::DicomSummary>& instances,
+    const std::function<void()>& awaitDurable) {
   std::int64_t now = clock_.nowMillis();
+  std::vector<std::string> replaced;
   store_.transact([&](store::IResourceTx& tx) {
-    auto linked = identity::PatientLinker::link(facts, tx.patientIndex(), core::chinaDate(now));
-    tx.putDicomInstance(instance, linked.patient, now);
+    for (const auto& instance : instances) {
+      auto facts = mappings::identity::patientFactsFromDicom(instance, systems_);
+      auto linked = identity::PatientLinker::link(facts, tx.patientIndex(), core::chinaDate(now));
+      replaced.push_back(tx.putDicomInstance(instance, linked.patient, now));
+    }
+    awaitDurable();
   });
+  return replaced;
 }
 
 }  // namespace medbridge::app

@@ -7,17 +7,18 @@
 
 namespace medbridge::app {
 
-// What the gateway does with a received DICOM instance, in one store transaction: its patient
-// (PatientID + IssuerOfPatientID, Other Patient IDs) is linked in the master patient index and
-// its index row is written. A store failure propagates (the SCP answers 0xA700, the sender
-// retries). Also lists the instances received for queries and retrievals.
+// What the gateway does with received DICOM instances, in one store transaction: each one's
+// patient (PatientID + IssuerOfPatientID, Other Patient IDs) is linked in the master patient
+// index and its index row is written. A store failure propagates (the SCP answers 0xA700, the
+// sender retries). Also lists the instances received for queries and retrievals.
 class DicomIntake : public adapters::pacs_dicom::IInstanceSink,
                     public adapters::pacs_dicom::IInstanceSource {
  public:
   DicomIntake(store::IStore& store, const mappings::identity::IdentifierSystems& systems,
               const core::IClock& clock)
       : store_(store), systems_(systems), clock_(clock) {}
-  void onInstance(const mappings::dicom::DicomSummary& instance) override;
+  std::vector<std::string> onInstances(const std::vector<mappings::dicom::DicomSummary>& instances,
+                                       const std::function<void()>& awaitDurable) override;
   std::vector<mappings::dicom::DicomSummary> instances(
       const mappings::dicom::InstanceFilter& filter) override {
     return store_.dicomInstances(filter);

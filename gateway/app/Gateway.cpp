@@ -10,6 +10,7 @@
 #include "adapters/his_mllp/MllpServer.h"
 #include "adapters/pacs_dicom/DicomClient.h"
 #include "adapters/pacs_dicom/DicomServer.h"
+#include "adapters/pacs_dicom/InstanceArchive.h"
 #include "gateway/app/DicomForwarder.h"
 #include "gateway/app/DicomIntake.h"
 #include "gateway/app/ImageFetcher.h"
@@ -98,8 +99,10 @@ void Gateway::start() {
   mllp_ = std::make_unique<adapters::his_mllp::MllpServer>(config_.mllp, *frameHandler_);
   mllp_->start();
   dicomIntake_ = std::make_unique<DicomIntake>(*store_, *systems_, clock_);
-  dicom_ = std::make_unique<adapters::pacs_dicom::DicomServer>(
-      config_.dicom, config_.dataDir + "/dicom", *dicomIntake_, *dicomIntake_);
+  archive_ = std::make_unique<adapters::pacs_dicom::InstanceArchive>(config_.dataDir + "/dicom",
+                                                                     *dicomIntake_);
+  dicom_ =
+      std::make_unique<adapters::pacs_dicom::DicomServer>(config_.dicom, *archive_, *dicomIntake_);
   dicom_->start();
   http_ = std::make_unique<http::HttpServer>(config_.http);
   http_->route("/health", [this](const http::Request&) {
@@ -123,9 +126,7 @@ void Gateway::start() {
                             "{\"peer\":\"" + peer + "\",\"error\":\"not in dicom.peers\"}\n",
                             {}};
     try {
-      adapters::pacs_dicom::DicomClient(config_.dicom.aet, peer, it->second,
-                                        config_.dataDir + "/dicom", *dicomIntake_)
-          .echo();
+      adapters::pacs_dicom::DicomClient(config_.dicom.aet, peer, it->second, *archive_).echo();
       return http::Response{
           200, "application/json", "{\"peer\":\"" + peer + "\",\"echo\":\"ok\"}\n", {}};
     } catch (const core::Error& e) {
@@ -159,17 +160,15 @@ void Gateway::start() {
   fhir_ = std::make_unique<fhir::FhirServer>(*store_, clock_);
   imaging_ = std::make_unique<ImagingStudyPublisher>(*store_, *systems_, clock_,
                                                      config_.dicom.stableSeconds);
-  fetcher_ = std::make_unique<ImageFetcher>(config_.dicom, config_.dataDir + "/dicom", *store_,
-                                            *dicomIntake_, *imaging_);
-  forwarder_ = std::make_unique<DicomForwarder>(config_, *store_, *systems_, *dicomIntake_, clock_);
+  fetcher_ = std::make_unique<ImageFetcher>(config_.dicom, *store_, *archive_, *imaging_);
+  forwarder_ = std::make_unique<DicomForwarder>(config_, *store_, *systems_, *archive_, clock_);
   registerIdentityOperations();
   registerImagingOperations();
   if (config_.auth.mode == "jwt")
     verifier_ = std::make_unique<auth::TokenVerifier>(config_.auth, clock_);
   http_->mount("/fhir", adapters::fhir_rest::FhirRestHandler(*fhir_, "/fhir", verifier_.get()));
-  http_->mount("/dicomweb", adapters::dicomweb::DicomWebHandler(*store_, *dicomIntake_,
-                                                                config_.dataDir + "/dicom",
-                                                                "/dicomweb", verifier_.get()));
+  http_->mount("/dicomweb", adapters::dicomweb::DicomWebHandler(*store_, *archive_, "/dicomweb",
+                                                                verifier_.get()));
   http_->start();
   imaging_->start("http://" + config_.http.host + ":" + std::to_string(http_->port()) +
                   "/dicomweb");
@@ -203,6 +202,7 @@ void Gateway::stop() {
     http_->stop();
     http_.reset();
   }
+  archive_.reset();  // after everything that receives instances
   frameHandler_.reset();
   ingestor_.reset();
   store_.reset();  // the writer drains pending commits first

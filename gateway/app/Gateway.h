@@ -20,6 +20,7 @@ class MllpServer;
 }
 namespace medbridge::adapters::pacs_dicom {
 class DicomServer;
+class InstanceArchive;
 }  // namespace medbridge::adapters::pacs_dicom
 namespace medbridge::http {
 class HttpServer;
@@ -68,6 +69,7 @@ class Gateway {
   std::unique_ptr<FrameHandler> frameHandler_;
   std::unique_ptr<adapters::his_mllp::MllpServer> mllp_;
   std::unique_ptr<DicomIntake> dicomIntake_;
+  std::unique_ptr<adapters::pacs_dicom::InstanceArchive> archive_;
   std::unique_ptr<adapters::pacs_dicom::DicomServer> dicom_;
   std::unique_ptr<ImagingStudyPublisher> imaging_;
   std::unique_ptr<ImageFetcher> fetcher_;

@@ -78,14 +78,10 @@ std::string resultParameters(const std::vector<std::string>& studies, int instan
 
 }  // namespace
 
-ImageFetcher::ImageFetcher(const core::DicomConfig& dicom, std::string storageDir,
-                           store::IStore& store, adapters::pacs_dicom::IInstanceSink& sink,
+ImageFetcher::ImageFetcher(const core::DicomConfig& dicom, store::IStore& store,
+                           adapters::pacs_dicom::InstanceArchive& archive,
                            ImagingStudyPublisher& publisher)
-    : dicom_(dicom),
-      storageDir_(std::move(storageDir)),
-      store_(store),
-      sink_(sink),
-      publisher_(publisher) {}
+    : dicom_(dicom), store_(store), archive_(archive), publisher_(publisher) {}
 
 ImageFetcher::~ImageFetcher() {
   for (auto& t : threads_) t.join();
@@ -142,7 +138,7 @@ ImageFetcher::Plan ImageFetcher::plan(const FetchRequest& request) {
 }
 
 void ImageFetcher::execute(const FetchRequest& request, const Plan& plan, FetchStatus& status) {
-  adapters::pacs_dicom::DicomClient client(dicom_.aet, plan.peerAet, plan.peer, storageDir_, sink_);
+  adapters::pacs_dicom::DicomClient client(dicom_.aet, plan.peerAet, plan.peer, archive_);
   mappings::dicom::DicomQuery query;
   query.keys = {{"00100020", "LO", plan.pacsPatientId}, {"0020000D", "UI", ""}};
   if (!request.start.empty() || !request.end.empty())

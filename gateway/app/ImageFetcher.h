@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "adapters/pacs_dicom/DicomServer.h"
+#include "adapters/pacs_dicom/InstanceArchive.h"
 #include "gateway/app/ImagingStudyPublisher.h"
 #include "gateway/core/Config.h"
 #include "gateway/store/IStore.h"
@@ -39,8 +39,8 @@ struct FetchStatus {
 // asynchronous pattern); jobs live in memory only.
 class ImageFetcher {
  public:
-  ImageFetcher(const core::DicomConfig& dicom, std::string storageDir, store::IStore& store,
-               adapters::pacs_dicom::IInstanceSink& sink, ImagingStudyPublisher& publisher);
+  ImageFetcher(const core::DicomConfig& dicom, store::IStore& store,
+               adapters::pacs_dicom::InstanceArchive& archive, ImagingStudyPublisher& publisher);
   ~ImageFetcher();
   // The finished status (throws core::Error before any PACS work for bad requests).
   FetchStatus run(const FetchRequest& request);
@@ -59,9 +59,8 @@ class ImageFetcher {
   void execute(const FetchRequest& request, const Plan& plan, FetchStatus& status);
 
   core::DicomConfig dicom_;
-  std::string storageDir_;
   store::IStore& store_;
-  adapters::pacs_dicom::IInstanceSink& sink_;
+  adapters::pacs_dicom::InstanceArchive& archive_;
   ImagingStudyPublisher& publisher_;
   std::mutex mutex_;
   std::map<std::string, FetchStatus> jobs_;

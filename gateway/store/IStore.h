@@ -91,9 +91,11 @@ class IResourceTx {
   // The master patient index, in the same transaction.
   virtual identity::IIndexTables& patientIndex() = 0;
   // Records a received DICOM instance (replacing an earlier row for the same SOP Instance UID);
-  // masterPatient: the index's patient for it (0 when its identifiers link nobody).
-  virtual void putDicomInstance(const mappings::dicom::DicomSummary& instance,
-                                identity::PatientId masterPatient, std::int64_t receivedAtMs) = 0;
+  // masterPatient: the index's patient for it (0 when its identifiers link nobody). Returns the
+  // file of the row it replaced ("" when none).
+  virtual std::string putDicomInstance(const mappings::dicom::DicomSummary& instance,
+                                       identity::PatientId masterPatient,
+                                       std::int64_t receivedAtMs) = 0;
   // Records that the study's ImagingStudy describes its instances received up to lastInstanceAt.
   virtual void markStudyPublished(const std::string& studyUid, std::int64_t lastInstanceAt) = 0;
 };

@@ -51,8 +51,13 @@ class SqliteStore::ResourceTx : public IResourceTx {
                                .count());
     return w_.index;
   }
-  void putDicomInstance(const mappings::dicom::DicomSummary& i, identity::PatientId masterPatient,
-                        std::int64_t receivedAtMs) override {
+  std::string putDicomInstance(const mappings::dicom::DicomSummary& i,
+                               identity::PatientId masterPatient,
+                               std::int64_t receivedAtMs) override {
+    std::string previous;
+    w_.dicomInstanceFile.bind(1, i.sopInstanceUid);
+    if (w_.dicomInstanceFile.step()) previous = w_.dicomInstanceFile.text(0);
+    w_.dicomInstanceFile.reset();
     auto& st = w_.putDicomInstance;
     st.bind(1, i.sopInstanceUid).bind(2, i.sopClassUid).bind(3, i.studyInstanceUid);
     st.bind(4, i.seriesInstanceUid).bind(5, i.transferSyntaxUid).bind(6, i.patientId);
@@ -63,6 +68,7 @@ class SqliteStore::ResourceTx : public IResourceTx {
     st.bind(17, i.header);
     st.run();
     w_.touchDicomStudy.bind(1, i.studyInstanceUid).bind(2, receivedAtMs).run();
+    return previous;
   }
   void markStudyPublished(const std::string& studyUid, std::int64_t lastInstanceAt) override {
     w_.markStudyPublished.bind(1, lastInstanceAt).bind(2, studyUid).run();

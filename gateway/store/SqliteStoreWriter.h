@@ -69,6 +69,8 @@ struct SqliteStore::Writer {
   SqliteStatement queueDone{
       db, "UPDATE queue SET state = 'done', lease_owner = '', lease_until = 0 WHERE id = ?"};
   SqliteIndexTables index{db};
+  SqliteStatement dicomInstanceFile{db,
+                                    "SELECT file FROM dicom_instances WHERE sop_instance_uid = ?"};
   SqliteStatement putDicomInstance{
       db,
       "INSERT OR REPLACE INTO dicom_instances (sop_instance_uid, sop_class_uid,"

@@ -182,7 +182,7 @@ TEST_F(DicomFetch, ByMoveWithinDatesThenByGetAsynchronouslyForOneModality) {
                 {kStudy1 + ".1.1", "1.2.840.10008.1.2.1", "PACSMOVE", master},
                 {kStudy1 + ".1.2", "1.2.840.10008.1.2.1", "PACSMOVE", master},
                 {kStudy2 + ".1.1", "1.2.840.10008.1.2.1", "PACSGET", master}}));
-  std::string kept = dir.path() + "/data/dicom/" + kStudy2 + "/" + kStudy2 + ".1.1.dcm";
+  std::string kept = keptFile(gw->dbPath(), kStudy2 + ".1.1");
   EXPECT_EQ(pixelHash(kept), pixelHash(files[2]));
 }
 

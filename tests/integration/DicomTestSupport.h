@@ -2,6 +2,8 @@
 
 // What the DICOM integration tests share: dcmtk's tools with Nagle off, instances made by
 // dump2dcm, the sample files of Debian's python3-pydicom, and what a file holds.
+#include <filesystem>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -47,6 +49,25 @@ inline std::string attribute(const std::string& file, const std::string& tag) {
 // The SHA-256 of a file's pixel data as dcmdump prints it in full.
 inline std::string pixelHash(const std::string& file) {
   return core::sha256Hex(runCommand({"dcmdump", "-q", "+L", "+P", "7fe0,0010", file}).out);
+}
+
+// The file medbridge keeps an instance in, from its index row ("" when none).
+inline std::string keptFile(const std::string& db, const std::string& sopInstanceUid) {
+  auto rows = sqliteQuery(
+      db, "SELECT file FROM dicom_instances WHERE sop_instance_uid = '" + sopInstanceUid + "'");
+  return rows.empty() ? "" : rows[0][0];
+}
+
+// Files in medbridge's DICOM storage that no index row points to (once it has stopped, when its
+// unused pool files are gone): half-received or refused data left behind.
+inline std::vector<std::string> unindexedFiles(const std::string& dataDir, const std::string& db) {
+  std::set<std::string> indexed;
+  for (const auto& row : sqliteQuery(db, "SELECT file FROM dicom_instances"))
+    indexed.insert(row[0]);
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dataDir + "/dicom"))
+    if (e.is_regular_file() && !indexed.count(e.path().string())) out.push_back(e.path().string());
+  return out;
 }
 
 }  // namespace medbridge::testing

@@ -82,9 +82,11 @@ wait_port 4242
 
 calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
 
-# Sends a set to one peer over the associations in parallel; prints seconds.
+# Sends a set to one peer over the associations in parallel; prints seconds. Dirty pages of
+# the runs before (storescp never fsyncs) are written out first, so no peer pays for another.
 send() {  # set aet port
   local start senders=()
+  sync
   start=$(now)
   for a in $(seq "$assoc"); do
     storescu -aec "$2" +sd 127.0.0.1 "$3" "$work/$1/a$a" >>"$work/storescu.log" 2>&1 &
@@ -127,6 +129,7 @@ for set in study study4; do
 done
 uid=$(dcmdump -q -s +P 0020,000d "$(ls "$work"/study/a1/*.dcm | head -1)" | sed 's/.*\[\(.*\)\].*/\1/')
 mkdir -p "$work/get"
+sync
 start=$(now)
 getscu -aet MEDBRIDGE -aec ORTHANC -od "$work/get" -k 0008,0052=STUDY -k "0020,000d=$uid" 127.0.0.1 4242 \
   >>"$work/getscu.log" 2>&1
@@ -138,6 +141,7 @@ for p in 3 4; do
 done
 fetch() {  # peer patient
   local start
+  sync
   start=$(now)
   curl -sf -X POST -H 'Content-Type: application/fhir+json' \
     "http://127.0.0.1:18080/fhir/Patient/$2/\$fetch-images" \

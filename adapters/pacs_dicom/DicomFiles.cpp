@@ -3,10 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
-#include <deque>
 #include <filesystem>
 #include <stdexcept>
 #include <thread>
@@ -40,53 +41,6 @@ void ensureDirectory(const std::filesystem::path& dir) {
   if (!std::filesystem::create_directory(dir, ec) && ec)
     throw std::runtime_error("mkdir " + dir.string() + ": " + ec.message());
   syncDirectory(dir.parent_path().string());
-}
-
-// The threads syncFileAsync runs on: as many fsyncs in flight as associations usually are.
-class SyncWorkers {
- public:
-  SyncWorkers() {
-    for (int i = 0; i < 4; ++i) threads_.emplace_back([this] { work(); });
-  }
-  ~SyncWorkers() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    ready_.notify_all();
-    for (auto& t : threads_) t.join();
-  }
-  void run(std::packaged_task<void()> task) {
-    {
-      std::lock_guard lock(mutex_);
-      tasks_.push_back(std::move(task));
-    }
-    ready_.notify_one();
-  }
-
- private:
-  void work() {
-    std::unique_lock lock(mutex_);
-    while (true) {
-      ready_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
-      if (tasks_.empty()) return;
-      auto task = std::move(tasks_.front());
-      tasks_.pop_front();
-      lock.unlock();
-      task();
-      lock.lock();
-    }
-  }
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  std::deque<std::packaged_task<void()>> tasks_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
-};
-
-SyncWorkers& syncWorkers() {
-  static SyncWorkers workers;
-  return workers;
 }
 
 std::string today() {
@@ -198,24 +152,25 @@ void syncFile(const std::string& file) {
   fsyncPath(file, O_RDONLY);
 }
 
-std::shared_future<void> syncFileAsync(const std::string& file) {
-  std::packaged_task<void()> task([file] { syncFile(file); });
-  std::shared_future<void> done = task.get_future().share();
-  syncWorkers().run(std::move(task));
-  return done;
-}
-
 std::vector<std::pair<std::string, std::string>> syncFiles(const std::vector<std::string>& files) {
-  std::vector<std::shared_future<void>> pending;
-  for (const auto& file : files) pending.push_back(syncFileAsync(file));
+  constexpr std::size_t kThreads = 4;
   std::vector<std::pair<std::string, std::string>> failed;
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    try {
-      pending[i].get();
-    } catch (const std::exception& e) {
-      failed.emplace_back(files[i], e.what());
+  std::mutex mutex;
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < files.size(); i = next++) {
+      try {
+        syncFile(files[i]);
+      } catch (const std::exception& e) {
+        std::lock_guard lock(mutex);
+        failed.emplace_back(files[i], e.what());
+      }
     }
-  }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t t = 1; t < std::min(kThreads, files.size()); ++t) threads.emplace_back(work);
+  work();
+  for (auto& t : threads) t.join();
   return failed;
 }
 

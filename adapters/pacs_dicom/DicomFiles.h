@@ -2,7 +2,6 @@
 
 #include <condition_variable>
 #include <cstdint>
-#include <future>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -47,9 +46,6 @@ class FilePool {
 
 // fsync of a file's data and metadata; throws std::runtime_error.
 void syncFile(const std::string& file);
-// syncFile on one of a few long-lived threads, so the caller can work meanwhile; the future
-// rethrows its failure.
-std::shared_future<void> syncFileAsync(const std::string& file);
 // fsyncs of many files, several at once (the device queues them together); the files whose
 // fsync failed, with why.
 std::vector<std::pair<std::string, std::string>> syncFiles(const std::vector<std::string>& files);

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,14 +15,11 @@ namespace medbridge::adapters::pacs_dicom {
 class IInstanceSink {
  public:
   virtual ~IInstanceSink() = default;
-  // Makes the instances known to the gateway (index rows, patient index) in one transaction,
-  // which calls awaitDurable (blocks until the instances' files are durable, throws when they
-  // cannot be) before it commits, so the fsyncs overlap the index work; returns for each
-  // instance the file of the earlier copy it replaces ("" when new). A core::Error is answered
-  // with its catalogue DIMSE status, any other exception with 0xA700 (out of resources).
+  // Makes the instances known to the gateway (index rows, patient index) in one transaction;
+  // returns for each the file of the earlier copy it replaces ("" when new). A core::Error is
+  // answered with its catalogue DIMSE status, any other exception with 0xA700 (out of resources).
   virtual std::vector<std::string> onInstances(
-      const std::vector<mappings::dicom::DicomSummary>& instances,
-      const std::function<void()>& awaitDurable) = 0;
+      const std::vector<mappings::dicom::DicomSummary>& instances) = 0;
 };
 
 class InstanceArchive;

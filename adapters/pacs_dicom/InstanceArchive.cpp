@@ -119,9 +119,12 @@ std::uint16_t InstanceArchive::accept(const std::string& file, const std::string
     if (full) flushDeferred();
     return kSuccess;
   }
-  // The fsync runs while the index row is written; the transaction waits for it to commit.
-  std::shared_future<void> synced = syncFileAsync(file);
-  return index({s}, [&synced] { synced.get(); }).front();
+  try {
+    syncFile(file);
+  } catch (const std::exception& e) {
+    return refuse(kOutOfResources, e.what());
+  }
+  return index({s}).front();
 }
 
 InstanceArchive::Flushed InstanceArchive::flushDeferred() {
@@ -151,8 +154,7 @@ InstanceArchive::Flushed InstanceArchive::flushDeferred() {
     ++out.failed;
   }
   if (durable.empty()) return out;
-  for (std::uint16_t status : index(durable, [] {}))
-    ++(status == kSuccess ? out.stored : out.failed);
+  for (std::uint16_t status : index(durable)) ++(status == kSuccess ? out.stored : out.failed);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                   started);
   log().information("%d retrieved instances made durable and indexed in %d ms (%d refused)",
@@ -160,12 +162,11 @@ InstanceArchive::Flushed InstanceArchive::flushDeferred() {
   return out;
 }
 
-std::vector<std::uint16_t> InstanceArchive::index(const std::vector<DicomSummary>& instances,
-                                                  const std::function<void()>& awaitDurable) {
+std::vector<std::uint16_t> InstanceArchive::index(const std::vector<DicomSummary>& instances) {
   std::vector<std::uint16_t> statuses(instances.size(), kSuccess);
   std::vector<std::string> replaced;
   try {
-    replaced = sink_.onInstances(instances, awaitDurable);
+    replaced = sink_.onInstances(instances);
   } catch (...) {
     replaced.assign(instances.size(), "");
     if (instances.size() == 1) {
@@ -173,7 +174,7 @@ std::vector<std::uint16_t> InstanceArchive::index(const std::vector<DicomSummary
     } else {  // one by one, so only the refused ones are left out
       for (std::size_t i = 0; i < instances.size(); ++i) {
         try {
-          replaced[i] = sink_.onInstances({instances[i]}, awaitDurable).front();
+          replaced[i] = sink_.onInstances({instances[i]}).front();
         } catch (...) {
           statuses[i] = refusal(instances[i]);
         }

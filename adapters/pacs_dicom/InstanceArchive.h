@@ -3,7 +3,6 @@
 // Where every received instance goes, whichever way it came (C-STORE, C-GET, STOW-RS): into a
 // file of the pool, checked, made durable and handed to the sink.
 #include <cstdint>
-#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -53,11 +52,10 @@ class InstanceArchive {
   bool retrieving();
 
  private:
-  // Hands instances to the sink (in one call when it takes them all, else one by one), which
-  // commits once awaitDurable returns, and removes the files they replaced; each one's DIMSE
-  // status (a refused one's file is released).
-  std::vector<std::uint16_t> index(const std::vector<mappings::dicom::DicomSummary>& instances,
-                                   const std::function<void()>& awaitDurable);
+  // Hands instances whose files are durable to the sink (in one call when it takes them all,
+  // else one by one) and removes the files they replaced; each one's DIMSE status (a refused
+  // one's file is released).
+  std::vector<std::uint16_t> index(const std::vector<mappings::dicom::DicomSummary>& instances);
 
   IInstanceSink& sink_;
   FilePool pool_;

@@ -7,8 +7,7 @@
 namespace medbridge::app {
 
 std::vector<std::string> DicomIntake::onInstances(
-    const std::vector<mappings::dicom::DicomSummary>& instances,
-    const std::function<void()>& awaitDurable) {
+    const std::vector<mappings::dicom::DicomSummary>& instances) {
   std::int64_t now = clock_.nowMillis();
   std::vector<std::string> replaced;
   store_.transact([&](store::IResourceTx& tx) {
@@ -17,7 +16,6 @@ std::vector<std::string> DicomIntake::onInstances(
       auto linked = identity::PatientLinker::link(facts, tx.patientIndex(), core::chinaDate(now));
       replaced.push_back(tx.putDicomInstance(instance, linked.patient, now));
     }
-    awaitDurable();
   });
   return replaced;
 }

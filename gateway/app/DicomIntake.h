@@ -17,8 +17,8 @@ class DicomIntake : public adapters::pacs_dicom::IInstanceSink,
   DicomIntake(store::IStore& store, const mappings::identity::IdentifierSystems& systems,
               const core::IClock& clock)
       : store_(store), systems_(systems), clock_(clock) {}
-  std::vector<std::string> onInstances(const std::vector<mappings::dicom::DicomSummary>& instances,
-                                       const std::function<void()>& awaitDurable) override;
+  std::vector<std::string> onInstances(
+      const std::vector<mappings::dicom::DicomSummary>& instances) override;
   std::vector<mappings::dicom::DicomSummary> instances(
       const mappings::dicom::InstanceFilter& filter) override {
     return store_.dicomInstances(filter);

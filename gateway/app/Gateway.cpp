@@ -98,6 +98,7 @@ void Gateway::start() {
   frameHandler_ = std::make_unique<FrameHandler>(*ingestor_);
   mllp_ = std::make_unique<adapters::his_mllp::MllpServer>(config_.mllp, *frameHandler_);
   mllp_->start();
+  if (!config_.regional.urls.empty()) store_->queueChangesOf(config_.regional.resourceTypes);
   dicomIntake_ = std::make_unique<DicomIntake>(*store_, *systems_, clock_);
   archive_ = std::make_unique<adapters::pacs_dicom::InstanceArchive>(config_.dataDir + "/dicom",
                                                                      *dicomIntake_);

@@ -51,6 +51,21 @@ std::string oneOf(const std::string& key, const Var& v,
   invalid(key, "must be one of " + list);
 }
 
+// A comma-separated list ("" = empty).
+std::vector<std::string> asList(const std::string& key, const Var& v) {
+  std::string list = asString(key, v, /*allowEmpty=*/true);
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (!list.empty() && at <= list.size()) {
+    auto comma = list.find(',', at);
+    if (comma == std::string::npos) comma = list.size();
+    std::string item = list.substr(at, comma - at);
+    if (!item.empty()) out.push_back(item);
+    at = comma + 1;
+  }
+  return out;
+}
+
 using Setter = std::function<void(GatewayConfig&, const std::string&, const Var&)>;
 
 // dicom.peers.<AE title>.host|port|retrieve; false when `key` is not a peer key.
@@ -157,17 +172,19 @@ const std::map<std::string, Setter>& schema() {
       {"auth.jwt.audience",
        [](auto& c, auto& k, auto& v) { c.auth.audience = asString(k, v, /*allowEmpty=*/true); }},
       {"auth.jwt.publicKeyFiles",
+       [](auto& c, auto& k, auto& v) { c.auth.publicKeyFiles = asList(k, v); }},
+      {"regional.urls",
        [](auto& c, auto& k, auto& v) {
-         c.auth.publicKeyFiles.clear();
-         std::string list = asString(k, v, /*allowEmpty=*/true);
-         std::size_t at = 0;
-         while (at <= list.size() && !list.empty()) {
-           auto comma = list.find(',', at);
-           if (comma == std::string::npos) comma = list.size();
-           std::string file = list.substr(at, comma - at);
-           if (!file.empty()) c.auth.publicKeyFiles.push_back(file);
-           at = comma + 1;
-         }
+         c.regional.urls = asList(k, v);
+         if (c.regional.urls.size() > 2) invalid(k, "at most two base URLs (primary, secondary)");
+         for (const auto& url : c.regional.urls)
+           if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+             invalid(k, "'" + url + "' is not an http:// or https:// base URL");
+       }},
+      {"regional.resourceTypes",
+       [](auto& c, auto& k, auto& v) {
+         auto types = asList(k, v);
+         c.regional.resourceTypes = {types.begin(), types.end()};
        }},
       {"auth.jwt.leewaySeconds",
        [](auto& c, auto& k, auto& v) { c.auth.leewaySeconds = asInt(k, v, 0, 3600); }},

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -77,6 +78,16 @@ struct AuthConfig {
   int leewaySeconds = 60;                   // clock skew allowed on exp / nbf
 };
 
+// Delivery to the regional platform (issue 6; so far only the durable queue of changes).
+struct RegionalConfig {
+  std::vector<std::string> urls;  // primary, secondary FHIR base URLs; none = no delivery
+  // Resource types whose changes are delivered.
+  std::set<std::string> resourceTypes = {
+      "Patient",   "Encounter",         "Observation",     "DiagnosticReport",
+      "ImagingStudy", "DocumentReference", "ServiceRequest", "Task",
+      "Condition", "Procedure",         "MedicationRequest", "AllergyIntolerance"};
+};
+
 // The validated, immutable configuration of one gateway instance.
 struct GatewayConfig {
   std::string profile = "hospital";
@@ -90,6 +101,7 @@ struct GatewayConfig {
   WorkerConfig workers;
   IdentityConfig identity;
   AuthConfig auth;
+  RegionalConfig regional;
 };
 
 // Reads a commented JSON file, applies "key=value" overrides (dot paths) and validates every key.

@@ -5,6 +5,7 @@
 #include <future>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,17 @@ struct DicomForward {
   std::int64_t id = 0;
   std::string sopInstanceUid, peer;
   int attempts = 0;
+};
+
+// A resource version queued for the regional platform (issue 6's outbox). `seq` numbers the
+// changes of one patient (`patient`, mappings/fhir/PatientKey) from 1, in commit order.
+struct Delivery {
+  std::int64_t id = 0;
+  std::string patient;
+  std::int64_t seq = 0;
+  std::string type, resourceId;
+  int version = 0;
+  std::string state;  // pending
 };
 
 // A study with instances its ImagingStudy does not describe yet.
@@ -216,6 +228,11 @@ class IStore {
                                   const std::string& error, std::int64_t retryAtMs) = 0;
   // The state and last error of a forward ("" when unknown).
   virtual std::pair<std::string, std::string> dicomForwardState(std::int64_t id) = 0;
+  // From now on every new version of a resource of these types is queued for delivery to the
+  // regional platform in the transaction that writes it (empty: none is).
+  virtual void queueChangesOf(const std::set<std::string>& types) = 0;
+  // Queued deliveries, oldest first, at most `limit`.
+  virtual std::vector<Delivery> deliveries(int limit) = 0;
   // Received DICOM instances within the filter (all when it is empty), oldest first.
   virtual std::vector<mappings::dicom::DicomSummary> dicomInstances(
       const mappings::dicom::InstanceFilter& filter) = 0;

@@ -177,6 +177,20 @@ const std::vector<Migration>& migrations() {
            " error TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL)",
            "CREATE INDEX dicom_outbox_due ON dicom_outbox(state, next_at)",
        }},
+      {9,
+       {
+           // Resource versions to deliver to the regional platform, written in the transaction
+           // of the version itself; `seq` numbers one patient's changes from 1 so the platform
+           // can check their order.
+           "CREATE TABLE deliveries (id INTEGER PRIMARY KEY, patient TEXT NOT NULL,"
+           " seq INTEGER NOT NULL, resource_type TEXT NOT NULL, resource_id TEXT NOT NULL,"
+           " version INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'pending',"
+           " attempts INTEGER NOT NULL DEFAULT 0, available_at INTEGER NOT NULL DEFAULT 0,"
+           " last_error TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL)",
+           "CREATE INDEX deliveries_state ON deliveries(state, id)",
+           "CREATE TABLE delivery_sequences (patient TEXT PRIMARY KEY, last_seq INTEGER NOT NULL)"
+           " WITHOUT ROWID",
+       }},
   };
   return kMigrations;
 }

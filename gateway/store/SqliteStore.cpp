@@ -17,6 +17,7 @@
 #include "gateway/store/SqliteIndexTables.h"
 #include "gateway/store/SqliteStoreWriter.h"
 #include "mappings/fhir/Json.h"
+#include "mappings/fhir/PatientKey.h"
 #include "mappings/fhir/SearchValues.h"
 
 namespace medbridge::store {
@@ -356,6 +357,43 @@ void SqliteStore::appendVersion(Writer& w, const ResourceVersion& v, const std::
     if (auto e = lastUpdatedEntry(v.lastUpdated)) entries.push_back(std::move(*e));
   }
   w.searchIndex.replace(v.type, rk, entries, previous != 0);
+  if (w.deliveredTypes.count(v.type)) queueDelivery(w, v, index);
+}
+
+void SqliteStore::queueDelivery(Writer& w, const ResourceVersion& v,
+                                const std::vector<mappings::fhir::IndexEntry>& index) {
+  std::string patient = mappings::fhir::patientKey(v.type, v.id, index);
+  auto created = mappings::fhir::dateRange(v.lastUpdated);
+  w.nextDeliverySeq.bind(1, patient);
+  w.nextDeliverySeq.step();
+  std::int64_t seq = w.nextDeliverySeq.integer(0);
+  w.nextDeliverySeq.reset();
+  w.insertDelivery.bind(1, patient)
+      .bind(2, seq)
+      .bind(3, v.type)
+      .bind(4, v.id)
+      .bind(5, static_cast<std::int64_t>(v.version))
+      .bind(6, created ? created->from : 0)
+      .run();
+}
+
+void SqliteStore::queueChangesOf(const std::set<std::string>& types) {
+  write([types](Writer& w) { w.deliveredTypes = types; });
+}
+
+std::vector<Delivery> SqliteStore::deliveries(int limit) {
+  return readers_->with([&](SqliteReaderPool::Connection& c) {
+    auto& st = c.statement(
+        "SELECT id, patient, seq, resource_type, resource_id, version, state FROM deliveries"
+        " ORDER BY id LIMIT ?");
+    st.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<Delivery> out;
+    while (st.step())
+      out.push_back({st.integer(0), st.text(1), st.integer(2), st.text(3), st.text(4),
+                     static_cast<int>(st.integer(5)), st.text(6)});
+    st.reset();
+    return out;
+  });
 }
 
 void SqliteStore::complete(const std::vector<ProcessOutcome>& outcomes, std::int64_t nowMs) {

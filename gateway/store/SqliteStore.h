@@ -64,6 +64,8 @@ class SqliteStore : public IStore {
   void finishDicomForward(std::int64_t id, const std::string& state, const std::string& error,
                           std::int64_t retryAtMs) override;
   std::pair<std::string, std::string> dicomForwardState(std::int64_t id) override;
+  void queueChangesOf(const std::set<std::string>& types) override;
+  std::vector<Delivery> deliveries(int limit) override;
   std::vector<mappings::dicom::DicomSummary> dicomInstances(
       const mappings::dicom::InstanceFilter& filter) override;
   std::string pragma(const std::string& name) override;
@@ -94,6 +96,9 @@ class SqliteStore : public IStore {
   int migrate(Session& s);
   static int putResourceIn(Writer& w, const ResourceWrite& r, std::int64_t nowMs);
   // Appends v after the resource's latest version and replaces its search index entries.
+  // Queues version `v` for the regional platform with its patient's next sequence number.
+  static void queueDelivery(Writer& w, const ResourceVersion& v,
+                            const std::vector<mappings::fhir::IndexEntry>& index);
   static void appendVersion(Writer& w, const ResourceVersion& v, const std::string& hash,
                             const std::vector<mappings::fhir::IndexEntry>& index);
   // Indexes every current resource (after the migration that added the search index).

@@ -4,6 +4,9 @@
 // source files; only the writer thread uses it).
 #include <Poco/Data/SQLite/Utility.h>
 
+#include <set>
+#include <string>
+
 #include "gateway/store/SqliteIndexTables.h"
 #include "gateway/store/SqliteSearchIndex.h"
 #include "gateway/store/SqliteStatement.h"
@@ -83,6 +86,16 @@ struct SqliteStore::Writer {
       "INSERT INTO dicom_studies (study_instance_uid, last_instance_at) VALUES (?, ?)"
       " ON CONFLICT (study_instance_uid) DO UPDATE SET"
       " last_instance_at = MAX(last_instance_at, excluded.last_instance_at)"};
+  // Regional deliveries (queueChangesOf): the types whose versions are queued.
+  std::set<std::string> deliveredTypes;
+  SqliteStatement nextDeliverySeq{
+      db,
+      "INSERT INTO delivery_sequences (patient, last_seq) VALUES (?, 1)"
+      " ON CONFLICT (patient) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq"};
+  SqliteStatement insertDelivery{
+      db,
+      "INSERT INTO deliveries (patient, seq, resource_type, resource_id, version, created_at)"
+      " VALUES (?,?,?,?,?,?)"};
   SqliteStatement markStudyPublished{
       db,
       "UPDATE dicom_studies SET published_at = MAX(published_at, ?) WHERE study_instance_uid = ?"};

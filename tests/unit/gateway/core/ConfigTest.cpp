@@ -52,6 +52,24 @@ TEST(Config, BadValuesNameTheKey) {
               "MB-1001 invalid configuration: http.port: must be an integer");
 }
 
+TEST(Config, RegionalPlatformUrlsAndDeliveredTypes) {
+  GatewayConfig shipped = loadConfig(testing::sourceDir() + "/config/medbridge.json", {});
+  EXPECT_TRUE(shipped.regional.urls.empty());
+  EXPECT_EQ(shipped.regional.resourceTypes, RegionalConfig().resourceTypes);
+  GatewayConfig c = parseConfig(
+      "{}", {"regional.urls=https://a.example/fhir,http://b.example/fhir",
+             "regional.resourceTypes=Patient,Task"});
+  EXPECT_EQ(c.regional.urls,
+            (std::vector<std::string>{"https://a.example/fhir", "http://b.example/fhir"}));
+  EXPECT_EQ(c.regional.resourceTypes, (std::set<std::string>{"Patient", "Task"}));
+  expectError("{}", {"regional.urls=https://a,https://b,https://c"}, ErrorCode::ConfigInvalid,
+              "MB-1001 invalid configuration: regional.urls: at most two base URLs (primary, "
+              "secondary)");
+  expectError("{}", {"regional.urls=platform.example"}, ErrorCode::ConfigInvalid,
+              "MB-1001 invalid configuration: regional.urls: 'platform.example' is not an "
+              "http:// or https:// base URL");
+}
+
 TEST(Config, DicomPeersByAeTitle) {
   GatewayConfig c = parseConfig(
       R"({"dicom": {"knownPeersOnly": true, "peers": {

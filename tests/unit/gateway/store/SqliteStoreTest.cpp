@@ -3,7 +3,13 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <tuple>
+
 #include "gateway/core/ErrorCode.h"
+#include "gateway/core/Hash.h"
+#include "gateway/core/Time.h"
+#include "mappings/fhir/Json.h"
+#include "mappings/fhir/SearchIndexer.h"
 #include "tests/support/TestSupport.h"
 
 namespace medbridge::store {
@@ -158,6 +164,34 @@ TEST_F(SqliteStoreTest, IdenticalUpdateMakesNoNewVersion) {
   ASSERT_EQ(h.size(), 2u);
   EXPECT_EQ(h[0].json, R"({"resourceType":"Patient","id":"p","gender":"male"})");
   EXPECT_EQ(store.readResource("Patient", "p")->version, 2);
+}
+
+TEST_F(SqliteStoreTest, ChangesOfSelectedTypesAreQueuedInOrderPerPatient) {
+  SqliteStore store(path, 64);
+  store.putResource("Patient", "p", R"({"resourceType":"Patient","id":"p"})", 1);  // before
+  store.queueChangesOf({"Patient", "Encounter"});
+  store.putResource("Patient", "p", R"({"resourceType":"Patient","id":"p","gender":"male"})", 2);
+  store.putResource("Patient", "p", R"({"resourceType":"Patient","id":"p","gender":"male"})", 3);
+  store.putResource("Patient", "q", R"({"resourceType":"Patient","id":"q"})", 4);
+  // As the FHIR server writes: with the search index the patient is read from.
+  std::string encounter = R"({"resourceType":"Encounter","id":"e","status":"finished",)"
+                          R"("class":{"code":"AMB"},"subject":{"reference":"Patient/p"}})";
+  rapidjson::Document doc;
+  ASSERT_FALSE(mappings::fhir::parseJson(encounter, doc));
+  store.transact([&](IResourceTx& tx) {
+    tx.put({"Encounter", "e", encounter, core::instantOf(5), 1, false}, core::sha256Hex(encounter),
+           mappings::fhir::indexEntries(doc));
+  });
+  store.putResource("Organization", "o", R"({"resourceType":"Organization","id":"o"})", 6);
+  auto queued = store.deliveries(10);
+  std::vector<std::tuple<std::string, std::int64_t, std::string, std::string, int>> got;
+  for (const auto& d : queued) got.emplace_back(d.patient, d.seq, d.type, d.resourceId, d.version);
+  // The identical write made no version, so nothing to deliver; the Organization is not selected.
+  EXPECT_EQ(got, (std::vector<std::tuple<std::string, std::int64_t, std::string, std::string,
+                                         int>>{{"Patient/p", 1, "Patient", "p", 2},
+                                               {"Patient/q", 1, "Patient", "q", 1},
+                                               {"Patient/p", 2, "Encounter", "e", 1}}));
+  for (const auto& d : queued) EXPECT_EQ(d.state, "pending");
 }
 
 TEST_F(SqliteStoreTest, FailedCommitAcceptsNothing) {

@@ -83,9 +83,9 @@ struct RegionalConfig {
   std::vector<std::string> urls;  // primary, secondary FHIR base URLs; none = no delivery
   // Resource types whose changes are delivered.
   std::set<std::string> resourceTypes = {
-      "Patient",   "Encounter",         "Observation",     "DiagnosticReport",
-      "ImagingStudy", "DocumentReference", "ServiceRequest", "Task",
-      "Condition", "Procedure",         "MedicationRequest", "AllergyIntolerance"};
+      "Patient",      "Encounter",         "Observation",       "DiagnosticReport",
+      "ImagingStudy", "DocumentReference", "ServiceRequest",    "Task",
+      "Condition",    "Procedure",         "MedicationRequest", "AllergyIntolerance"};
 };
 
 // The validated, immutable configuration of one gateway instance.

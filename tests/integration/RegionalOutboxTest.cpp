@@ -49,9 +49,9 @@ TEST(RegionalOutbox, NothingIsQueuedWithoutAPlatform) {
   TempDir dir;
   GatewayProcess gw(dir.path());
   gw.start();
-  HttpResult put = httpRequest(gw.httpPort(), "PUT", "/fhir/Patient/p",
-                               R"({"resourceType":"Patient","id":"p"})",
-                               {{"Content-Type", "application/fhir+json"}});
+  HttpResult put =
+      httpRequest(gw.httpPort(), "PUT", "/fhir/Patient/p", R"({"resourceType":"Patient","id":"p"})",
+                  {{"Content-Type", "application/fhir+json"}});
   EXPECT_EQ(put.status, 201) << put.body;
   EXPECT_EQ(gw.terminate(), 0);
   EXPECT_EQ(sqliteQuery(gw.dbPath(), "SELECT COUNT(*) FROM deliveries")[0][0], "0");

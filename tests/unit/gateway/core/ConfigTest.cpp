@@ -56,9 +56,8 @@ TEST(Config, RegionalPlatformUrlsAndDeliveredTypes) {
   GatewayConfig shipped = loadConfig(testing::sourceDir() + "/config/medbridge.json", {});
   EXPECT_TRUE(shipped.regional.urls.empty());
   EXPECT_EQ(shipped.regional.resourceTypes, RegionalConfig().resourceTypes);
-  GatewayConfig c = parseConfig(
-      "{}", {"regional.urls=https://a.example/fhir,http://b.example/fhir",
-             "regional.resourceTypes=Patient,Task"});
+  GatewayConfig c = parseConfig("{}", {"regional.urls=https://a.example/fhir,http://b.example/fhir",
+                                       "regional.resourceTypes=Patient,Task"});
   EXPECT_EQ(c.regional.urls,
             (std::vector<std::string>{"https://a.example/fhir", "http://b.example/fhir"}));
   EXPECT_EQ(c.regional.resourceTypes, (std::set<std::string>{"Patient", "Task"}));

@@ -187,10 +187,10 @@ TEST_F(SqliteStoreTest, ChangesOfSelectedTypesAreQueuedInOrderPerPatient) {
   std::vector<std::tuple<std::string, std::int64_t, std::string, std::string, int>> got;
   for (const auto& d : queued) got.emplace_back(d.patient, d.seq, d.type, d.resourceId, d.version);
   // The identical write made no version, so nothing to deliver; the Organization is not selected.
-  EXPECT_EQ(got, (std::vector<std::tuple<std::string, std::int64_t, std::string, std::string,
-                                         int>>{{"Patient/p", 1, "Patient", "p", 2},
-                                               {"Patient/q", 1, "Patient", "q", 1},
-                                               {"Patient/p", 2, "Encounter", "e", 1}}));
+  EXPECT_EQ(got, (std::vector<std::tuple<std::string, std::int64_t, std::string, std::string, int>>{
+                     {"Patient/p", 1, "Patient", "p", 2},
+                     {"Patient/q", 1, "Patient", "q", 1},
+                     {"Patient/p", 2, "Encounter", "e", 1}}));
   for (const auto& d : queued) EXPECT_EQ(d.state, "pending");
 }
 

@@ -30,30 +30,12 @@ DicomForwarder::~DicomForwarder() {
 }
 
 void DicomForwarder::start() {
-  thread_ = std::thread([this] {
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-      lock.unlock();
-      int attempted = 0;
-      try {
-        attempted = sendDue();
-      } catch (const std::exception& e) {
-        log().error("forwarding failed: %s", std::string(e.what()));
-      }
-      lock.lock();
-      if (attempted == 0)
-        wake_.wait_for(lock, std::chrono::milliseconds(500), [this] { return stopping_; });
-    }
-  });
+  loop_.start([this] { return sendDue(); }, std::chrono::milliseconds(500), "medbridge.app.forward",
+              "forwarding");
 }
 
 void DicomForwarder::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  loop_.stop();
 }
 
 std::vector<std::int64_t> DicomForwarder::queueStudy(const std::string& studyUid,
@@ -64,7 +46,7 @@ std::vector<std::int64_t> DicomForwarder::queueStudy(const std::string& studyUid
   std::vector<std::string> uids;
   for (const auto& i : store_.dicomInstances(filter)) uids.push_back(i.sopInstanceUid);
   auto ids = store_.queueDicomForwards(uids, peer, clock_.nowMillis());
-  wake_.notify_all();
+  loop_.wake();
   log().information("study %s: %z instances queued for %s", studyUid, ids.size(), peer);
   return ids;
 }

@@ -1,12 +1,10 @@
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "adapters/pacs_dicom/InstanceArchive.h"
+#include "gateway/app/PassLoop.h"
 #include "gateway/core/Clock.h"
 #include "gateway/core/Config.h"
 #include "gateway/store/IStore.h"
@@ -44,10 +42,7 @@ class DicomForwarder {
   const mappings::identity::IdentifierSystems& systems_;
   adapters::pacs_dicom::InstanceArchive& archive_;
   const core::IClock& clock_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
+  PassLoop loop_;
 };
 
 }  // namespace medbridge::app

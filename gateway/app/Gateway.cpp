@@ -15,6 +15,7 @@
 #include "gateway/app/DicomIntake.h"
 #include "gateway/app/ImageFetcher.h"
 #include "gateway/app/ImagingStudyPublisher.h"
+#include "gateway/app/RegionalSender.h"
 #include "gateway/core/ErrorCode.h"
 #include "gateway/http/HttpServer.h"
 #include "gateway/routing/Ingestor.h"
@@ -98,7 +99,11 @@ void Gateway::start() {
   frameHandler_ = std::make_unique<FrameHandler>(*ingestor_);
   mllp_ = std::make_unique<adapters::his_mllp::MllpServer>(config_.mllp, *frameHandler_);
   mllp_->start();
-  if (!config_.regional.urls.empty()) store_->queueChangesOf(config_.regional.resourceTypes);
+  if (!config_.regional.urls.empty()) {
+    store_->queueChangesOf(config_.regional.resourceTypes);
+    regional_ = std::make_unique<RegionalSender>(config_, *store_, clock_);
+    regional_->start();
+  }
   dicomIntake_ = std::make_unique<DicomIntake>(*store_, *systems_, clock_);
   archive_ = std::make_unique<adapters::pacs_dicom::InstanceArchive>(config_.dataDir + "/dicom",
                                                                      *dicomIntake_);
@@ -191,6 +196,7 @@ void Gateway::stop() {
   }
   fetcher_.reset();    // waits for fetches in progress
   forwarder_.reset();  // the forward in hand ends; the rest stays queued
+  regional_.reset();   // the Bundle in hand is answered or times out; the rest stays queued
   if (imaging_) {
     imaging_->stop();
     imaging_.reset();

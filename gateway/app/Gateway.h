@@ -35,6 +35,7 @@ class TokenVerifier;
 namespace medbridge::app {
 
 class DicomIntake;
+class RegionalSender;
 class ImagingStudyPublisher;
 class ImageFetcher;
 class DicomForwarder;
@@ -74,6 +75,7 @@ class Gateway {
   std::unique_ptr<ImagingStudyPublisher> imaging_;
   std::unique_ptr<ImageFetcher> fetcher_;
   std::unique_ptr<DicomForwarder> forwarder_;
+  std::unique_ptr<RegionalSender> regional_;
   std::unique_ptr<fhir::FhirServer> fhir_;
   std::unique_ptr<auth::TokenVerifier> verifier_;
   std::unique_ptr<http::HttpServer> http_;

@@ -44,28 +44,12 @@ void ImagingStudyPublisher::start(const std::string& dicomwebUrl) {
   dicomwebUrl_ = dicomwebUrl;
   // Checks a few times per stable period, at least once a second.
   auto interval = std::chrono::milliseconds(std::clamp(stableSeconds_ * 250, 200, 1000));
-  thread_ = std::thread([this, interval] {
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-      lock.unlock();
-      try {
-        publishDue();
-      } catch (const std::exception& e) {
-        log().error("publishing ImagingStudy resources failed: %s", std::string(e.what()));
-      }
-      lock.lock();
-      wake_.wait_for(lock, interval, [this] { return stopping_; });
-    }
-  });
+  loop_.start([this] { return publishDue(); }, interval, "medbridge.app.imaging",
+              "publishing ImagingStudy resources");
 }
 
 void ImagingStudyPublisher::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  loop_.stop();
 }
 
 int ImagingStudyPublisher::publishDue() {

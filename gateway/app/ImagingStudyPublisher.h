@@ -1,11 +1,9 @@
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <mutex>
 #include <string>
-#include <thread>
 
+#include "gateway/app/PassLoop.h"
 #include "gateway/core/Clock.h"
 #include "gateway/store/IStore.h"
 #include "mappings/identity/IdentifierSystems.h"
@@ -42,10 +40,7 @@ class ImagingStudyPublisher {
   int stableSeconds_;
   std::string dicomwebUrl_;
   std::once_flag endpointWritten_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
+  PassLoop loop_;
 };
 
 }  // namespace medbridge::app

@@ -116,7 +116,18 @@ struct Delivery {
   std::int64_t seq = 0;
   std::string type, resourceId;
   int version = 0;
-  std::string state;  // pending
+  std::string state;  // pending, sent, dead
+  int attempts = 0;
+  std::int64_t availableAt = 0;  // ms; a pending delivery is not sent before
+  std::string lastError;
+};
+
+// How a delivery attempt ended.
+struct DeliveryOutcome {
+  std::int64_t id = 0;
+  std::string state;             // sent, pending (again, from availableAt) or dead
+  std::int64_t availableAt = 0;  // pending: when to try again
+  std::string error;             // pending / dead: why (a dead one keeps the platform's answer)
 };
 
 // A study with instances its ImagingStudy does not describe yet.
@@ -231,8 +242,10 @@ class IStore {
   // From now on every new version of a resource of these types is queued for delivery to the
   // regional platform in the transaction that writes it (empty: none is).
   virtual void queueChangesOf(const std::set<std::string>& types) = 0;
-  // Queued deliveries, oldest first, at most `limit`.
-  virtual std::vector<Delivery> deliveries(int limit) = 0;
+  // Queued deliveries, oldest first, at most `limit` (only pending ones with pendingOnly).
+  virtual std::vector<Delivery> deliveries(int limit, bool pendingOnly = false) = 0;
+  // Records attempts (each counts one more).
+  virtual void finishDeliveries(const std::vector<DeliveryOutcome>& outcomes) = 0;
   // Received DICOM instances within the filter (all when it is empty), oldest first.
   virtual std::vector<mappings::dicom::DicomSummary> dicomInstances(
       const mappings::dicom::InstanceFilter& filter) = 0;

@@ -65,7 +65,8 @@ class SqliteStore : public IStore {
                           std::int64_t retryAtMs) override;
   std::pair<std::string, std::string> dicomForwardState(std::int64_t id) override;
   void queueChangesOf(const std::set<std::string>& types) override;
-  std::vector<Delivery> deliveries(int limit) override;
+  std::vector<Delivery> deliveries(int limit, bool pendingOnly = false) override;
+  void finishDeliveries(const std::vector<DeliveryOutcome>& outcomes) override;
   std::vector<mappings::dicom::DicomSummary> dicomInstances(
       const mappings::dicom::InstanceFilter& filter) override;
   std::string pragma(const std::string& name) override;

@@ -1,0 +1,106 @@
+// A hospital gateway delivering its changes to a second medbridge in the platform profile over
+// real HTTP: while the platform is down the changes wait with the reason, then arrive in order,
+// tagged with their patient's sequence numbers, and a change sent again makes no new version.
+#include <gtest/gtest.h>
+
+#include "tests/integration/IntegrationHelpers.h"
+
+namespace medbridge::testing {
+namespace {
+
+std::string adt(const std::string& controlId, const std::string& visit) {
+  return "MSH|^~\\&|HIS|ZJYY|MEDBRIDGE|PLATFORM|20261123093000+0800||ADT^A01|" + controlId +
+         "|P|2.5\rPID|1||A1^^^ZJYY-HIS^MR||王^秀英||19491231|F\rPV1|1|O||||||||||||||||" + visit +
+         "\r";
+}
+
+std::vector<std::vector<std::string>> deliveries(const GatewayProcess& gw) {
+  return sqliteQuery(gw.dbPath(),
+                     "SELECT resource_type, seq, state, attempts > 0, last_error FROM deliveries"
+                     " ORDER BY id");
+}
+
+TEST(RegionalDelivery, ChangesWaitForThePlatformThenArriveOnceInOrder) {
+  TempDir hospitalDir, platformDir;
+  int platformPort = freeLoopbackPort();
+  GatewayProcess hospital(
+      hospitalDir.path(),
+      {"regional.urls=http://127.0.0.1:" + std::to_string(platformPort) + "/fhir",
+       "regional.resourceTypes=Patient,Encounter", "workers.retryBaseSeconds=1"});
+  hospital.start();
+  MllpClient his(hospital.mllpPort());
+  his.sendFrame(adt("D-1", "V1"));
+  EXPECT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
+
+  // No platform yet: the changes wait, each with the reason.
+  ASSERT_TRUE(waitFor(
+      [&] {
+        auto rows = deliveries(hospital);
+        return rows.size() == 2 && rows[0][3] == "1";
+      },
+      std::chrono::seconds(30)));
+  auto waiting = deliveries(hospital);
+  EXPECT_EQ(waiting[0][2], "pending");
+  EXPECT_NE(waiting[0][4].find("no answer"), std::string::npos) << waiting[0][4];
+
+  GatewayProcess platform(platformDir.path(),
+                          {"profile=platform", "http.port=" + std::to_string(platformPort)});
+  platform.start();
+  auto allSent = [&](std::size_t n) {
+    return waitFor(
+        [&] {
+          auto rows = deliveries(hospital);
+          if (rows.size() != n) return false;
+          for (const auto& r : rows)
+            if (r[2] != "sent") return false;
+          return true;
+        },
+        std::chrono::seconds(30));
+  };
+  ASSERT_TRUE(allSent(2)) << ::testing::PrintToString(deliveries(hospital));
+
+  // A second visit: only the new Encounter is a change (the Patient is the same).
+  his.sendFrame(adt("D-2", "V2"));
+  EXPECT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
+  ASSERT_TRUE(allSent(3)) << ::testing::PrintToString(deliveries(hospital));
+  // The first two changes sent again, as after an answer lost on the way back: the platform
+  // gets the same content and makes no new version.
+  std::string attemptsBefore = sqliteQuery(
+      hospital.dbPath(), "SELECT SUM(attempts) FROM deliveries WHERE id IN (1, 2)")[0][0];
+  CommandResult replay = runCommand({"sqlite3", "-cmd", ".timeout 5000", hospital.dbPath(),
+                                     "UPDATE deliveries SET state = 'pending' WHERE id IN (1, 2)"});
+  ASSERT_EQ(replay.exitCode, 0) << replay.err;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        auto row = sqliteQuery(hospital.dbPath(),
+                               "SELECT COUNT(*), SUM(attempts) FROM deliveries"
+                               " WHERE id IN (1, 2) AND state = 'sent'")[0];
+        return row[0] == "2" && row[1] == std::to_string(std::stoi(attemptsBefore) + 2);
+      },
+      std::chrono::seconds(30)))
+      << ::testing::PrintToString(deliveries(hospital));
+  std::string patientKey =
+      sqliteQuery(hospital.dbPath(), "SELECT patient FROM deliveries WHERE id = 1")[0][0];
+  EXPECT_EQ(hospital.terminate(), 0);
+  EXPECT_EQ(platform.terminate(), 0);
+
+  // On the platform: the Patient once, two Encounters, each tagged with the patient's sequence.
+  auto versions = sqliteQuery(platform.dbPath(),
+                              "SELECT h.type, v.version, v.json FROM resource_versions v JOIN"
+                              " resource_heads h ON h.type = v.type AND h.id = v.id"
+                              " ORDER BY v.seq");
+  ASSERT_EQ(versions.size(), 3u) << ::testing::PrintToString(versions);
+  const char* seqs[] = {"1", "2", "3"};
+  const char* types[] = {"Patient", "Encounter", "Encounter"};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(versions[i][0], types[i]);
+    EXPECT_EQ(versions[i][1], "1");
+    EXPECT_NE(versions[i][2].find(R"({"system":"urn:medbridge:patient-sequence","code":")" +
+                                  std::string(seqs[i]) + R"(","display":")" + patientKey + "\"}"),
+              std::string::npos)
+        << versions[i][2];
+  }
+}
+
+}  // namespace
+}  // namespace medbridge::testing

@@ -18,12 +18,6 @@ Poco::Logger& log() {
   return Poco::Logger::get("medbridge.app.regional");
 }
 
-adapters::regional::PlatformEndpoint endpointOf(const core::GatewayConfig& config) {
-  adapters::regional::PlatformEndpoint e;
-  e.baseUrl = config.regional.urls.empty() ? "" : config.regional.urls.front();
-  return e;
-}
-
 std::string answerText(const adapters::regional::PlatformAnswer& a) {
   if (a.status == 0) return "no answer: " + a.problem;
   return "HTTP " + std::to_string(a.status) + (a.body.empty() ? "" : ": " + a.body);
@@ -33,7 +27,13 @@ std::string answerText(const adapters::regional::PlatformAnswer& a) {
 
 RegionalSender::RegionalSender(const core::GatewayConfig& config, store::IStore& store,
                                const core::IClock& clock)
-    : config_(config), store_(store), clock_(clock), client_(endpointOf(config)) {}
+    : config_(config), store_(store), clock_(clock) {
+  for (const auto& url : config.regional.urls) {
+    adapters::regional::PlatformEndpoint e;
+    e.baseUrl = url;
+    clients_.emplace_back(e);
+  }
+}
 
 RegionalSender::~RegionalSender() {
   stop();
@@ -68,7 +68,7 @@ int RegionalSender::sendDue() {
 }
 
 void RegionalSender::send(const std::vector<store::Delivery>& batch) {
-  auto answer = client_.postTransaction(bundleOf(batch), clock_.nowMillis());
+  auto answer = post(bundleOf(batch));
   using Kind = adapters::regional::PlatformAnswer::Kind;
   if (answer.kind == Kind::Rejected && batch.size() > 1) {
     for (const auto& d : batch) send({d});  // to find the change it refuses
@@ -77,10 +77,9 @@ void RegionalSender::send(const std::vector<store::Delivery>& batch) {
   if ((answer.kind == Kind::Retry) != platformDown_) {
     platformDown_ = answer.kind == Kind::Retry;
     if (platformDown_)
-      log().warning("regional platform %s unavailable (%s); changes wait",
-                    config_.regional.urls.front(), answerText(answer));
+      log().warning("regional platform unavailable (%s); changes wait", answerText(answer));
     else
-      log().information("regional platform %s available again", config_.regional.urls.front());
+      log().information("regional platform %s available again", config_.regional.urls[current_]);
   }
   std::vector<store::DeliveryOutcome> outcomes;
   for (const auto& d : batch) {
@@ -95,6 +94,25 @@ void RegionalSender::send(const std::vector<store::Delivery>& batch) {
     outcomes.push_back(std::move(o));
   }
   store_.finishDeliveries(outcomes);
+}
+
+adapters::regional::PlatformAnswer RegionalSender::post(const std::string& bundle) {
+  using Kind = adapters::regional::PlatformAnswer::Kind;
+  std::int64_t now = clock_.nowMillis();
+  if (current_ != 0 && now - failedOverAt_ >= config_.regional.failbackSeconds * 1000LL) {
+    log().information("trying the primary regional URL %s again", config_.regional.urls[0]);
+    current_ = 0;
+  }
+  auto answer = clients_[current_].postTransaction(bundle, now);
+  if (answer.kind != Kind::Retry || clients_.size() < 2) return answer;
+  std::size_t other = 1 - current_;
+  auto second = clients_[other].postTransaction(bundle, clock_.nowMillis());
+  if (second.kind == Kind::Retry) return answer;
+  log().warning("regional URL %s unavailable (%s); using %s", config_.regional.urls[current_],
+                answerText(answer), config_.regional.urls[other]);
+  current_ = other;
+  if (current_ != 0) failedOverAt_ = now;
+  return second;
 }
 
 std::int64_t RegionalSender::retryAt(const store::Delivery& d, int retryAfterSeconds) {

@@ -181,6 +181,8 @@ const std::map<std::string, Setter>& schema() {
            if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
              invalid(k, "'" + url + "' is not an http:// or https:// base URL");
        }},
+      {"regional.failbackSeconds",
+       [](auto& c, auto& k, auto& v) { c.regional.failbackSeconds = asInt(k, v, 1, 86400); }},
       {"regional.resourceTypes",
        [](auto& c, auto& k, auto& v) {
          auto types = asList(k, v);

@@ -81,6 +81,8 @@ struct AuthConfig {
 // Delivery to the regional platform (issue 6; so far only the durable queue of changes).
 struct RegionalConfig {
   std::vector<std::string> urls;  // primary, secondary FHIR base URLs; none = no delivery
+  // After a failover, the primary is tried again once this long has passed on the secondary.
+  int failbackSeconds = 300;
   // Resource types whose changes are delivered.
   std::set<std::string> resourceTypes = {
       "Patient",      "Encounter",         "Observation",       "DiagnosticReport",

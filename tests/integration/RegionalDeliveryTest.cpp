@@ -3,6 +3,8 @@
 // tagged with their patient's sequence numbers, and a change sent again makes no new version.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "tests/integration/IntegrationHelpers.h"
 
 namespace medbridge::testing {
@@ -100,6 +102,57 @@ TEST(RegionalDelivery, ChangesWaitForThePlatformThenArriveOnceInOrder) {
               std::string::npos)
         << versions[i][2];
   }
+}
+
+// Two network providers: the primary URL unreachable, the secondary takes the changes; once
+// regional.failbackSeconds have passed the primary is tried again and, up by then, used.
+TEST(RegionalDelivery, FailsOverToTheSecondaryAndBack) {
+  TempDir hospitalDir, primaryDir, secondaryDir;
+  int primaryPort = freeLoopbackPort();
+  GatewayProcess secondary(secondaryDir.path(), {"profile=platform"});
+  secondary.start();
+  std::string primaryUrl = "http://127.0.0.1:" + std::to_string(primaryPort) + "/fhir";
+  std::string secondaryUrl = "http://127.0.0.1:" + std::to_string(secondary.httpPort()) + "/fhir";
+  GatewayProcess hospital(hospitalDir.path(),
+                          {"regional.urls=" + primaryUrl + "," + secondaryUrl,
+                           "regional.resourceTypes=Patient,Encounter", "regional.failbackSeconds=1",
+                           "workers.retryBaseSeconds=1"});
+  hospital.start();
+  MllpClient his(hospital.mllpPort());
+  his.sendFrame(adt("F-1", "V1"));
+  EXPECT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
+  auto sent = [&](const std::string& count) {
+    return waitFor(
+        [&] {
+          return sqliteQuery(hospital.dbPath(),
+                             "SELECT COUNT(*) FROM deliveries WHERE state = 'sent'")[0][0] == count;
+        },
+        std::chrono::seconds(30));
+  };
+  ASSERT_TRUE(sent("2")) << hospital.log();
+
+  GatewayProcess primary(primaryDir.path(),
+                         {"profile=platform", "http.port=" + std::to_string(primaryPort)});
+  primary.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // past failbackSeconds
+  his.sendFrame(adt("F-2", "V2"));
+  EXPECT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
+  ASSERT_TRUE(sent("3")) << hospital.log();
+  std::string log = hospital.log();
+  EXPECT_EQ(hospital.terminate(), 0);
+  EXPECT_EQ(primary.terminate(), 0);
+  EXPECT_EQ(secondary.terminate(), 0);
+
+  EXPECT_NE(log.find("regional URL " + primaryUrl + " unavailable"), std::string::npos) << log;
+  EXPECT_NE(log.find("using " + secondaryUrl), std::string::npos) << log;
+  EXPECT_NE(log.find("trying the primary regional URL " + primaryUrl + " again"), std::string::npos)
+      << log;
+  auto typesIn = [](const GatewayProcess& p) {
+    return sqliteQuery(p.dbPath(), "SELECT type FROM resource_versions ORDER BY seq");
+  };
+  EXPECT_EQ(typesIn(secondary),
+            (std::vector<std::vector<std::string>>{{"Patient"}, {"Encounter"}}));
+  EXPECT_EQ(typesIn(primary), (std::vector<std::vector<std::string>>{{"Encounter"}}));
 }
 
 }  // namespace

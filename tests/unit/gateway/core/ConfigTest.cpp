@@ -56,8 +56,11 @@ TEST(Config, RegionalPlatformUrlsAndDeliveredTypes) {
   GatewayConfig shipped = loadConfig(testing::sourceDir() + "/config/medbridge.json", {});
   EXPECT_TRUE(shipped.regional.urls.empty());
   EXPECT_EQ(shipped.regional.resourceTypes, RegionalConfig().resourceTypes);
-  GatewayConfig c = parseConfig("{}", {"regional.urls=https://a.example/fhir,http://b.example/fhir",
-                                       "regional.resourceTypes=Patient,Task"});
+  GatewayConfig c =
+      parseConfig("{}", {"regional.urls=https://a.example/fhir,http://b.example/fhir",
+                         "regional.resourceTypes=Patient,Task", "regional.failbackSeconds=30"});
+  EXPECT_EQ(shipped.regional.failbackSeconds, 300);
+  EXPECT_EQ(c.regional.failbackSeconds, 30);
   EXPECT_EQ(c.regional.urls,
             (std::vector<std::string>{"https://a.example/fhir", "http://b.example/fhir"}));
   EXPECT_EQ(c.regional.resourceTypes, (std::set<std::string>{"Patient", "Task"}));

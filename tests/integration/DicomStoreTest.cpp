@@ -262,15 +262,7 @@ TEST(DicomStore, KnownPeersOnlyChecksCallingAeAndHost) {
 class CuttingProxy {
  public:
   CuttingProxy(int target, std::size_t limit) : target_(target), limit_(limit) {
-    listen_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::listen(listen_, 1);
-    socklen_t n = sizeof a;
-    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &n);
-    port_ = ntohs(a.sin_port);
+    listen_ = listenOnLoopback(port_);
     thread_ = std::thread([this] { run(); });
   }
   ~CuttingProxy() {

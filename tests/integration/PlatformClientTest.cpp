@@ -1,11 +1,9 @@
-// The regional connector's HTTP client against real peers: a medbridge as the platform, a stub
+// The regional connector's HTTP client against real peers: a medbridge as the platform, a server
 // that answers 503 with Retry-After, a closed port, and a TLS server with openssl's self-signed
 // certificate served by Node (verified against the configured CA file, refused without it).
 #include "adapters/regional/PlatformClient.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,15 +33,7 @@ PlatformEndpoint endpoint(const std::string& url) {
 class OneAnswer {
  public:
   explicit OneAnswer(std::string response) : response_(std::move(response)) {
-    listen_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listen_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::listen(listen_, 1);
-    socklen_t n = sizeof a;
-    ::getsockname(listen_, reinterpret_cast<sockaddr*>(&a), &n);
-    port_ = ntohs(a.sin_port);
+    listen_ = listenOnLoopback(port_);
     thread_ = std::thread([this] {
       int c = ::accept(listen_, nullptr, nullptr);
       if (c < 0) return;

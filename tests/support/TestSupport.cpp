@@ -404,16 +404,23 @@ void PeerProcess::stop() {
   pid_ = -1;
 }
 
-int freeLoopbackPort() {
+int listenOnLoopback(int& port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::listen(fd, 4);
   socklen_t n = sizeof a;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
-  ::close(fd);
-  return ntohs(a.sin_port);
+  port = ntohs(a.sin_port);
+  return fd;
+}
+
+int freeLoopbackPort() {
+  int port = 0;
+  ::close(listenOnLoopback(port));
+  return port;
 }
 
 bool waitForListener(int port, std::chrono::milliseconds deadline) {

@@ -117,6 +117,8 @@ class PeerProcess {
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int freeLoopbackPort();
+// A socket listening on 127.0.0.1 at a free port (set in `port`); the caller closes it.
+int listenOnLoopback(int& port);
 // True once something accepts connections on 127.0.0.1:port (within the deadline).
 bool waitForListener(int port, std::chrono::milliseconds deadline);
 

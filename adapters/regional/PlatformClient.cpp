@@ -1,5 +1,7 @@
 #include "adapters/regional/PlatformClient.h"
 
+#include "adapters/regional/TokenSource.h"
+
 #include <Poco/DateTimeParser.h>
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
@@ -17,7 +19,7 @@ namespace medbridge::adapters::regional {
 
 PlatformAnswer::Kind classify(int status) {
   if (status >= 200 && status < 300) return PlatformAnswer::Kind::Delivered;
-  if (status == 0 || status == 408 || status == 429 || status >= 500)
+  if (status == 0 || status == 401 || status == 408 || status == 429 || status >= 500)
     return PlatformAnswer::Kind::Retry;
   return PlatformAnswer::Kind::Rejected;
 }
@@ -38,45 +40,83 @@ int retryAfterSeconds(const std::string& header, std::int64_t nowMs) {
   }
 }
 
-PlatformAnswer PlatformClient::postTransaction(const std::string& bundleJson,
-                                               std::int64_t nowMs) const {
-  PlatformAnswer answer;
+HttpResult httpExchange(const std::string& method, const std::string& url,
+                        const std::string& contentType, const std::string& body,
+                        const std::string& authorization, const TlsSettings& tls,
+                        int timeoutSeconds) {
+  HttpResult result;
   try {
-    Poco::URI uri(endpoint_.baseUrl);
+    Poco::URI uri(url);
     std::unique_ptr<Poco::Net::HTTPClientSession> session;
     if (uri.getScheme() == "https") {
-      auto context = Poco::Net::Context::Ptr(
-          new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", endpoint_.caFile,
-                                 Poco::Net::Context::VERIFY_RELAXED, 9, endpoint_.caFile.empty()));
+      auto context = Poco::Net::Context::Ptr(new Poco::Net::Context(
+          Poco::Net::Context::TLS_CLIENT_USE, tls.clientKeyFile, tls.clientCertFile, tls.caFile,
+          Poco::Net::Context::VERIFY_RELAXED, 9, tls.caFile.empty()));
       session =
           std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context);
     } else {
       session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
     }
-    session->setTimeout(Poco::Timespan(endpoint_.timeoutSeconds, 0));
+    session->setTimeout(Poco::Timespan(timeoutSeconds, 0));
     std::string path = uri.getPathEtc().empty() ? "/" : uri.getPathEtc();
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path,
-                                   Poco::Net::HTTPMessage::HTTP_1_1);
-    request.setContentType("application/fhir+json");
-    request.set("Accept", "application/fhir+json");
-    if (!endpoint_.bearerToken.empty())
-      request.set("Authorization", "Bearer " + endpoint_.bearerToken);
-    request.setContentLength(static_cast<std::streamsize>(bundleJson.size()));
-    session->sendRequest(request) << bundleJson;
+    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    if (!contentType.empty()) request.setContentType(contentType);
+    request.set("Accept", "application/fhir+json, application/json");
+    if (!authorization.empty()) request.set("Authorization", authorization);
+    if (method != "GET") request.setContentLength(static_cast<std::streamsize>(body.size()));
+    session->sendRequest(request) << body;
     Poco::Net::HTTPResponse response;
     std::istream& in = session->receiveResponse(response);
-    std::ostringstream body;
-    Poco::StreamCopier::copyStream(in, body);
-    answer.status = static_cast<int>(response.getStatus());
-    answer.body = body.str();
-    answer.retryAfterSeconds = retryAfterSeconds(response.get("Retry-After", ""), nowMs);
+    std::ostringstream text;
+    Poco::StreamCopier::copyStream(in, text);
+    result.status = static_cast<int>(response.getStatus());
+    result.body = text.str();
+    result.retryAfter = response.get("Retry-After", "");
   } catch (const Poco::Exception& e) {
-    answer.status = 0;
-    answer.problem = e.displayText();
+    result.status = 0;
+    result.problem = e.displayText();
   } catch (const std::exception& e) {
-    answer.status = 0;
-    answer.problem = e.what();
+    result.status = 0;
+    result.problem = e.what();
   }
+  return result;
+}
+
+PlatformAnswer PlatformClient::postTransaction(const std::string& bundleJson,
+                                               std::int64_t nowMs) const {
+  return exchange("POST", endpoint_.baseUrl, bundleJson, nowMs);
+}
+
+PlatformAnswer PlatformClient::get(const std::string& relative, std::int64_t nowMs) const {
+  return exchange("GET", endpoint_.baseUrl + "/" + relative, "", nowMs);
+}
+
+PlatformAnswer PlatformClient::exchange(const std::string& method, const std::string& url,
+                                        const std::string& body, std::int64_t nowMs) const {
+  PlatformAnswer answer;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::string authorization;
+    if (endpoint_.tokens) {
+      std::string token = endpoint_.tokens->token(nowMs, answer.problem);
+      if (token.empty()) {  // no token: nothing can be sent, the change waits
+        answer.status = 0;
+        answer.kind = PlatformAnswer::Kind::Retry;
+        return answer;
+      }
+      authorization = "Bearer " + token;
+    }
+    auto r = httpExchange(method, url, method == "GET" ? "" : "application/fhir+json", body,
+                          authorization, endpoint_.tls, endpoint_.timeoutSeconds);
+    answer.status = r.status;
+    answer.body = std::move(r.body);
+    answer.problem = std::move(r.problem);
+    answer.retryAfterSeconds = retryAfterSeconds(r.retryAfter, nowMs);
+    // A token the platform no longer takes (revoked, or expired early): once more with a new one.
+    if (answer.status != 401 || !endpoint_.tokens || attempt == 1 || !endpoint_.tokens->renew())
+      break;
+  }
+  if (answer.status == 401)
+    answer.problem = "the platform refused our credentials (HTTP 401)";
   answer.kind = classify(answer.status);
   return answer;
 }

@@ -1,15 +1,18 @@
 #pragma once
 
-// One HTTP exchange with the regional platform's FHIR API (issue 6): a transaction Bundle POSTed
-// to a base URL, the answer classified for the sender. Poco stays inside this folder.
+// HTTP exchanges with the regional platform's FHIR API (issue 6): a transaction Bundle POSTed to
+// a base URL, a search read from it, each answer classified for the sender. Poco stays inside this
+// folder.
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace medbridge::adapters::regional {
 
 struct PlatformAnswer {
-  // Delivered: 2xx. Retry: no answer (connection error, timeout), 408, 429 or 5xx — try again
-  // later. Rejected: any other status — the data are wrong; retrying would not help.
+  // Delivered: 2xx. Retry: no answer (connection or TLS error, timeout), 401 (our credentials;
+  // the data are not at fault), 408, 429 or 5xx — try again later. Rejected: any other status —
+  // the data are wrong; retrying would not help.
   enum class Kind { Delivered, Retry, Rejected };
   Kind kind = Kind::Retry;
   int status = 0;              // the HTTP status; 0 when there was no answer
@@ -22,20 +25,45 @@ PlatformAnswer::Kind classify(int status);
 // Retry-After as seconds from nowMs: delta-seconds or an HTTP date; -1 when unreadable.
 int retryAfterSeconds(const std::string& header, std::int64_t nowMs);
 
+// TLS settings for https URLs: the server certificate is always verified.
+struct TlsSettings {
+  std::string caFile;          // PEM bundle ("" = the system's CAs)
+  std::string clientCertFile;  // PEM client certificate for mutual TLS ("" = none)
+  std::string clientKeyFile;
+};
+
+// Where the bearer token comes from (see TokenSource.h); null = none sent.
+class TokenSource;
+
 struct PlatformEndpoint {
-  std::string baseUrl;      // http:// or https://, e.g. https://platform.example/fhir
-  std::string bearerToken;  // "" = none
-  std::string caFile;       // https: PEM bundle the server certificate is verified against
-                            // ("" = the system's); verification is always on
+  std::string baseUrl;  // http:// or https://, e.g. https://platform.example/fhir
+  TlsSettings tls;
+  std::shared_ptr<TokenSource> tokens;
   int timeoutSeconds = 30;
 };
+
+// One HTTP exchange; status 0 and `problem` when there was no answer.
+struct HttpResult {
+  int status = 0;
+  std::string body, retryAfter, problem;
+};
+HttpResult httpExchange(const std::string& method, const std::string& url,
+                        const std::string& contentType, const std::string& body,
+                        const std::string& authorization, const TlsSettings& tls,
+                        int timeoutSeconds);
 
 class PlatformClient {
  public:
   explicit PlatformClient(PlatformEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
+  // POST to the base URL. With a token source, a 401 gets one more try with a fresh token.
   PlatformAnswer postTransaction(const std::string& bundleJson, std::int64_t nowMs) const;
+  // GET base URL + relative (e.g. "Task?owner=…"), same classification.
+  PlatformAnswer get(const std::string& relative, std::int64_t nowMs) const;
+  const std::string& baseUrl() const { return endpoint_.baseUrl; }
 
  private:
+  PlatformAnswer exchange(const std::string& method, const std::string& url,
+                          const std::string& body, std::int64_t nowMs) const;
   PlatformEndpoint endpoint_;
 };
 

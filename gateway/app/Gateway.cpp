@@ -11,6 +11,7 @@
 #include "adapters/pacs_dicom/DicomClient.h"
 #include "adapters/pacs_dicom/DicomServer.h"
 #include "adapters/pacs_dicom/InstanceArchive.h"
+#include "gateway/app/DeliveriesAdmin.h"
 #include "gateway/app/DicomForwarder.h"
 #include "gateway/app/DicomIntake.h"
 #include "gateway/app/ImageFetcher.h"
@@ -101,7 +102,7 @@ void Gateway::start() {
   mllp_->start();
   if (!config_.regional.urls.empty()) {
     store_->queueChangesOf(config_.regional.resourceTypes);
-    regional_ = std::make_unique<RegionalSender>(config_, *store_, clock_);
+    regional_ = std::make_unique<RegionalSender>(config_, *store_, *systems_, clock_);
     regional_->start();
   }
   dicomIntake_ = std::make_unique<DicomIntake>(*store_, *systems_, clock_);
@@ -110,6 +111,8 @@ void Gateway::start() {
   dicom_ =
       std::make_unique<adapters::pacs_dicom::DicomServer>(config_.dicom, *archive_, *dicomIntake_);
   dicom_->start();
+  if (config_.auth.mode == "jwt")
+    verifier_ = std::make_unique<auth::TokenVerifier>(config_.auth, clock_);
   http_ = std::make_unique<http::HttpServer>(config_.http);
   http_->route("/health", [this](const http::Request&) {
     bool ok = healthy();
@@ -122,6 +125,7 @@ void Gateway::start() {
   });
   // C-ECHO to a configured DICOM peer, for whoever sets one up: ?peer=<AE title>.
   http_->route("/admin/dicom-echo", [this](const http::Request& r) {
+    if (auto refused = refuseUnlessAdmin(r, verifier_.get())) return *refused;
     std::string peer;
     for (const auto& [k, v] : r.query)
       if (k == "peer") peer = v;
@@ -143,6 +147,8 @@ void Gateway::start() {
           502, "application/json", "{\"peer\":\"" + peer + "\",\"error\":\"" + why + "\"}\n", {}};
     }
   });
+  http_->mount("/admin/deliveries",
+               DeliveriesAdmin(*store_, regional_.get(), verifier_.get(), clock_));
   http_->route("/metrics", [this](const http::Request&) {
     store::StoreStats st = store_->stats();
     std::string extra =
@@ -160,6 +166,7 @@ void Gateway::start() {
         "medbridge_store_messages gauge\n";
     for (const auto& [status, n] : st.messagesByStatus)
       extra += "medbridge_store_messages{status=\"" + status + "\"} " + std::to_string(n) + "\n";
+    if (regional_) extra += regional_->metricsText();
     return http::Response{
         200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(extra), {}};
   });
@@ -170,8 +177,6 @@ void Gateway::start() {
   forwarder_ = std::make_unique<DicomForwarder>(config_, *store_, *systems_, *archive_, clock_);
   registerIdentityOperations();
   registerImagingOperations();
-  if (config_.auth.mode == "jwt")
-    verifier_ = std::make_unique<auth::TokenVerifier>(config_.auth, clock_);
   http_->mount("/fhir", adapters::fhir_rest::FhirRestHandler(*fhir_, "/fhir", verifier_.get()));
   http_->mount("/dicomweb", adapters::dicomweb::DicomWebHandler(*store_, *archive_, "/dicomweb",
                                                                 verifier_.get()));

@@ -56,6 +56,14 @@ void Gateway::registerIdentityOperations() {
   // Every FHIR Patient written over REST feeds the index in its own transaction, so two
   // concurrent creates of one new person still make one master patient.
   fhir_->onWrite("Patient", [this](store::IResourceTx& tx, const store::ResourceVersion& v) {
+    // The platform's index is keyed on national IDs: a wrong one is refused, not stored, so the
+    // hospital sees it in its dead letters and corrects it at the source.
+    if (config_.profile == "platform") {
+      std::string invalid = identity::invalidNationalId(v.json, v.id, *systems_,
+                                                        core::chinaDate(clock_.nowMillis()));
+      if (!invalid.empty())
+        throw fhir::FhirError(422, "business-rule", "MB-4004 " + invalid, "Patient.identifier");
+    }
     identity::linkFhirPatient(tx.patientIndex(), v.json, v.id, *systems_,
                               core::chinaDate(clock_.nowMillis()));
   });

@@ -1,10 +1,16 @@
 #include "gateway/app/RegionalSender.h"
 
 #include <Poco/Logger.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
+#include "adapters/regional/TokenSource.h"
+#include "gateway/app/PlatformBundle.h"
+#include "gateway/core/Time.h"
 #include "mappings/fhir/Json.h"
 
 namespace medbridge::app {
@@ -12,7 +18,6 @@ namespace {
 
 constexpr int kScan = 1000;      // pending changes looked at per pass
 constexpr int kMaxBundle = 100;  // changes per Bundle
-constexpr std::int64_t kMaxDelayMs = 10 * 60 * 1000;
 
 Poco::Logger& log() {
   return Poco::Logger::get("medbridge.app.regional");
@@ -20,19 +25,53 @@ Poco::Logger& log() {
 
 std::string answerText(const adapters::regional::PlatformAnswer& a) {
   if (a.status == 0) return "no answer: " + a.problem;
-  return "HTTP " + std::to_string(a.status) + (a.body.empty() ? "" : ": " + a.body);
+  std::string text = "HTTP " + std::to_string(a.status);
+  if (!a.problem.empty()) text += " (" + a.problem + ")";
+  return text + (a.body.empty() ? "" : ": " + a.body);
+}
+
+// The failure's kind for the metrics: no-answer, http-401, http-429, http-5xx, rejected.
+std::string failureKind(const adapters::regional::PlatformAnswer& a) {
+  if (a.status == 0) return "no-answer";
+  if (a.kind == adapters::regional::PlatformAnswer::Kind::Rejected) return "rejected";
+  if (a.status >= 500) return "http-5xx";
+  return "http-" + std::to_string(a.status);
+}
+
+std::shared_ptr<adapters::regional::TokenSource> tokensFor(const core::RegionalConfig& c,
+                                                           const adapters::regional::TlsSettings& tls) {
+  namespace regional = adapters::regional;
+  if (c.auth.mode == "bearer") return std::make_shared<regional::StaticToken>(c.auth.bearerTokenFile);
+  if (c.auth.mode == "oauth2")
+    return std::make_shared<regional::OAuth2Token>(
+        regional::ClientCredentials{
+            c.auth.tokenUrl, c.auth.clientId,
+            regional::readSecretFile(c.auth.clientSecretFile, "regional.auth.oauth2.clientSecretFile"),
+            c.auth.scope},
+        tls, c.timeoutSeconds);
+  return nullptr;
+}
+
+std::string jsonString(const std::string& s) {
+  rapidjson::StringBuffer out;
+  rapidjson::Writer<rapidjson::StringBuffer> w(out);
+  w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+  return out.GetString();
 }
 
 }  // namespace
 
 RegionalSender::RegionalSender(const core::GatewayConfig& config, store::IStore& store,
+                               const mappings::identity::IdentifierSystems& systems,
                                const core::IClock& clock)
-    : config_(config), store_(store), clock_(clock) {
-  for (const auto& url : config.regional.urls) {
-    adapters::regional::PlatformEndpoint e;
-    e.baseUrl = url;
-    clients_.emplace_back(e);
-  }
+    : config_(config), store_(store), systems_(systems), clock_(clock) {
+  adapters::regional::TlsSettings tls{config.regional.caFile, config.regional.clientCertFile,
+                                      config.regional.clientKeyFile};
+  auto tokens = tokensFor(config.regional, tls);  // one token cache for both URLs
+  for (const auto& url : config.regional.urls)
+    clients_.emplace_back(
+        adapters::regional::PlatformEndpoint{url, tls, tokens, config.regional.timeoutSeconds});
+  paused_ = store_.setting(kPausedSetting) == "1";
 }
 
 RegionalSender::~RegionalSender() {
@@ -40,6 +79,7 @@ RegionalSender::~RegionalSender() {
 }
 
 void RegionalSender::start() {
+  if (paused_) log().warning("delivery to the regional platform is paused (resume it at /admin/deliveries)");
   loop_.start([this] { return sendDue(); }, std::chrono::milliseconds(200),
               "medbridge.app.regional", "delivery to the regional platform");
 }
@@ -48,12 +88,37 @@ void RegionalSender::stop() {
   loop_.stop();
 }
 
+void RegionalSender::setPaused(bool paused) {
+  store_.putSetting(kPausedSetting, paused ? "1" : "0");
+  paused_ = paused;
+  log().information("delivery to the regional platform %s", std::string(paused ? "paused" : "resumed"));
+  if (!paused) loop_.wake();
+}
+
+bool RegionalSender::expired(const store::Delivery& d, std::int64_t now,
+                             std::vector<store::DeliveryOutcome>& out) {
+  const auto& r = config_.regional;
+  std::string why;
+  if (r.maxAgeHours > 0 && d.createdAt > 0 && now - d.createdAt > r.maxAgeHours * 3600000LL)
+    why = "not delivered within regional.maxAgeHours (" + std::to_string(r.maxAgeHours) + " h)";
+  else if (r.maxAttempts > 0 && d.attempts >= r.maxAttempts)
+    why = "not delivered in regional.maxAttempts (" + std::to_string(r.maxAttempts) + ") attempts";
+  if (why.empty()) return false;
+  if (!d.lastError.empty()) why += "; last error: " + d.lastError;
+  log().warning("%s/%s version %d dead-lettered: %s", d.type, d.resourceId, d.version, why);
+  out.push_back({d.id, "dead", 0, why, /*attempted=*/false});
+  return true;
+}
+
 int RegionalSender::sendDue() {
   std::int64_t now = clock_.nowMillis();
+  if (paused_ || now < breakerOpenUntil_) return 0;
   std::set<std::string> blocked, inBatch;  // patients that wait; resources in the Bundle
   std::vector<store::Delivery> batch;
-  for (auto& d : store_.deliveries(kScan, /*pendingOnly=*/true)) {
+  std::vector<store::DeliveryOutcome> expiredOnes;
+  for (auto& d : store_.deliveries({"pending", 0, kScan})) {
     if (blocked.count(d.patient)) continue;
+    if (expired(d, now, expiredOnes)) continue;
     std::string resource = d.type + "/" + d.resourceId;
     if (d.availableAt > now || inBatch.count(resource)) {
       blocked.insert(d.patient);  // nothing of this patient overtakes it
@@ -63,24 +128,42 @@ int RegionalSender::sendDue() {
     batch.push_back(std::move(d));
     if (static_cast<int>(batch.size()) >= kMaxBundle) break;
   }
+  if (!expiredOnes.empty()) store_.finishDeliveries(expiredOnes);
   if (!batch.empty()) send(batch);
-  return static_cast<int>(batch.size());
+  return static_cast<int>(batch.size() + expiredOnes.size());
 }
 
 void RegionalSender::send(const std::vector<store::Delivery>& batch) {
-  auto answer = post(bundleOf(batch));
+  auto answer = post(platformBundle(batch, store_, systems_, core::chinaDate(clock_.nowMillis())));
   using Kind = adapters::regional::PlatformAnswer::Kind;
   if (answer.kind == Kind::Rejected && batch.size() > 1) {
     for (const auto& d : batch) send({d});  // to find the change it refuses
     return;
   }
+  std::int64_t now = clock_.nowMillis();
   if ((answer.kind == Kind::Retry) != platformDown_) {
     platformDown_ = answer.kind == Kind::Retry;
     if (platformDown_)
       log().warning("regional platform unavailable (%s); changes wait", answerText(answer));
     else
-      log().information("regional platform %s available again", config_.regional.urls[current_]);
+      log().information("regional platform %s available again", clients_[current_].baseUrl());
   }
+  if (answer.kind == Kind::Retry) {
+    if (++failuresInARow_ >= config_.regional.breakerFailures) {
+      breakerOpenUntil_ = now + config_.regional.breakerOpenSeconds * 1000LL;
+      if (!breakerOpen_)
+        log().warning("circuit open after %d failed attempts in a row: nothing is sent for %d s",
+                      failuresInARow_, config_.regional.breakerOpenSeconds);
+      std::lock_guard<std::mutex> lock(metricsMutex_);
+      breakerOpen_ = true;
+    }
+  } else {
+    failuresInARow_ = 0;
+    std::lock_guard<std::mutex> lock(metricsMutex_);
+    if (breakerOpen_) log().information("circuit closed: the platform answers again");
+    breakerOpen_ = false;
+  }
+  count(answer, batch);
   std::vector<store::DeliveryOutcome> outcomes;
   for (const auto& d : batch) {
     store::DeliveryOutcome o{d.id, "sent", 0, ""};
@@ -96,11 +179,29 @@ void RegionalSender::send(const std::vector<store::Delivery>& batch) {
   store_.finishDeliveries(outcomes);
 }
 
+void RegionalSender::count(const adapters::regional::PlatformAnswer& answer,
+                           const std::vector<store::Delivery>& batch) {
+  std::int64_t now = clock_.nowMillis();
+  std::lock_guard<std::mutex> lock(metricsMutex_);
+  if (answer.kind != adapters::regional::PlatformAnswer::Kind::Delivered) {
+    ++failures_[failureKind(answer)];
+    lastProblem_ = answerText(answer).substr(0, 500);
+    return;
+  }
+  for (const auto& d : batch) {
+    ++delivered_;
+    double seconds = static_cast<double>(std::max<std::int64_t>(0, now - d.createdAt)) / 1000.0;
+    latencySum_ += seconds;
+    for (std::size_t i = 0; i < kLatencyBounds.size(); ++i)
+      if (seconds <= kLatencyBounds[i]) ++latencyBuckets_[i];
+  }
+}
+
 adapters::regional::PlatformAnswer RegionalSender::post(const std::string& bundle) {
   using Kind = adapters::regional::PlatformAnswer::Kind;
   std::int64_t now = clock_.nowMillis();
   if (current_ != 0 && now - failedOverAt_ >= config_.regional.failbackSeconds * 1000LL) {
-    log().information("trying the primary regional URL %s again", config_.regional.urls[0]);
+    log().information("trying the primary regional URL %s again", clients_[0].baseUrl());
     current_ = 0;
   }
   auto answer = clients_[current_].postTransaction(bundle, now);
@@ -108,8 +209,8 @@ adapters::regional::PlatformAnswer RegionalSender::post(const std::string& bundl
   std::size_t other = 1 - current_;
   auto second = clients_[other].postTransaction(bundle, clock_.nowMillis());
   if (second.kind == Kind::Retry) return answer;
-  log().warning("regional URL %s unavailable (%s); using %s", config_.regional.urls[current_],
-                answerText(answer), config_.regional.urls[other]);
+  log().warning("regional URL %s unavailable (%s); using %s", clients_[current_].baseUrl(),
+                answerText(answer), clients_[other].baseUrl());
   current_ = other;
   if (current_ != 0) failedOverAt_ = now;
   return second;
@@ -118,46 +219,65 @@ adapters::regional::PlatformAnswer RegionalSender::post(const std::string& bundl
 std::int64_t RegionalSender::retryAt(const store::Delivery& d, int retryAfterSeconds) {
   std::int64_t now = clock_.nowMillis();
   if (retryAfterSeconds >= 0) return now + retryAfterSeconds * 1000LL;
-  std::int64_t delay = std::min<std::int64_t>(
-      kMaxDelayMs, config_.workers.retryBaseSeconds * 1000LL << std::min(d.attempts, 16));
+  std::int64_t delay =
+      std::min<std::int64_t>(config_.regional.retryMaxSeconds * 1000LL,
+                             config_.workers.retryBaseSeconds * 1000LL << std::min(d.attempts, 16));
   std::uniform_real_distribution<double> jitter(0.8, 1.2);
   return now + static_cast<std::int64_t>(static_cast<double>(delay) * jitter(random_));
 }
 
-std::string RegionalSender::bundleOf(const std::vector<store::Delivery>& batch) {
-  namespace fhir = mappings::fhir;
-  rapidjson::Document bundle(rapidjson::kObjectType);
-  auto& a = bundle.GetAllocator();
-  bundle.AddMember("resourceType", "Bundle", a);
-  bundle.AddMember("type", "transaction", a);
-  rapidjson::Value entries(rapidjson::kArrayType);
-  for (const auto& d : batch) {
-    rapidjson::Value entry(rapidjson::kObjectType), request(rapidjson::kObjectType);
-    auto version = store_.readVersion(d.type, d.resourceId, d.version);
-    rapidjson::Document resource;
-    if (version && !version->deleted && !fhir::parseJson(version->json, resource) &&
-        resource.IsObject()) {
-      // The patient's sequence number, as a tag: the platform can check the order, and the same
-      // change sent again is the same content.
-      rapidjson::Value tag(rapidjson::kObjectType);
-      fhir::setString(tag, "system", kSequenceSystem, a);
-      fhir::setString(tag, "code", std::to_string(d.seq), a);
-      fhir::setString(tag, "display", d.patient, a);
-      rapidjson::Value copy(resource, a);
-      if (!copy.HasMember("meta"))
-        copy.AddMember("meta", rapidjson::Value(rapidjson::kObjectType), a);
-      fhir::push(copy["meta"], "tag", std::move(tag), a);
-      entry.AddMember("resource", copy, a);
-      request.AddMember("method", "PUT", a);
-    } else {
-      request.AddMember("method", "DELETE", a);
-    }
-    fhir::setString(request, "url", d.type + "/" + d.resourceId, a);
-    entry.AddMember("request", request, a);
-    entries.PushBack(entry, a);
+std::string RegionalSender::metricsText() {
+  auto stats = store_.deliveryStats();
+  std::int64_t now = clock_.nowMillis();
+  std::string out =
+      "# HELP medbridge_regional_deliveries Changes for the regional platform by state.\n"
+      "# TYPE medbridge_regional_deliveries gauge\n";
+  for (const char* state : {"pending", "sent", "dead", "discarded"}) {
+    auto it = stats.byState.find(state);
+    out += std::string("medbridge_regional_deliveries{state=\"") + state + "\"} " +
+           std::to_string(it == stats.byState.end() ? 0 : it->second) + "\n";
   }
-  bundle.AddMember("entry", entries, a);
-  return fhir::toJson(bundle);
+  double oldest = stats.oldestPendingCreatedAt > 0
+                      ? static_cast<double>(now - stats.oldestPendingCreatedAt) / 1000.0
+                      : 0.0;
+  out +=
+      "# HELP medbridge_regional_oldest_pending_seconds Age of the oldest change not yet "
+      "delivered.\n# TYPE medbridge_regional_oldest_pending_seconds gauge\n"
+      "medbridge_regional_oldest_pending_seconds " +
+      std::to_string(std::max(0.0, oldest)) + "\n";
+  std::lock_guard<std::mutex> lock(metricsMutex_);
+  out +=
+      "# HELP medbridge_regional_delivery_seconds From a change's write to its delivery.\n"
+      "# TYPE medbridge_regional_delivery_seconds histogram\n";
+  for (std::size_t i = 0; i < kLatencyBounds.size(); ++i) {
+    char le[32];
+    std::snprintf(le, sizeof le, "%g", kLatencyBounds[i]);
+    out += std::string("medbridge_regional_delivery_seconds_bucket{le=\"") + le + "\"} " +
+           std::to_string(latencyBuckets_[i]) + "\n";
+  }
+  out += "medbridge_regional_delivery_seconds_bucket{le=\"+Inf\"} " + std::to_string(delivered_) +
+         "\nmedbridge_regional_delivery_seconds_sum " + std::to_string(latencySum_) +
+         "\nmedbridge_regional_delivery_seconds_count " + std::to_string(delivered_) + "\n";
+  out +=
+      "# HELP medbridge_regional_failures_total Failed delivery attempts by kind.\n"
+      "# TYPE medbridge_regional_failures_total counter\n";
+  for (const auto& [kind, n] : failures_)
+    out += "medbridge_regional_failures_total{kind=\"" + kind + "\"} " + std::to_string(n) + "\n";
+  out +=
+      "# HELP medbridge_regional_circuit_open Whether the circuit breaker holds deliveries back.\n"
+      "# TYPE medbridge_regional_circuit_open gauge\nmedbridge_regional_circuit_open " +
+      std::string(breakerOpen_ ? "1" : "0") + "\n";
+  return out;
+}
+
+std::string RegionalSender::statusJson() {
+  std::string urls;
+  for (const auto& c : clients_) urls += (urls.empty() ? "" : ",") + jsonString(c.baseUrl());
+  std::lock_guard<std::mutex> lock(metricsMutex_);
+  return "{\"urls\":[" + urls + "],\"inUse\":" + jsonString(clients_[current_].baseUrl()) +
+         ",\"paused\":" + (paused_ ? "true" : "false") +
+         ",\"circuitOpen\":" + (breakerOpen_ ? "true" : "false") +
+         ",\"lastProblem\":" + jsonString(lastProblem_) + "}";
 }
 
 }  // namespace medbridge::app

@@ -1,6 +1,10 @@
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <random>
 #include <string>
 #include <vector>
@@ -10,50 +14,71 @@
 #include "gateway/core/Clock.h"
 #include "gateway/core/Config.h"
 #include "gateway/store/IStore.h"
+#include "mappings/identity/IdentifierSystems.h"
 
 namespace medbridge::app {
 
 // Sends the queued changes (store::Delivery) to the regional platform as FHIR transaction
-// Bundles, at its primary base URL or, while that cannot be reached, its secondary (the other
-// network provider; the primary is tried again after regional.failbackSeconds): each entry the
-// version as written, PUT to its Type/id, tagged with its patient's sequence number (meta.tag
-// system kSequenceSystem), so a replay is the same content and makes no new version there. A
+// Bundles (PlatformBundle.h), at its primary base URL or, while that cannot be reached, its secondary (the other
+// network provider; the primary is tried again after regional.failbackSeconds). A
 // patient's changes go in order and never past one that waits; a Bundle holds at most one version
-// of a resource. Delivered → sent; no answer, 408, 429, 5xx → tried again after
-// workers.retryBaseSeconds doubling per attempt (at most 10 minutes, ±20% jitter) or the
-// Retry-After asked for; refused → a Bundle of several is sent again entry by entry, a single
-// refused change is dead-lettered with the platform's answer.
+// of a resource. Delivered → sent; no answer, 401, 408, 429, 5xx → tried again after
+// workers.retryBaseSeconds doubling per attempt (at most regional.retryMaxSeconds, ±20% jitter)
+// or the Retry-After asked for; refused → a Bundle of several is sent again entry by entry, a
+// single refused change is dead-lettered with the platform's answer. After
+// regional.breaker.failures failed attempts in a row nothing is sent for openSeconds (circuit
+// breaker); a change older than maxAgeHours or tried maxAttempts times is dead-lettered unsent.
 class RegionalSender {
  public:
-  static constexpr const char* kSequenceSystem = "urn:medbridge:patient-sequence";
+  static constexpr const char* kPausedSetting = "regional.paused";
   RegionalSender(const core::GatewayConfig& config, store::IStore& store,
-                 const core::IClock& clock);
+                 const mappings::identity::IdentifierSystems& systems, const core::IClock& clock);
   ~RegionalSender();
   void start();
   void stop();
   // One Bundle's worth of what is due; returns how many changes were attempted.
   int sendDue();
+  // Pausing keeps changes queued (durably, across restarts) until resumed.
+  void setPaused(bool paused);
+  bool paused() const { return paused_; }
+  // Prometheus lines: queue by state, oldest pending age, delivery latency, failures by kind.
+  std::string metricsText();
+  // JSON object of the destination: URLs, which is in use, paused, breaker, last problem.
+  std::string statusJson();
 
  private:
-  // The transaction Bundle of these changes.
-  std::string bundleOf(const std::vector<store::Delivery>& batch);
   // Sends and records the outcome of each.
   void send(const std::vector<store::Delivery>& batch);
   std::int64_t retryAt(const store::Delivery& d, int retryAfterSeconds);
-
-  const core::GatewayConfig& config_;
-  store::IStore& store_;
-  const core::IClock& clock_;
   // The platform's answer, from the URL in use or, when that gives none, from the other one
   // (which is used from then on).
   adapters::regional::PlatformAnswer post(const std::string& bundle);
+  // Changes past the age / attempts policy, dead-lettered; false when d is within it.
+  bool expired(const store::Delivery& d, std::int64_t now, std::vector<store::DeliveryOutcome>& out);
+  void count(const adapters::regional::PlatformAnswer& answer, const std::vector<store::Delivery>& batch);
 
+  const core::GatewayConfig& config_;
+  store::IStore& store_;
+  const mappings::identity::IdentifierSystems& systems_;
+  const core::IClock& clock_;
   std::vector<adapters::regional::PlatformClient> clients_;  // primary, secondary
   std::size_t current_ = 0;
   std::int64_t failedOverAt_ = 0;
   std::mt19937 random_{std::random_device{}()};
   PassLoop loop_;
+  std::atomic<bool> paused_{false};
   bool platformDown_ = false;  // for one log line when it goes down and one when it is back
+  int failuresInARow_ = 0;
+  std::int64_t breakerOpenUntil_ = 0;
+
+  static constexpr std::array<double, 8> kLatencyBounds = {0.1, 0.5, 1, 5, 30, 60, 300, 3600};
+  std::mutex metricsMutex_;  // what follows is read by /metrics and /admin
+  std::map<std::string, std::int64_t> failures_;  // by kind
+  std::int64_t delivered_ = 0;
+  std::array<std::int64_t, kLatencyBounds.size()> latencyBuckets_{};
+  double latencySum_ = 0;
+  std::string lastProblem_;
+  bool breakerOpen_ = false;
 };
 
 }  // namespace medbridge::app

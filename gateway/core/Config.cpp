@@ -188,6 +188,38 @@ const std::map<std::string, Setter>& schema() {
          auto types = asList(k, v);
          c.regional.resourceTypes = {types.begin(), types.end()};
        }},
+      {"regional.retryMaxSeconds",
+       [](auto& c, auto& k, auto& v) { c.regional.retryMaxSeconds = asInt(k, v, 1, 86400); }},
+      {"regional.maxAttempts",
+       [](auto& c, auto& k, auto& v) { c.regional.maxAttempts = asInt(k, v, 0, 1000000); }},
+      {"regional.maxAgeHours",
+       [](auto& c, auto& k, auto& v) { c.regional.maxAgeHours = asInt(k, v, 0, 24 * 365); }},
+      {"regional.breaker.failures",
+       [](auto& c, auto& k, auto& v) { c.regional.breakerFailures = asInt(k, v, 1, 1000); }},
+      {"regional.breaker.openSeconds",
+       [](auto& c, auto& k, auto& v) { c.regional.breakerOpenSeconds = asInt(k, v, 1, 3600); }},
+      {"regional.timeoutSeconds",
+       [](auto& c, auto& k, auto& v) { c.regional.timeoutSeconds = asInt(k, v, 1, 600); }},
+      {"regional.tls.caFile",
+       [](auto& c, auto& k, auto& v) { c.regional.caFile = asString(k, v, true); }},
+      {"regional.tls.clientCertFile",
+       [](auto& c, auto& k, auto& v) { c.regional.clientCertFile = asString(k, v, true); }},
+      {"regional.tls.clientKeyFile",
+       [](auto& c, auto& k, auto& v) { c.regional.clientKeyFile = asString(k, v, true); }},
+      {"regional.auth.mode",
+       [](auto& c, auto& k, auto& v) {
+         c.regional.auth.mode = oneOf(k, v, {"none", "bearer", "oauth2"});
+       }},
+      {"regional.auth.bearerTokenFile",
+       [](auto& c, auto& k, auto& v) { c.regional.auth.bearerTokenFile = asString(k, v, true); }},
+      {"regional.auth.oauth2.tokenUrl",
+       [](auto& c, auto& k, auto& v) { c.regional.auth.tokenUrl = asString(k, v, true); }},
+      {"regional.auth.oauth2.clientId",
+       [](auto& c, auto& k, auto& v) { c.regional.auth.clientId = asString(k, v, true); }},
+      {"regional.auth.oauth2.clientSecretFile",
+       [](auto& c, auto& k, auto& v) { c.regional.auth.clientSecretFile = asString(k, v, true); }},
+      {"regional.auth.oauth2.scope",
+       [](auto& c, auto& k, auto& v) { c.regional.auth.scope = asString(k, v, true); }},
       {"auth.jwt.leewaySeconds",
        [](auto& c, auto& k, auto& v) { c.auth.leewaySeconds = asInt(k, v, 0, 3600); }},
       {"workers.count", [](auto& c, auto& k, auto& v) { c.workers.count = asInt(k, v, 1, 64); }},
@@ -279,6 +311,26 @@ void checkAuth(const GatewayConfig& c) {
     invalid("auth.jwt.publicKeyFiles", "required with auth.mode jwt (PEM files, comma-separated)");
 }
 
+// The regional connector's credentials must come as a whole.
+void checkRegional(const GatewayConfig& c) {
+  const auto& a = c.regional.auth;
+  if (a.mode == "bearer" && a.bearerTokenFile.empty())
+    invalid("regional.auth.bearerTokenFile", "required with regional.auth.mode bearer");
+  if (a.mode == "oauth2") {
+    if (a.tokenUrl.rfind("http://", 0) != 0 && a.tokenUrl.rfind("https://", 0) != 0)
+      invalid("regional.auth.oauth2.tokenUrl", "required with regional.auth.mode oauth2 (an "
+                                               "http:// or https:// URL)");
+    if (a.clientId.empty())
+      invalid("regional.auth.oauth2.clientId", "required with regional.auth.mode oauth2");
+    if (a.clientSecretFile.empty())
+      invalid("regional.auth.oauth2.clientSecretFile", "required with regional.auth.mode oauth2");
+  }
+  if (c.regional.clientCertFile.empty() != c.regional.clientKeyFile.empty())
+    invalid(c.regional.clientCertFile.empty() ? "regional.tls.clientCertFile"
+                                              : "regional.tls.clientKeyFile",
+            "a client certificate needs both regional.tls.clientCertFile and clientKeyFile");
+}
+
 }  // namespace
 
 GatewayConfig parseConfig(const std::string& text, const std::vector<std::string>& overrides) {
@@ -307,6 +359,7 @@ GatewayConfig parseConfig(const std::string& text, const std::vector<std::string
     it->second(config, key, value);
   }
   checkAuth(config);
+  checkRegional(config);
   checkPeers(config);
   return config;
 }

@@ -78,7 +78,17 @@ struct AuthConfig {
   int leewaySeconds = 60;                   // clock skew allowed on exp / nbf
 };
 
-// Delivery to the regional platform (issue 6; so far only the durable queue of changes).
+// How medbridge authenticates to the regional platform.
+struct RegionalAuthConfig {
+  std::string mode = "none";  // none | bearer (a static token) | oauth2 (client credentials)
+  std::string bearerTokenFile;  // bearer: a file holding the token
+  std::string tokenUrl;         // oauth2: the token endpoint
+  std::string clientId;
+  std::string clientSecretFile;  // oauth2: a file holding the client secret
+  std::string scope;             // oauth2: "" = none asked for
+};
+
+// Delivery to the regional platform (issue 6).
 struct RegionalConfig {
   std::vector<std::string> urls;  // primary, secondary FHIR base URLs; none = no delivery
   // After a failover, the primary is tried again once this long has passed on the secondary.
@@ -88,6 +98,18 @@ struct RegionalConfig {
       "Patient",      "Encounter",         "Observation",       "DiagnosticReport",
       "ImagingStudy", "DocumentReference", "ServiceRequest",    "Task",
       "Condition",    "Procedure",         "MedicationRequest", "AllergyIntolerance"};
+  int retryMaxSeconds = 600;  // the backoff between attempts grows to this at most
+  int maxAttempts = 0;        // a change tried this often is dead-lettered (0 = no limit)
+  int maxAgeHours = 168;      // a change waiting this long is dead-lettered (0 = no limit)
+  // Circuit breaker: after this many failed attempts in a row nothing is sent for openSeconds,
+  // then one Bundle probes.
+  int breakerFailures = 5;
+  int breakerOpenSeconds = 30;
+  int timeoutSeconds = 30;  // connect / read timeout of one exchange
+  RegionalAuthConfig auth;
+  std::string caFile;          // https: PEM bundle to verify the platform ("" = the system's)
+  std::string clientCertFile;  // https: PEM client certificate for mutual TLS ("" = none)
+  std::string clientKeyFile;   // its private key
 };
 
 // The validated, immutable configuration of one gateway instance.

@@ -4,6 +4,7 @@
 
 #include "gateway/identity/PatientLinker.h"
 #include "mappings/identity/FhirPatientFacts.h"
+#include "mappings/identity/NationalId.h"
 
 namespace medbridge::identity {
 namespace {
@@ -129,6 +130,22 @@ void linkFhirPatient(IIndexTables& tables, const std::string& json, const std::s
   doc.Parse(json.c_str(), json.size());
   if (doc.HasParseError() || !doc.IsObject()) return;  // stored JSON is always well-formed
   PatientLinker::link(mappings::identity::patientFactsFromFhir(doc, id, systems), tables, today);
+}
+
+std::string invalidNationalId(const std::string& json, const std::string& id,
+                              const IdentifierSystems& systems, const std::string& today) {
+  rapidjson::Document doc;
+  doc.Parse(json.c_str(), json.size());
+  if (doc.HasParseError() || !doc.IsObject()) return "";
+  for (const auto& identifier : mappings::identity::patientFactsFromFhir(doc, id, systems).identifiers) {
+    if (identifier.type != "national-id" || identifier.guardian) continue;
+    auto checked = mappings::identity::checkNationalId(identifier.value, today);
+    if (checked.valid) continue;
+    std::string why;
+    for (const auto& e : checked.errors) why += (why.empty() ? "" : "; ") + e;
+    return "the national ID number (" + identifier.system + ") is not valid (GB 11643): " + why;
+  }
+  return "";
 }
 
 }  // namespace medbridge::identity

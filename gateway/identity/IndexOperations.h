@@ -29,4 +29,11 @@ void linkFhirPatient(IIndexTables& tables, const std::string& json, const std::s
                      const mappings::identity::IdentifierSystems& systems,
                      const std::string& today);
 
+// Why the platform refuses this Patient: a national-ID identifier (not a guardian's) that fails
+// GB 11643 — the regional index is keyed on them. "" when it has none such. The number itself is
+// not repeated (the answer ends up in logs).
+std::string invalidNationalId(const std::string& json, const std::string& id,
+                              const mappings::identity::IdentifierSystems& systems,
+                              const std::string& today);
+
 }  // namespace medbridge::identity

@@ -116,10 +116,24 @@ struct Delivery {
   std::int64_t seq = 0;
   std::string type, resourceId;
   int version = 0;
-  std::string state;  // pending, sent, dead
+  std::string state;  // pending, sent, dead, discarded
   int attempts = 0;
   std::int64_t availableAt = 0;  // ms; a pending delivery is not sent before
   std::string lastError;
+  std::int64_t createdAt = 0;  // ms: when the version was written
+};
+
+// Which deliveries to list: of one state ("" = any), after an id, oldest first.
+struct DeliveryFilter {
+  std::string state;
+  std::int64_t afterId = 0;
+  int limit = 100;
+};
+
+// The delivery queue at a glance.
+struct DeliveryStats {
+  std::map<std::string, std::int64_t> byState;
+  std::int64_t oldestPendingCreatedAt = 0;  // ms; 0 when nothing is pending
 };
 
 // How a delivery attempt ended.
@@ -128,6 +142,7 @@ struct DeliveryOutcome {
   std::string state;             // sent, pending (again, from availableAt) or dead
   std::int64_t availableAt = 0;  // pending: when to try again
   std::string error;             // pending / dead: why (a dead one keeps the platform's answer)
+  bool attempted = true;         // false: dead-lettered by the age / attempts policy, unsent
 };
 
 // A study with instances its ImagingStudy does not describe yet.
@@ -242,10 +257,16 @@ class IStore {
   // From now on every new version of a resource of these types is queued for delivery to the
   // regional platform in the transaction that writes it (empty: none is).
   virtual void queueChangesOf(const std::set<std::string>& types) = 0;
-  // Queued deliveries, oldest first, at most `limit` (only pending ones with pendingOnly).
-  virtual std::vector<Delivery> deliveries(int limit, bool pendingOnly = false) = 0;
-  // Records attempts (each counts one more).
+  virtual std::vector<Delivery> deliveries(const DeliveryFilter& filter) = 0;
+  // Records outcomes (each attempted one counts one more attempt).
   virtual void finishDeliveries(const std::vector<DeliveryOutcome>& outcomes) = 0;
+  virtual DeliveryStats deliveryStats() = 0;
+  // Dead-lettered deliveries of these ids made pending again (due now) / discarded; how many.
+  virtual int requeueDeliveries(const std::vector<std::int64_t>& ids) = 0;
+  virtual int discardDeliveries(const std::vector<std::int64_t>& ids) = 0;
+  // Small durable settings of the gateway's own (a paused destination, a poll cursor); "" unset.
+  virtual std::string setting(const std::string& name) = 0;
+  virtual void putSetting(const std::string& name, const std::string& value) = 0;
   // Received DICOM instances within the filter (all when it is empty), oldest first.
   virtual std::vector<mappings::dicom::DicomSummary> dicomInstances(
       const mappings::dicom::InstanceFilter& filter) = 0;

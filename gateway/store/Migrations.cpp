@@ -191,6 +191,11 @@ const std::vector<Migration>& migrations() {
            "CREATE TABLE delivery_sequences (patient TEXT PRIMARY KEY, last_seq INTEGER NOT NULL)"
            " WITHOUT ROWID",
        }},
+      {10,
+       {
+           // The gateway's own small durable state: a paused destination, a poll cursor.
+           "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+       }},
   };
   return kMigrations;
 }

@@ -377,40 +377,6 @@ void SqliteStore::queueDelivery(Writer& w, const ResourceVersion& v,
       .run();
 }
 
-void SqliteStore::queueChangesOf(const std::set<std::string>& types) {
-  write([types](Writer& w) { w.deliveredTypes = types; });
-}
-
-std::vector<Delivery> SqliteStore::deliveries(int limit, bool pendingOnly) {
-  return readers_->with([&](SqliteReaderPool::Connection& c) {
-    auto& st = c.statement(pendingOnly ? "SELECT id, patient, seq, resource_type, resource_id,"
-                                         " version, state, attempts, available_at, last_error"
-                                         " FROM deliveries WHERE state = 'pending'"
-                                         " ORDER BY id LIMIT ?"
-                                       : "SELECT id, patient, seq, resource_type, resource_id,"
-                                         " version, state, attempts, available_at, last_error"
-                                         " FROM deliveries ORDER BY id LIMIT ?");
-    st.bind(1, static_cast<std::int64_t>(limit));
-    std::vector<Delivery> out;
-    while (st.step())
-      out.push_back({st.integer(0), st.text(1), st.integer(2), st.text(3), st.text(4),
-                     static_cast<int>(st.integer(5)), st.text(6), static_cast<int>(st.integer(7)),
-                     st.integer(8), st.text(9)});
-    st.reset();
-    return out;
-  });
-}
-
-void SqliteStore::finishDeliveries(const std::vector<DeliveryOutcome>& outcomes) {
-  write([&](Writer& w) {
-    SqliteStatement update{w.db,
-                           "UPDATE deliveries SET state = ?, available_at = ?, last_error = ?,"
-                           " attempts = attempts + 1 WHERE id = ?"};
-    for (const auto& o : outcomes)
-      update.bind(1, o.state).bind(2, o.availableAt).bind(3, o.error).bind(4, o.id).run();
-  });
-}
-
 void SqliteStore::complete(const std::vector<ProcessOutcome>& outcomes, std::int64_t nowMs) {
   write([&](Writer& w) {
     for (const auto& o : outcomes) {

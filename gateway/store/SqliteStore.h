@@ -65,8 +65,13 @@ class SqliteStore : public IStore {
                           std::int64_t retryAtMs) override;
   std::pair<std::string, std::string> dicomForwardState(std::int64_t id) override;
   void queueChangesOf(const std::set<std::string>& types) override;
-  std::vector<Delivery> deliveries(int limit, bool pendingOnly = false) override;
+  std::vector<Delivery> deliveries(const DeliveryFilter& filter) override;
   void finishDeliveries(const std::vector<DeliveryOutcome>& outcomes) override;
+  DeliveryStats deliveryStats() override;
+  int requeueDeliveries(const std::vector<std::int64_t>& ids) override;
+  int discardDeliveries(const std::vector<std::int64_t>& ids) override;
+  std::string setting(const std::string& name) override;
+  void putSetting(const std::string& name, const std::string& value) override;
   std::vector<mappings::dicom::DicomSummary> dicomInstances(
       const mappings::dicom::InstanceFilter& filter) override;
   std::string pragma(const std::string& name) override;
@@ -96,10 +101,10 @@ class SqliteStore : public IStore {
   // Applies pending migrations; returns the schema version found.
   int migrate(Session& s);
   static int putResourceIn(Writer& w, const ResourceWrite& r, std::int64_t nowMs);
-  // Appends v after the resource's latest version and replaces its search index entries.
   // Queues version `v` for the regional platform with its patient's next sequence number.
   static void queueDelivery(Writer& w, const ResourceVersion& v,
                             const std::vector<mappings::fhir::IndexEntry>& index);
+  // Appends v after the resource's latest version and replaces its search index entries.
   static void appendVersion(Writer& w, const ResourceVersion& v, const std::string& hash,
                             const std::vector<mappings::fhir::IndexEntry>& index);
   // Indexes every current resource (after the migration that added the search index).

@@ -131,7 +131,7 @@ TEST(PlatformClient, VerifiesTheServerCertificate) {
   EXPECT_EQ(refused.status, 0);
   EXPECT_NE(refused.problem.find("certificate"), std::string::npos) << refused.problem;
   PlatformEndpoint trusted = endpoint(base);
-  trusted.caFile = cert;
+  trusted.tls.caFile = cert;
   PlatformAnswer answered = PlatformClient(trusted).postTransaction(kBundle, 0);
   EXPECT_EQ(answered.status, 200) << answered.problem;
 }

@@ -3,9 +3,11 @@
 // tagged with their patient's sequence numbers, and a change sent again makes no new version.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "tests/integration/IntegrationHelpers.h"
+#include "tests/support/FaultProxy.h"
 
 namespace medbridge::testing {
 namespace {
@@ -104,15 +106,20 @@ TEST(RegionalDelivery, ChangesWaitForThePlatformThenArriveOnceInOrder) {
   }
 }
 
-// Two network providers: the primary URL unreachable, the secondary takes the changes; once
-// regional.failbackSeconds have passed the primary is tried again and, up by then, used.
+// Two network providers (two proxies in front of one platform): the primary link down, the
+// secondary takes the changes; once regional.failbackSeconds have passed the primary is tried
+// again and, up by then, used.
 TEST(RegionalDelivery, FailsOverToTheSecondaryAndBack) {
-  TempDir hospitalDir, primaryDir, secondaryDir;
-  int primaryPort = freeLoopbackPort();
-  GatewayProcess secondary(secondaryDir.path(), {"profile=platform"});
-  secondary.start();
-  std::string primaryUrl = "http://127.0.0.1:" + std::to_string(primaryPort) + "/fhir";
-  std::string secondaryUrl = "http://127.0.0.1:" + std::to_string(secondary.httpPort()) + "/fhir";
+  TempDir hospitalDir, platformDir;
+  GatewayProcess platform(platformDir.path(), {"profile=platform"});
+  platform.start();
+  std::atomic<bool> primaryUp{false};
+  using Fault = FaultProxy::Fault;
+  FaultProxy primaryLink(platform.httpPort(),
+                         [&](std::int64_t) { return primaryUp ? Fault::Pass : Fault::Drop; });
+  FaultProxy secondaryLink(platform.httpPort(), [](std::int64_t) { return Fault::Pass; });
+  std::string primaryUrl = "http://127.0.0.1:" + std::to_string(primaryLink.port()) + "/fhir";
+  std::string secondaryUrl = "http://127.0.0.1:" + std::to_string(secondaryLink.port()) + "/fhir";
   GatewayProcess hospital(hospitalDir.path(),
                           {"regional.urls=" + primaryUrl + "," + secondaryUrl,
                            "regional.resourceTypes=Patient,Encounter", "regional.failbackSeconds=1",
@@ -130,29 +137,26 @@ TEST(RegionalDelivery, FailsOverToTheSecondaryAndBack) {
         std::chrono::seconds(30));
   };
   ASSERT_TRUE(sent("2")) << hospital.log();
+  EXPECT_EQ(secondaryLink.counts()[Fault::Pass], 1);
 
-  GatewayProcess primary(primaryDir.path(),
-                         {"profile=platform", "http.port=" + std::to_string(primaryPort)});
-  primary.start();
+  primaryUp = true;
   std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // past failbackSeconds
   his.sendFrame(adt("F-2", "V2"));
   EXPECT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
   ASSERT_TRUE(sent("3")) << hospital.log();
   std::string log = hospital.log();
   EXPECT_EQ(hospital.terminate(), 0);
-  EXPECT_EQ(primary.terminate(), 0);
-  EXPECT_EQ(secondary.terminate(), 0);
+  EXPECT_EQ(platform.terminate(), 0);
 
   EXPECT_NE(log.find("regional URL " + primaryUrl + " unavailable"), std::string::npos) << log;
   EXPECT_NE(log.find("using " + secondaryUrl), std::string::npos) << log;
   EXPECT_NE(log.find("trying the primary regional URL " + primaryUrl + " again"), std::string::npos)
       << log;
-  auto typesIn = [](const GatewayProcess& p) {
-    return sqliteQuery(p.dbPath(), "SELECT type FROM resource_versions ORDER BY seq");
-  };
-  EXPECT_EQ(typesIn(secondary),
-            (std::vector<std::vector<std::string>>{{"Patient"}, {"Encounter"}}));
-  EXPECT_EQ(typesIn(primary), (std::vector<std::vector<std::string>>{{"Encounter"}}));
+  EXPECT_GE(primaryLink.counts()[Fault::Drop], 1);
+  EXPECT_EQ(primaryLink.counts()[Fault::Pass], 1) << "the second visit went by the primary";
+  EXPECT_EQ(secondaryLink.counts()[Fault::Pass], 1);
+  EXPECT_EQ(sqliteQuery(platform.dbPath(), "SELECT type FROM resource_versions ORDER BY seq"),
+            (std::vector<std::vector<std::string>>{{"Patient"}, {"Encounter"}, {"Encounter"}}));
 }
 
 }  // namespace

@@ -183,7 +183,7 @@ TEST_F(SqliteStoreTest, ChangesOfSelectedTypesAreQueuedInOrderPerPatient) {
            mappings::fhir::indexEntries(doc));
   });
   store.putResource("Organization", "o", R"({"resourceType":"Organization","id":"o"})", 6);
-  auto queued = store.deliveries(10);
+  auto queued = store.deliveries({"", 0, 10});
   std::vector<std::tuple<std::string, std::int64_t, std::string, std::string, int>> got;
   for (const auto& d : queued) got.emplace_back(d.patient, d.seq, d.type, d.resourceId, d.version);
   // The identical write made no version, so nothing to deliver; the Organization is not selected.

@@ -13,6 +13,8 @@
 #include <Poco/URI.h>
 
 #include <memory>
+
+#include <rapidjson/document.h>
 #include <sstream>
 
 namespace medbridge::adapters::regional {
@@ -38,6 +40,33 @@ int retryAfterSeconds(const std::string& header, std::int64_t nowMs) {
   } catch (const Poco::Exception&) {
     return -1;
   }
+}
+
+int refusedEntry(const std::string& operationOutcome) {
+  rapidjson::Document d;
+  d.Parse(operationOutcome.c_str(), operationOutcome.size());
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember("issue") || !d["issue"].IsArray())
+    return -1;
+  const std::string prefix = "Bundle.entry[";
+  for (const auto& issue : d["issue"].GetArray()) {
+    if (!issue.IsObject()) continue;
+    for (const char* member : {"expression", "location"}) {
+      auto it = issue.FindMember(member);
+      if (it == issue.MemberEnd() || !it->value.IsArray()) continue;
+      for (const auto& e : it->value.GetArray()) {
+        if (!e.IsString()) continue;
+        std::string text = e.GetString();
+        if (text.rfind(prefix, 0) != 0) continue;
+        auto end = text.find(']', prefix.size());
+        std::string digits = text.substr(prefix.size(), end - prefix.size());
+        if (end == std::string::npos || digits.empty() || digits.size() > 6 ||
+            digits.find_first_not_of("0123456789") != std::string::npos)
+          continue;
+        return std::stoi(digits);
+      }
+    }
+  }
+  return -1;
 }
 
 HttpResult httpExchange(const std::string& method, const std::string& url,
@@ -69,8 +98,14 @@ HttpResult httpExchange(const std::string& method, const std::string& url,
     std::istream& in = session->receiveResponse(response);
     std::ostringstream text;
     Poco::StreamCopier::copyStream(in, text);
-    result.status = static_cast<int>(response.getStatus());
     result.body = text.str();
+    // An answer cut off on the way is no answer: what the platform did is not known.
+    if (response.hasContentLength() &&
+        result.body.size() != static_cast<std::size_t>(response.getContentLength64()))
+      throw Poco::IOException("the answer was cut off after " +
+                              std::to_string(result.body.size()) + " of " +
+                              std::to_string(response.getContentLength64()) + " bytes");
+    result.status = static_cast<int>(response.getStatus());
     result.retryAfter = response.get("Retry-After", "");
   } catch (const Poco::Exception& e) {
     result.status = 0;

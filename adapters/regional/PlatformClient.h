@@ -25,6 +25,10 @@ PlatformAnswer::Kind classify(int status);
 // Retry-After as seconds from nowMs: delta-seconds or an HTTP date; -1 when unreadable.
 int retryAfterSeconds(const std::string& header, std::int64_t nowMs);
 
+// The entry of a transaction Bundle the platform's OperationOutcome blames (an issue expression
+// or location "Bundle.entry[N]…"), or -1 when it names none.
+int refusedEntry(const std::string& operationOutcome);
+
 // TLS settings for https URLs: the server certificate is always verified.
 struct TlsSettings {
   std::string caFile;          // PEM bundle ("" = the system's CAs)

@@ -129,15 +129,37 @@ int RegionalSender::sendDue() {
     if (static_cast<int>(batch.size()) >= kMaxBundle) break;
   }
   if (!expiredOnes.empty()) store_.finishDeliveries(expiredOnes);
-  if (!batch.empty()) send(batch);
+  std::set<std::string> waiting;
+  if (!batch.empty()) send(batch, waiting);
   return static_cast<int>(batch.size() + expiredOnes.size());
 }
 
-void RegionalSender::send(const std::vector<store::Delivery>& batch) {
+void RegionalSender::send(const std::vector<store::Delivery>& batch,
+                          std::set<std::string>& waiting) {
   auto answer = post(platformBundle(batch, store_, systems_, core::chinaDate(clock_.nowMillis())));
   using Kind = adapters::regional::PlatformAnswer::Kind;
   if (answer.kind == Kind::Rejected && batch.size() > 1) {
-    for (const auto& d : batch) send({d});  // to find the change it refuses
+    // The platform refuses the whole transaction for one bad change: the one its answer names
+    // is dead-lettered and the rest sent again; when it names none, halves find it in a few
+    // exchanges. A patient with a change left waiting keeps its later ones (they stay queued,
+    // unattempted), so none overtakes it.
+    int blamed = adapters::regional::refusedEntry(answer.body);
+    std::vector<std::vector<store::Delivery>> parts;
+    if (blamed >= 0 && blamed < static_cast<int>(batch.size())) {
+      deadLetter(batch[blamed], answer);
+      parts.emplace_back(batch);
+      parts.back().erase(parts.back().begin() + blamed);
+    } else {
+      std::size_t half = batch.size() / 2;
+      parts.emplace_back(batch.begin(), batch.begin() + half);
+      parts.emplace_back(batch.begin() + half, batch.end());
+    }
+    for (auto& part : parts) {
+      part.erase(std::remove_if(part.begin(), part.end(),
+                                [&](const store::Delivery& d) { return waiting.count(d.patient); }),
+                 part.end());
+      if (!part.empty()) send(part, waiting);
+    }
     return;
   }
   std::int64_t now = clock_.nowMillis();
@@ -169,14 +191,21 @@ void RegionalSender::send(const std::vector<store::Delivery>& batch) {
     store::DeliveryOutcome o{d.id, "sent", 0, ""};
     if (answer.kind == Kind::Retry) {
       o = {d.id, "pending", retryAt(d, answer.retryAfterSeconds), answerText(answer)};
+      waiting.insert(d.patient);
     } else if (answer.kind == Kind::Rejected) {
-      o = {d.id, "dead", 0, answerText(answer)};
-      log().warning("%s/%s version %d refused by the regional platform: %s", d.type, d.resourceId,
-                    d.version, answerText(answer));
+      deadLetter(d, answer);
+      continue;
     }
     outcomes.push_back(std::move(o));
   }
   store_.finishDeliveries(outcomes);
+}
+
+void RegionalSender::deadLetter(const store::Delivery& d,
+                                const adapters::regional::PlatformAnswer& answer) {
+  log().warning("%s/%s version %d refused by the regional platform: %s", d.type, d.resourceId,
+                d.version, answerText(answer));
+  store_.finishDeliveries({{d.id, "dead", 0, answerText(answer)}});
 }
 
 void RegionalSender::count(const adapters::regional::PlatformAnswer& answer,

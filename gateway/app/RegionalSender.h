@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,15 +20,16 @@
 namespace medbridge::app {
 
 // Sends the queued changes (store::Delivery) to the regional platform as FHIR transaction
-// Bundles (PlatformBundle.h), at its primary base URL or, while that cannot be reached, its secondary (the other
-// network provider; the primary is tried again after regional.failbackSeconds). A
-// patient's changes go in order and never past one that waits; a Bundle holds at most one version
-// of a resource. Delivered → sent; no answer, 401, 408, 429, 5xx → tried again after
-// workers.retryBaseSeconds doubling per attempt (at most regional.retryMaxSeconds, ±20% jitter)
-// or the Retry-After asked for; refused → a Bundle of several is sent again entry by entry, a
-// single refused change is dead-lettered with the platform's answer. After
-// regional.breaker.failures failed attempts in a row nothing is sent for openSeconds (circuit
-// breaker); a change older than maxAgeHours or tried maxAttempts times is dead-lettered unsent.
+// Bundles (PlatformBundle.h), at its primary base URL or, while that cannot be reached, its
+// secondary (the other network provider; the primary is tried again after
+// regional.failbackSeconds). A patient's changes go in order and never past one that waits; a
+// Bundle holds at most one version of a resource. Delivered → sent; no answer, 401, 408, 429,
+// 5xx → tried again after workers.retryBaseSeconds doubling per attempt (at most
+// regional.retryMaxSeconds, ±20% jitter) or the Retry-After asked for; refused → the change the
+// platform's answer names (else, found by halving the Bundle, the one it refuses) is
+// dead-lettered with that answer and the others are sent again. After regional.breaker.failures
+// failed attempts in a row nothing is sent for openSeconds (circuit breaker); a change older than
+// maxAgeHours or tried maxAttempts times is dead-lettered unsent.
 class RegionalSender {
  public:
   static constexpr const char* kPausedSetting = "regional.paused";
@@ -47,8 +49,10 @@ class RegionalSender {
   std::string statusJson();
 
  private:
-  // Sends and records the outcome of each.
-  void send(const std::vector<store::Delivery>& batch);
+  // Sends and records the outcome of each; the patients of changes left pending are added to
+  // `waiting`.
+  void send(const std::vector<store::Delivery>& batch, std::set<std::string>& waiting);
+  void deadLetter(const store::Delivery& d, const adapters::regional::PlatformAnswer& answer);
   std::int64_t retryAt(const store::Delivery& d, int retryAfterSeconds);
   // The platform's answer, from the URL in use or, when that gives none, from the other one
   // (which is used from then on).

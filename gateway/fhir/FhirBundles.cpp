@@ -325,19 +325,20 @@ void FhirServer::runTransaction(const FhirRequest& r, rapidjson::Document& bundl
         if (!e.fullUrl.empty() && (e.method == "POST" || e.method == "PUT"))
           ids[e.fullUrl] = e.type + "/" + e.id;
       }
-      std::vector<std::string> references;
-      for (auto& e : entries)
+      for (auto& e : entries) {
+        std::vector<std::string> references;
         if (e.resource) conditionalReferences(*e.resource, references);
-      for (const auto& ref : references) {
-        if (ids.count(ref)) continue;
-        auto q = ref.find('?');
-        std::string type = ref.substr(0, q);
-        auto matches = matchInTx(tx, type, ref.substr(q + 1), r.base);
-        if (matches.size() != 1)
-          throw FhirError(matches.empty() ? 404 : 412, "not-found",
-                          "conditional reference " + ref + " matches " +
-                              std::to_string(matches.size()) + " resources (needs exactly 1)");
-        ids[ref] = type + "/" + matches[0];
+        for (const auto& ref : references) {
+          if (ids.count(ref)) continue;
+          auto q = ref.find('?');
+          std::string type = ref.substr(0, q);
+          auto matches = matchInTx(tx, type, ref.substr(q + 1), r.base);
+          if (matches.size() != 1)
+            fail(e, matches.empty() ? 404 : 412, "not-found",
+                 "conditional reference " + ref + " matches " + std::to_string(matches.size()) +
+                     " resources (needs exactly 1)");
+          ids[ref] = type + "/" + matches[0];
+        }
       }
       for (auto& e : entries)
         if (e.resource) rewrite(*e.resource, ids, a);

@@ -118,15 +118,15 @@ TEST_F(FhirBundle, ConditionalEntriesAndReferencesAndProcessingOrder) {
   EXPECT_EQ(field(s["entry"][1]["response"], "status"), "204 No Content");
   EXPECT_EQ(call("GET", "/" + patientRef).status, 410);
   EXPECT_EQ(count("/Patient"), 1);
-  // A conditional reference that matches nothing fails the transaction.
+  // A conditional reference that matches nothing fails the transaction, naming its entry.
   auto missing = call("POST", "", R"({"resourceType":"Bundle","type":"transaction","entry":[
       {"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},
        "subject":{"reference":"Patient?identifier=urn:x|nobody"}},
        "request":{"method":"POST","url":"Observation"}}]})");
   EXPECT_EQ(missing.status, 404);
   EXPECT_EQ(firstIssue(missing.body),
-            "conditional reference Patient?identifier=urn:x|nobody matches 0 resources (needs "
-            "exactly 1)");
+            "entry 0: conditional reference Patient?identifier=urn:x|nobody matches 0 resources "
+            "(needs exactly 1) @ Bundle.entry[0]");
 }
 
 TEST_F(FhirBundle, BatchEntriesSucceedOrFailOnTheirOwn) {

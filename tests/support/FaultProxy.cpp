@@ -135,6 +135,16 @@ void FaultProxy::serve(int client, Fault fault) {
     resetAndClose(client);  // the server is down: the client sees the connection fail
     return;
   }
+  if (fault == Fault::Hold) {
+    holding_ = true;
+    char byte;
+    pollfd p{client, POLLIN, 0};
+    for (int i = 0; i < 600 && !stopping_ && ::poll(&p, 1, 100) == 0;) ++i;  // ≤ 60 s
+    (void)::recv(client, &byte, 1, MSG_DONTWAIT);
+    holding_ = false;
+    ::close(client);
+    return;
+  }
   if (fault == Fault::ResetMidAnswer) {
     sendAll(client, answer.data(), answer.size() / 2);
     resetAndClose(client);

@@ -20,9 +20,10 @@ namespace medbridge::testing {
 //                  answer, then a TCP reset (the change is applied, the answer lost)
 //   Busy           answered 503 with Retry-After: 1 by the proxy, the server never sees it
 //   SlowBody       the answer trickles back in small pieces
+//   Hold           the server answers; the answer is held back until the client goes away
 class FaultProxy {
  public:
-  enum class Fault { Pass, Drop, Delay, ResetMidAnswer, Busy, SlowBody };
+  enum class Fault { Pass, Drop, Delay, ResetMidAnswer, Busy, SlowBody, Hold };
   using Schedule = std::function<Fault(std::int64_t connection)>;
   FaultProxy(int upstreamPort, Schedule schedule, int delayMs = 300);
   ~FaultProxy();
@@ -31,6 +32,8 @@ class FaultProxy {
   int port() const { return port_; }
   // How many connections suffered each fault so far.
   std::map<Fault, std::int64_t> counts();
+  // Whether an answer is being held back (Hold) right now.
+  bool holding() const { return holding_; }
   // A seeded schedule: Pass with probability passShare, else one of the faults evenly; a Busy
   // comes as a burst of three connections.
   static Schedule randomSchedule(std::uint32_t seed, double passShare);
@@ -44,7 +47,7 @@ class FaultProxy {
   int delayMs_;
   int listenFd_ = -1;
   int port_ = 0;
-  std::atomic<bool> stopping_{false};
+  std::atomic<bool> stopping_{false}, holding_{false};
   std::thread acceptor_;
   std::mutex mutex_;
   std::map<Fault, std::int64_t> counts_;

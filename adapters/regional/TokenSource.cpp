@@ -86,7 +86,8 @@ std::string OAuth2Token::token(std::int64_t nowMs, std::string& problem) {
   token_ = d["access_token"].GetString();
   std::int64_t lifetime = 3600;  // RFC 6749: expires_in is recommended, not required
   if (d.HasMember("expires_in") && d["expires_in"].IsInt64()) lifetime = d["expires_in"].GetInt64();
-  std::int64_t renewIn = std::max<std::int64_t>(0, std::min(lifetime * 9 / 10, lifetime - 30));
+  // Renewed 30 s before it expires, or after 90% of a lifetime shorter than five minutes.
+  std::int64_t renewIn = lifetime > 300 ? lifetime - 30 : std::max<std::int64_t>(0, lifetime * 9 / 10);
   renewAt_ = nowMs + renewIn * 1000;
   return token_;
 }

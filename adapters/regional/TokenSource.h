@@ -37,7 +37,7 @@ struct ClientCredentials {
 };
 
 // Fetches tokens from the token endpoint with HTTP Basic client authentication; a token is
-// renewed when 90% of its lifetime (at most lifetime − 30 s) has passed, or after a 401.
+// renewed 30 s before it expires (after 90% of a lifetime under five minutes), or after a 401.
 class OAuth2Token : public TokenSource {
  public:
   OAuth2Token(ClientCredentials credentials, TlsSettings tls, int timeoutSeconds);

@@ -144,5 +144,34 @@ TEST_F(FhirAuth, DicomWebTakesTheSameTokensWithImagingStudyScopes) {
   EXPECT_EQ(dicomweb("POST", token("rsa", "RS256", "system/ImagingStudy.write")).status, 400);
 }
 
+// The operator's routes need a token with the scope medbridge/admin: FHIR scopes are not enough.
+TEST_F(FhirAuth, AdminRoutesNeedTheAdminScope) {
+  auto admin = [&](const std::string& method, const std::string& path, const std::string& bearer) {
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (!bearer.empty()) headers.emplace_back("Authorization", "Bearer " + bearer);
+    return httpRequest(gw_->httpPort(), method, path, "", headers);
+  };
+  auto none = admin("GET", "/admin/deliveries", "");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.header("www-authenticate"), "Bearer");
+  EXPECT_EQ(none.body, "{\"error\":\"a bearer token is required\"}\n");
+  std::string fhirOnly = token("rsa", "RS256", "system/*.*");
+  auto forbidden = admin("POST", "/admin/deliveries/pause", fhirOnly);
+  EXPECT_EQ(forbidden.status, 403);
+  EXPECT_EQ(forbidden.body, "{\"error\":\"the token lacks the scope medbridge/admin\"}\n");
+  EXPECT_EQ(admin("GET", "/admin/dicom-echo?peer=X", fhirOnly).status, 403);
+  std::string operatorToken = token("rsa", "RS256", "medbridge/admin");
+  auto listed = admin("GET", "/admin/deliveries", operatorToken);
+  EXPECT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.body,
+            "{\"destination\":null,\"counts\":{\"pending\":0,\"sent\":0,\"dead\":0,"
+            "\"discarded\":0},\"oldestPendingSeconds\":0,\"items\":[]}\n");
+  EXPECT_EQ(admin("GET", "/admin/dicom-echo?peer=X", operatorToken).status, 404);
+  auto expired = admin("GET", "/admin/deliveries",
+                       token("rsa", "RS256", "medbridge/admin", "https://idp.region.example",
+                             "medbridge", -600));
+  EXPECT_EQ(expired.status, 401);
+}
+
 }  // namespace
 }  // namespace medbridge::testing

@@ -72,6 +72,36 @@ TEST(Config, RegionalPlatformUrlsAndDeliveredTypes) {
               "http:// or https:// base URL");
 }
 
+TEST(Config, RegionalCredentialsAndPolicies) {
+  GatewayConfig shipped = loadConfig(testing::sourceDir() + "/config/medbridge.json", {});
+  EXPECT_EQ(shipped.regional.auth.mode, "none");
+  EXPECT_EQ(shipped.regional.maxAgeHours, 168);
+  EXPECT_EQ(shipped.regional.maxAttempts, 0);
+  EXPECT_EQ(shipped.regional.breakerFailures, 5);
+  GatewayConfig c = parseConfig(
+      "{}", {"regional.auth.mode=oauth2", "regional.auth.oauth2.tokenUrl=https://idp.example/token",
+             "regional.auth.oauth2.clientId=h1", "regional.auth.oauth2.clientSecretFile=/s",
+             "regional.tls.clientCertFile=/c.pem", "regional.tls.clientKeyFile=/c.key",
+             "regional.breaker.openSeconds=5", "regional.maxAttempts=9"});
+  EXPECT_EQ(c.regional.auth.tokenUrl, "https://idp.example/token");
+  EXPECT_EQ(c.regional.clientKeyFile, "/c.key");
+  EXPECT_EQ(c.regional.breakerOpenSeconds, 5);
+  EXPECT_EQ(c.regional.maxAttempts, 9);
+  expectError("{}", {"regional.auth.mode=oauth2", "regional.auth.oauth2.clientId=h1"},
+              ErrorCode::ConfigInvalid,
+              "MB-1001 invalid configuration: regional.auth.oauth2.tokenUrl: required with "
+              "regional.auth.mode oauth2 (an http:// or https:// URL)");
+  expectError("{}", {"regional.auth.mode=bearer"}, ErrorCode::ConfigInvalid,
+              "MB-1001 invalid configuration: regional.auth.bearerTokenFile: required with "
+              "regional.auth.mode bearer");
+  expectError("{}", {"regional.auth.mode=basic"}, ErrorCode::ConfigInvalid,
+              "MB-1001 invalid configuration: regional.auth.mode: must be one of none, bearer, "
+              "oauth2");
+  expectError("{}", {"regional.tls.clientCertFile=/c.pem"}, ErrorCode::ConfigInvalid,
+              "MB-1001 invalid configuration: regional.tls.clientKeyFile: a client certificate "
+              "needs both regional.tls.clientCertFile and clientKeyFile");
+}
+
 TEST(Config, DicomPeersByAeTitle) {
   GatewayConfig c = parseConfig(
       R"({"dicom": {"knownPeersOnly": true, "peers": {

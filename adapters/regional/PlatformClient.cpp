@@ -131,7 +131,8 @@ PlatformAnswer PlatformClient::postTransaction(const std::string& bundleJson,
 }
 
 PlatformAnswer PlatformClient::get(const std::string& relative, std::int64_t nowMs) const {
-  return exchange("GET", endpoint_.baseUrl + "/" + relative, "", nowMs);
+  bool absolute = relative.rfind("http://", 0) == 0 || relative.rfind("https://", 0) == 0;
+  return exchange("GET", absolute ? relative : endpoint_.baseUrl + "/" + relative, "", nowMs);
 }
 
 PlatformAnswer PlatformClient::exchange(const std::string& method, const std::string& url,

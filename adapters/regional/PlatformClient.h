@@ -61,7 +61,8 @@ class PlatformClient {
   explicit PlatformClient(PlatformEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
   // POST to the base URL. With a token source, a 401 gets one more try with a fresh token.
   PlatformAnswer postTransaction(const std::string& bundleJson, std::int64_t nowMs) const;
-  // GET base URL + relative (e.g. "Task?owner=…"), same classification.
+  // GET base URL + relative (e.g. "Task?owner=…"; an absolute URL as it is — a next link),
+  // same classification.
   PlatformAnswer get(const std::string& relative, std::int64_t nowMs) const;
   const std::string& baseUrl() const { return endpoint_.baseUrl; }
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "gateway/app/RegionalSender.h"
+#include "gateway/app/ScopeCheck.h"
 
 namespace medbridge::app {
 namespace {
@@ -48,29 +49,8 @@ bool idsOf(const std::string& list, std::vector<std::int64_t>& ids) {
 
 }  // namespace
 
-std::optional<http::Response> refuseUnlessAdmin(const http::Request& r,
-                                                const auth::TokenVerifier* verifier) {
-  if (!verifier) return std::nullopt;  // auth.mode none: loopback listeners only
-  const std::string& authorization = r.header("authorization");
-  if (authorization.rfind("Bearer ", 0) != 0) {
-    auto out = error(401, "a bearer token is required");
-    out.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return out;
-  }
-  try {
-    auto principal = verifier->verify(authorization.substr(7));
-    for (const auto& s : principal.scopes)
-      if (s == DeliveriesAdmin::kAdminScope) return std::nullopt;
-    return error(403, std::string("the token lacks the scope ") + DeliveriesAdmin::kAdminScope);
-  } catch (const auth::AuthError& e) {
-    auto out = error(401, e.what());
-    out.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-    return out;
-  }
-}
-
 http::Response DeliveriesAdmin::operator()(const http::Request& r) const {
-  if (auto refused = refuseUnlessAdmin(r, verifier_)) return *refused;
+  if (auto refused = refuseWithoutScope(r, verifier_, kAdminScope)) return *refused;
   std::string action = r.path.size() > 18 ? r.path.substr(18) : "";  // after "/admin/deliveries/"
   if (action.empty()) {
     if (r.method != "GET" && r.method != "HEAD") return error(405, "use GET to list deliveries");
@@ -78,9 +58,14 @@ http::Response DeliveriesAdmin::operator()(const http::Request& r) const {
   }
   if (r.method != "POST") return error(405, "use POST for " + r.path);
   if (action == "pause" || action == "resume") {
-    if (!sender_) return error(409, "no regional platform is configured (regional.urls)");
-    sender_->setPaused(action == "pause");
-    return json(200, sender_->statusJson());
+    std::string destination = param(r, "destination");
+    for (auto* sender : senders_)
+      if (sender->destination() == destination) {
+        sender->setPaused(action == "pause");
+        return json(200, sender->statusJson());
+      }
+    return error(404, destination.empty() ? "no regional platform is configured (regional.urls)"
+                                          : "no destination " + destination);
   }
   if (action != "retry" && action != "discard") return error(404, "no such action: " + action);
   std::vector<std::int64_t> ids;
@@ -95,6 +80,8 @@ http::Response DeliveriesAdmin::operator()(const http::Request& r) const {
 http::Response DeliveriesAdmin::list(const http::Request& r) const {
   store::DeliveryFilter filter;
   filter.state = param(r, "state");
+  for (const auto& [k, v] : r.query)
+    if (k == "destination") filter.destination = v;
   if (!filter.state.empty() && filter.state != "pending" && filter.state != "sent" &&
       filter.state != "dead" && filter.state != "discarded")
     return error(400, "state must be pending, sent, dead or discarded");
@@ -105,18 +92,18 @@ http::Response DeliveriesAdmin::list(const http::Request& r) const {
   if (!limit.empty() && (!idsOf(limit, number) || number.back() < 1 || number.back() > 1000))
     return error(400, "limit must be between 1 and 1000");
   if (!limit.empty()) filter.limit = static_cast<int>(number.back());
-  auto stats = store_.deliveryStats();
+  auto stats = store_.deliveryStats(filter.destination);
   std::int64_t now = clock_.nowMillis();
   rapidjson::StringBuffer out;
   JsonWriter w(out);
   w.StartObject();
-  w.Key("destination");
-  if (sender_) {
-    std::string status = sender_->statusJson();
+  w.Key("destinations");
+  w.StartArray();
+  for (auto* sender : senders_) {
+    std::string status = sender->statusJson();
     w.RawValue(status.c_str(), status.size(), rapidjson::kObjectType);
-  } else {
-    w.Null();
   }
+  w.EndArray();
   w.Key("counts");
   w.StartObject();
   for (const char* state : {"pending", "sent", "dead", "discarded"}) {
@@ -133,6 +120,8 @@ http::Response DeliveriesAdmin::list(const http::Request& r) const {
     w.StartObject();
     w.Key("id");
     w.Int64(d.id);
+    w.Key("destination");
+    w.String(d.destination.c_str());
     w.Key("resource");
     w.String((d.type + "/" + d.resourceId).c_str());
     w.Key("version");

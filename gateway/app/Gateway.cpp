@@ -16,7 +16,12 @@
 #include "gateway/app/DicomIntake.h"
 #include "gateway/app/ImageFetcher.h"
 #include "gateway/app/ImagingStudyPublisher.h"
+#include "gateway/app/DeliveryRouting.h"
+#include "gateway/app/PlatformClients.h"
+#include "gateway/app/PlatformInbound.h"
+#include "gateway/app/PlatformPoller.h"
 #include "gateway/app/RegionalSender.h"
+#include "gateway/app/ScopeCheck.h"
 #include "gateway/core/ErrorCode.h"
 #include "gateway/http/HttpServer.h"
 #include "gateway/routing/Ingestor.h"
@@ -100,11 +105,7 @@ void Gateway::start() {
   frameHandler_ = std::make_unique<FrameHandler>(*ingestor_);
   mllp_ = std::make_unique<adapters::his_mllp::MllpServer>(config_.mllp, *frameHandler_);
   mllp_->start();
-  if (!config_.regional.urls.empty()) {
-    store_->queueChangesOf(config_.regional.resourceTypes);
-    regional_ = std::make_unique<RegionalSender>(config_, *store_, *systems_, clock_);
-    regional_->start();
-  }
+  startRegional();
   dicomIntake_ = std::make_unique<DicomIntake>(*store_, *systems_, clock_);
   archive_ = std::make_unique<adapters::pacs_dicom::InstanceArchive>(config_.dataDir + "/dicom",
                                                                      *dicomIntake_);
@@ -125,7 +126,7 @@ void Gateway::start() {
   });
   // C-ECHO to a configured DICOM peer, for whoever sets one up: ?peer=<AE title>.
   http_->route("/admin/dicom-echo", [this](const http::Request& r) {
-    if (auto refused = refuseUnlessAdmin(r, verifier_.get())) return *refused;
+    if (auto refused = refuseWithoutScope(r, verifier_.get(), kAdminScope)) return *refused;
     std::string peer;
     for (const auto& [k, v] : r.query)
       if (k == "peer") peer = v;
@@ -147,8 +148,10 @@ void Gateway::start() {
           502, "application/json", "{\"peer\":\"" + peer + "\",\"error\":\"" + why + "\"}\n", {}};
     }
   });
-  http_->mount("/admin/deliveries",
-               DeliveriesAdmin(*store_, regional_.get(), verifier_.get(), clock_));
+  http_->mount("/admin/deliveries", DeliveriesAdmin(*store_, senders(), verifier_.get(), clock_));
+  http_->mount("/regional/inbound", [this](const http::Request& r) {
+    return inbound_->handle(r, verifier_.get());
+  });
   http_->route("/metrics", [this](const http::Request&) {
     store::StoreStats st = store_->stats();
     std::string extra =
@@ -166,7 +169,7 @@ void Gateway::start() {
         "medbridge_store_messages gauge\n";
     for (const auto& [status, n] : st.messagesByStatus)
       extra += "medbridge_store_messages{status=\"" + status + "\"} " + std::to_string(n) + "\n";
-    if (regional_) extra += regional_->metricsText();
+    if (!senders_.empty()) extra += RegionalSender::metricsText(senders());
     return http::Response{
         200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(extra), {}};
   });
@@ -201,7 +204,8 @@ void Gateway::stop() {
   }
   fetcher_.reset();    // waits for fetches in progress
   forwarder_.reset();  // the forward in hand ends; the rest stays queued
-  regional_.reset();   // the Bundle in hand is answered or times out; the rest stays queued
+  poller_.reset();
+  senders_.clear();  // the Bundle in hand is answered or times out; the rest stays queued
   if (imaging_) {
     imaging_->stop();
     imaging_.reset();
@@ -218,6 +222,31 @@ void Gateway::stop() {
   frameHandler_.reset();
   ingestor_.reset();
   store_.reset();  // the writer drains pending commits first
+}
+
+void Gateway::startRegional() {
+  store_->routeChanges(deliveryRouter(config_));
+  if (!config_.regional.urls.empty())
+    senders_.push_back(std::make_unique<RegionalSender>(config_, "", config_.regional.urls,
+                                                        *store_, *systems_, clock_));
+  if (config_.profile == "platform")
+    for (const auto& [organization, urls] : config_.platform.hospitals)
+      senders_.push_back(std::make_unique<RegionalSender>(config_, organization, urls, *store_,
+                                                          *systems_, clock_));
+  for (auto& sender : senders_) sender->start();
+  inbound_ = std::make_unique<PlatformInbound>(*store_, clock_);
+  if (config_.regional.pollSeconds > 0) {
+    poller_ = std::make_unique<PlatformPoller>(
+        config_, platformClients(config_.regional, config_.regional.urls), *store_, *inbound_,
+        clock_);
+    poller_->start();
+  }
+}
+
+std::vector<RegionalSender*> Gateway::senders() const {
+  std::vector<RegionalSender*> out;
+  for (const auto& s : senders_) out.push_back(s.get());
+  return out;
 }
 
 int Gateway::mllpPort() const {

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "gateway/core/Clock.h"
 #include "gateway/core/Config.h"
@@ -36,6 +37,8 @@ namespace medbridge::app {
 
 class DicomIntake;
 class RegionalSender;
+class PlatformInbound;
+class PlatformPoller;
 class ImagingStudyPublisher;
 class ImageFetcher;
 class DicomForwarder;
@@ -59,6 +62,10 @@ class Gateway {
   // Patient writes as an index feed (GatewayIdentity.cpp).
   void registerIdentityOperations();
   void registerImagingOperations();
+  // Deliveries to the regional platform and (profile platform) to the hospitals; what the
+  // platform sends: its inbound endpoint and, when configured, the poller.
+  void startRegional();
+  std::vector<RegionalSender*> senders() const;
 
   core::GatewayConfig config_;
   core::SystemClock clock_;
@@ -75,7 +82,9 @@ class Gateway {
   std::unique_ptr<ImagingStudyPublisher> imaging_;
   std::unique_ptr<ImageFetcher> fetcher_;
   std::unique_ptr<DicomForwarder> forwarder_;
-  std::unique_ptr<RegionalSender> regional_;
+  std::vector<std::unique_ptr<RegionalSender>> senders_;
+  std::unique_ptr<PlatformInbound> inbound_;
+  std::unique_ptr<PlatformPoller> poller_;
   std::unique_ptr<fhir::FhirServer> fhir_;
   std::unique_ptr<auth::TokenVerifier> verifier_;
   std::unique_ptr<http::HttpServer> http_;

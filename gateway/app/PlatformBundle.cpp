@@ -62,14 +62,14 @@ class PatientNames {
 
 std::string platformBundle(const std::vector<store::Delivery>& batch, store::IStore& store,
                            const mappings::identity::IdentifierSystems& systems,
-                           const std::string& today) {
+                           const std::string& today, bool patientsByRegionalKey) {
   rapidjson::Document bundle(rapidjson::kObjectType);
   auto& a = bundle.GetAllocator();
   bundle.AddMember("resourceType", "Bundle", a);
   bundle.AddMember("type", "transaction", a);
   PatientNames patients(store, systems, today);
   std::vector<rapidjson::Document> resources(batch.size());
-  std::vector<std::string> urls(batch.size());
+  std::vector<std::string> urls(batch.size()), lastUpdated(batch.size());
   // Patients first, so references within the Bundle name their entries.
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& d = batch[i];
@@ -80,7 +80,8 @@ std::string platformBundle(const std::vector<store::Delivery>& batch, store::ISt
       resources[i].SetNull();
       continue;
     }
-    if (d.type != "Patient") continue;
+    lastUpdated[i] = version->lastUpdated;
+    if (d.type != "Patient" || !patientsByRegionalKey) continue;
     auto keys = mappings::identity::regionalKeys(resources[i], systems, today);
     if (keys.empty()) continue;
     urls[i] = mappings::identity::conditionalPatientUrl(keys);
@@ -95,13 +96,15 @@ std::string platformBundle(const std::vector<store::Delivery>& batch, store::ISt
       if (d.type == "Patient" && urls[i] != d.type + "/" + d.resourceId)
         fhir::setString(entry, "fullUrl", "urn:medbridge:patient:" + d.resourceId, a);
       Value resource(resources[i], a);
-      patients.rename(resource, a);
+      if (patientsByRegionalKey) patients.rename(resource, a);
       // The patient's sequence number, as a tag: the platform can check the order.
       Value tag(rapidjson::kObjectType);
       fhir::setString(tag, "system", kSequenceSystem, a);
       fhir::setString(tag, "code", std::to_string(d.seq), a);
       fhir::setString(tag, "display", d.patient, a);
       if (!resource.HasMember("meta")) resource.AddMember("meta", Value(rapidjson::kObjectType), a);
+      fhir::setString(resource["meta"], "versionId", std::to_string(d.version), a);
+      fhir::setString(resource["meta"], "lastUpdated", lastUpdated[i], a);
       fhir::push(resource["meta"], "tag", std::move(tag), a);
       entry.AddMember("resource", resource, a);
       request.AddMember("method", "PUT", a);

@@ -11,15 +11,15 @@ namespace medbridge::app {
 // The tag that carries a change's per-patient sequence number (code) and patient (display).
 constexpr const char* kSequenceSystem = "urn:medbridge:patient-sequence";
 
-// The transaction Bundle that delivers these changes to the regional platform: each entry the
-// version as written, tagged with its patient's sequence number, PUT to Type/id (DELETE for a
-// deleted version) — so the same change sent again is the same content and makes no new version.
-// A Patient with a regional key (mappings/identity/RegionalKey.h) is a conditional update on it,
-// without its local id, and every reference to a local Patient becomes a reference to that Patient
-// on the platform: its entry's fullUrl within the Bundle, else the conditional reference.
-// today: YYYY-MM-DD.
+// The transaction Bundle that delivers these changes: each entry the version as written, with
+// its meta.versionId and meta.lastUpdated, tagged with its patient's sequence number, PUT to
+// Type/id (DELETE for a deleted version) — so the same change sent again is the same content and
+// makes no new version. patientsByRegionalKey (to the platform): a Patient with a regional key
+// (mappings/identity/RegionalKey.h) is a conditional update on it, without its local id, and
+// every reference to a local Patient becomes a reference to that Patient on the platform: its
+// entry's fullUrl within the Bundle, else the conditional reference. today: YYYY-MM-DD.
 std::string platformBundle(const std::vector<store::Delivery>& batch, store::IStore& store,
                            const mappings::identity::IdentifierSystems& systems,
-                           const std::string& today);
+                           const std::string& today, bool patientsByRegionalKey);
 
 }  // namespace medbridge::app

@@ -6,10 +6,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <set>
 
-#include "adapters/regional/TokenSource.h"
 #include "gateway/app/PlatformBundle.h"
+#include "gateway/app/PlatformClients.h"
 #include "gateway/core/Time.h"
 #include "mappings/fhir/Json.h"
 
@@ -38,20 +39,6 @@ std::string failureKind(const adapters::regional::PlatformAnswer& a) {
   return "http-" + std::to_string(a.status);
 }
 
-std::shared_ptr<adapters::regional::TokenSource> tokensFor(const core::RegionalConfig& c,
-                                                           const adapters::regional::TlsSettings& tls) {
-  namespace regional = adapters::regional;
-  if (c.auth.mode == "bearer") return std::make_shared<regional::StaticToken>(c.auth.bearerTokenFile);
-  if (c.auth.mode == "oauth2")
-    return std::make_shared<regional::OAuth2Token>(
-        regional::ClientCredentials{
-            c.auth.tokenUrl, c.auth.clientId,
-            regional::readSecretFile(c.auth.clientSecretFile, "regional.auth.oauth2.clientSecretFile"),
-            c.auth.scope},
-        tls, c.timeoutSeconds);
-  return nullptr;
-}
-
 std::string jsonString(const std::string& s) {
   rapidjson::StringBuffer out;
   rapidjson::Writer<rapidjson::StringBuffer> w(out);
@@ -61,17 +48,26 @@ std::string jsonString(const std::string& s) {
 
 }  // namespace
 
-RegionalSender::RegionalSender(const core::GatewayConfig& config, store::IStore& store,
+RegionalSender::RegionalSender(const core::GatewayConfig& config, std::string destination,
+                               std::vector<std::string> urls, store::IStore& store,
                                const mappings::identity::IdentifierSystems& systems,
                                const core::IClock& clock)
-    : config_(config), store_(store), systems_(systems), clock_(clock) {
-  adapters::regional::TlsSettings tls{config.regional.caFile, config.regional.clientCertFile,
-                                      config.regional.clientKeyFile};
-  auto tokens = tokensFor(config.regional, tls);  // one token cache for both URLs
-  for (const auto& url : config.regional.urls)
-    clients_.emplace_back(
-        adapters::regional::PlatformEndpoint{url, tls, tokens, config.regional.timeoutSeconds});
-  paused_ = store_.setting(kPausedSetting) == "1";
+    : config_(config),
+      destination_(std::move(destination)),
+      urls_(std::move(urls)),
+      store_(store),
+      systems_(systems),
+      clock_(clock) {
+  clients_ = platformClients(config.regional, urls_);
+  paused_ = store_.setting(pausedSetting()) == "1";
+}
+
+std::string RegionalSender::pausedSetting() const {
+  return destination_.empty() ? "regional.paused" : "regional.paused." + destination_;
+}
+
+std::string RegionalSender::name() const {
+  return destination_.empty() ? "the regional platform" : "hospital " + destination_;
 }
 
 RegionalSender::~RegionalSender() {
@@ -79,9 +75,10 @@ RegionalSender::~RegionalSender() {
 }
 
 void RegionalSender::start() {
-  if (paused_) log().warning("delivery to the regional platform is paused (resume it at /admin/deliveries)");
+  if (paused_)
+    log().warning("delivery to %s is paused (resume it at /admin/deliveries)", name());
   loop_.start([this] { return sendDue(); }, std::chrono::milliseconds(200),
-              "medbridge.app.regional", "delivery to the regional platform");
+              "medbridge.app.regional", "delivery to " + name());
 }
 
 void RegionalSender::stop() {
@@ -89,9 +86,9 @@ void RegionalSender::stop() {
 }
 
 void RegionalSender::setPaused(bool paused) {
-  store_.putSetting(kPausedSetting, paused ? "1" : "0");
+  store_.putSetting(pausedSetting(), paused ? "1" : "0");
   paused_ = paused;
-  log().information("delivery to the regional platform %s", std::string(paused ? "paused" : "resumed"));
+  log().information("delivery to %s %s", name(), std::string(paused ? "paused" : "resumed"));
   if (!paused) loop_.wake();
 }
 
@@ -116,7 +113,7 @@ int RegionalSender::sendDue() {
   std::set<std::string> blocked, inBatch;  // patients that wait; resources in the Bundle
   std::vector<store::Delivery> batch;
   std::vector<store::DeliveryOutcome> expiredOnes;
-  for (auto& d : store_.deliveries({"pending", 0, kScan})) {
+  for (auto& d : store_.deliveries({destination_, "pending", 0, kScan})) {
     if (blocked.count(d.patient)) continue;
     if (expired(d, now, expiredOnes)) continue;
     std::string resource = d.type + "/" + d.resourceId;
@@ -136,7 +133,8 @@ int RegionalSender::sendDue() {
 
 void RegionalSender::send(const std::vector<store::Delivery>& batch,
                           std::set<std::string>& waiting) {
-  auto answer = post(platformBundle(batch, store_, systems_, core::chinaDate(clock_.nowMillis())));
+  auto answer = post(platformBundle(batch, store_, systems_, core::chinaDate(clock_.nowMillis()),
+                                    /*patientsByRegionalKey=*/destination_.empty()));
   using Kind = adapters::regional::PlatformAnswer::Kind;
   if (answer.kind == Kind::Rejected && batch.size() > 1) {
     // The platform refuses the whole transaction for one bad change: the one its answer names
@@ -166,9 +164,9 @@ void RegionalSender::send(const std::vector<store::Delivery>& batch,
   if ((answer.kind == Kind::Retry) != platformDown_) {
     platformDown_ = answer.kind == Kind::Retry;
     if (platformDown_)
-      log().warning("regional platform unavailable (%s); changes wait", answerText(answer));
+      log().warning("%s unavailable (%s); changes wait", name(), answerText(answer));
     else
-      log().information("regional platform %s available again", clients_[current_].baseUrl());
+      log().information("%s available again at %s", name(), clients_[current_].baseUrl());
   }
   if (answer.kind == Kind::Retry) {
     if (++failuresInARow_ >= config_.regional.breakerFailures) {
@@ -203,8 +201,8 @@ void RegionalSender::send(const std::vector<store::Delivery>& batch,
 
 void RegionalSender::deadLetter(const store::Delivery& d,
                                 const adapters::regional::PlatformAnswer& answer) {
-  log().warning("%s/%s version %d refused by the regional platform: %s", d.type, d.resourceId,
-                d.version, answerText(answer));
+  log().warning("%s/%s version %d refused by %s: %s", d.type, d.resourceId, d.version, name(),
+                answerText(answer));
   store_.finishDeliveries({{d.id, "dead", 0, answerText(answer)}});
 }
 
@@ -255,55 +253,75 @@ std::int64_t RegionalSender::retryAt(const store::Delivery& d, int retryAfterSec
   return now + static_cast<std::int64_t>(static_cast<double>(delay) * jitter(random_));
 }
 
-std::string RegionalSender::metricsText() {
-  auto stats = store_.deliveryStats();
-  std::int64_t now = clock_.nowMillis();
-  std::string out =
-      "# HELP medbridge_regional_deliveries Changes for the regional platform by state.\n"
-      "# TYPE medbridge_regional_deliveries gauge\n";
-  for (const char* state : {"pending", "sent", "dead", "discarded"}) {
-    auto it = stats.byState.find(state);
-    out += std::string("medbridge_regional_deliveries{state=\"") + state + "\"} " +
-           std::to_string(it == stats.byState.end() ? 0 : it->second) + "\n";
+std::string RegionalSender::metricsText(const std::vector<RegionalSender*>& senders) {
+  struct Family {
+    const char *name, *type, *help;
+  };
+  static const Family kFamilies[] = {
+      {"medbridge_regional_deliveries", "gauge", "Changes to deliver, by destination and state."},
+      {"medbridge_regional_oldest_pending_seconds", "gauge",
+       "Age of the oldest change not yet delivered."},
+      {"medbridge_regional_delivery_seconds", "histogram", "From a change's write to its delivery."},
+      {"medbridge_regional_failures_total", "counter", "Failed delivery attempts by kind."},
+      {"medbridge_regional_circuit_open", "gauge",
+       "Whether the circuit breaker holds deliveries back."}};
+  std::string out;
+  for (std::size_t f = 0; f < std::size(kFamilies); ++f) {
+    out += std::string("# HELP ") + kFamilies[f].name + " " + kFamilies[f].help + "\n# TYPE " +
+           kFamilies[f].name + " " + kFamilies[f].type + "\n";
+    for (auto* sender : senders) out += sender->samples(f);
   }
-  double oldest = stats.oldestPendingCreatedAt > 0
-                      ? static_cast<double>(now - stats.oldestPendingCreatedAt) / 1000.0
-                      : 0.0;
-  out +=
-      "# HELP medbridge_regional_oldest_pending_seconds Age of the oldest change not yet "
-      "delivered.\n# TYPE medbridge_regional_oldest_pending_seconds gauge\n"
-      "medbridge_regional_oldest_pending_seconds " +
-      std::to_string(std::max(0.0, oldest)) + "\n";
-  std::lock_guard<std::mutex> lock(metricsMutex_);
-  out +=
-      "# HELP medbridge_regional_delivery_seconds From a change's write to its delivery.\n"
-      "# TYPE medbridge_regional_delivery_seconds histogram\n";
-  for (std::size_t i = 0; i < kLatencyBounds.size(); ++i) {
-    char le[32];
-    std::snprintf(le, sizeof le, "%g", kLatencyBounds[i]);
-    out += std::string("medbridge_regional_delivery_seconds_bucket{le=\"") + le + "\"} " +
-           std::to_string(latencyBuckets_[i]) + "\n";
-  }
-  out += "medbridge_regional_delivery_seconds_bucket{le=\"+Inf\"} " + std::to_string(delivered_) +
-         "\nmedbridge_regional_delivery_seconds_sum " + std::to_string(latencySum_) +
-         "\nmedbridge_regional_delivery_seconds_count " + std::to_string(delivered_) + "\n";
-  out +=
-      "# HELP medbridge_regional_failures_total Failed delivery attempts by kind.\n"
-      "# TYPE medbridge_regional_failures_total counter\n";
-  for (const auto& [kind, n] : failures_)
-    out += "medbridge_regional_failures_total{kind=\"" + kind + "\"} " + std::to_string(n) + "\n";
-  out +=
-      "# HELP medbridge_regional_circuit_open Whether the circuit breaker holds deliveries back.\n"
-      "# TYPE medbridge_regional_circuit_open gauge\nmedbridge_regional_circuit_open " +
-      std::string(breakerOpen_ ? "1" : "0") + "\n";
   return out;
+}
+
+std::string RegionalSender::samples(std::size_t family) {
+  std::string label =
+      "destination=\"" + (destination_.empty() ? std::string("platform") : destination_) + "\"";
+  std::string out;
+  if (family == 0 || family == 1) {
+    auto stats = store_.deliveryStats(destination_);
+    if (family == 1) {
+      double oldest =
+          stats.oldestPendingCreatedAt > 0
+              ? static_cast<double>(clock_.nowMillis() - stats.oldestPendingCreatedAt) / 1000.0
+              : 0.0;
+      return "medbridge_regional_oldest_pending_seconds{" + label + "} " +
+             std::to_string(std::max(0.0, oldest)) + "\n";
+    }
+    for (const char* state : {"pending", "sent", "dead", "discarded"}) {
+      auto it = stats.byState.find(state);
+      out += "medbridge_regional_deliveries{" + label + ",state=\"" + state + "\"} " +
+             std::to_string(it == stats.byState.end() ? 0 : it->second) + "\n";
+    }
+    return out;
+  }
+  std::lock_guard<std::mutex> lock(metricsMutex_);
+  if (family == 2) {
+    for (std::size_t i = 0; i < kLatencyBounds.size(); ++i) {
+      char le[32];
+      std::snprintf(le, sizeof le, "%g", kLatencyBounds[i]);
+      out += "medbridge_regional_delivery_seconds_bucket{" + label + ",le=\"" + le + "\"} " +
+             std::to_string(latencyBuckets_[i]) + "\n";
+    }
+    return out + "medbridge_regional_delivery_seconds_bucket{" + label + ",le=\"+Inf\"} " +
+           std::to_string(delivered_) + "\nmedbridge_regional_delivery_seconds_sum{" + label +
+           "} " + std::to_string(latencySum_) + "\nmedbridge_regional_delivery_seconds_count{" +
+           label + "} " + std::to_string(delivered_) + "\n";
+  }
+  if (family == 3) {
+    for (const auto& [kind, n] : failures_)
+      out += "medbridge_regional_failures_total{" + label + ",kind=\"" + kind + "\"} " +
+             std::to_string(n) + "\n";
+    return out;
+  }
+  return "medbridge_regional_circuit_open{" + label + "} " + (breakerOpen_ ? "1" : "0") + "\n";
 }
 
 std::string RegionalSender::statusJson() {
   std::string urls;
   for (const auto& c : clients_) urls += (urls.empty() ? "" : ",") + jsonString(c.baseUrl());
   std::lock_guard<std::mutex> lock(metricsMutex_);
-  return "{\"urls\":[" + urls + "],\"inUse\":" + jsonString(clients_[current_].baseUrl()) +
+  return "{\"destination\":" + jsonString(destination_) + ",\"urls\":[" + urls + "],\"inUse\":" + jsonString(clients_[current_].baseUrl()) +
          ",\"paused\":" + (paused_ ? "true" : "false") +
          ",\"circuitOpen\":" + (breakerOpen_ ? "true" : "false") +
          ",\"lastProblem\":" + jsonString(lastProblem_) + "}";

@@ -32,8 +32,10 @@ namespace medbridge::app {
 // maxAgeHours or tried maxAttempts times is dead-lettered unsent.
 class RegionalSender {
  public:
-  static constexpr const char* kPausedSetting = "regional.paused";
-  RegionalSender(const core::GatewayConfig& config, store::IStore& store,
+  // destination: "" the regional platform (at regional.urls), else a hospital's Organization id
+  // (on the platform, at platform.hospitals.<id>.urls).
+  RegionalSender(const core::GatewayConfig& config, std::string destination,
+                 std::vector<std::string> urls, store::IStore& store,
                  const mappings::identity::IdentifierSystems& systems, const core::IClock& clock);
   ~RegionalSender();
   void start();
@@ -43,10 +45,12 @@ class RegionalSender {
   // Pausing keeps changes queued (durably, across restarts) until resumed.
   void setPaused(bool paused);
   bool paused() const { return paused_; }
-  // Prometheus lines: queue by state, oldest pending age, delivery latency, failures by kind.
-  std::string metricsText();
-  // JSON object of the destination: URLs, which is in use, paused, breaker, last problem.
+  // Prometheus text of these senders: queue by state, oldest pending age, delivery latency,
+  // failures by kind, breaker — each sample labelled with its destination.
+  static std::string metricsText(const std::vector<RegionalSender*>& senders);
+  // JSON object of the destination: name, URLs, which is in use, paused, breaker, last problem.
   std::string statusJson();
+  const std::string& destination() const { return destination_; }
 
  private:
   // Sends and records the outcome of each; the patients of changes left pending are added to
@@ -61,7 +65,15 @@ class RegionalSender {
   bool expired(const store::Delivery& d, std::int64_t now, std::vector<store::DeliveryOutcome>& out);
   void count(const adapters::regional::PlatformAnswer& answer, const std::vector<store::Delivery>& batch);
 
+  // "the regional platform" or "hospital <id>", for log lines.
+  std::string name() const;
+  std::string pausedSetting() const;
+  // The samples of metric family `family` (metricsText's order).
+  std::string samples(std::size_t family);
+
   const core::GatewayConfig& config_;
+  std::string destination_;
+  std::vector<std::string> urls_;
   store::IStore& store_;
   const mappings::identity::IdentifierSystems& systems_;
   const core::IClock& clock_;

@@ -95,6 +95,29 @@ bool setPeer(GatewayConfig& c, const std::string& key, const Var& v) {
   return true;
 }
 
+// A comma-separated list of at most two http(s) base URLs (primary, secondary).
+std::vector<std::string> asBaseUrls(const std::string& key, const Var& v) {
+  auto urls = asList(key, v);
+  if (urls.size() > 2) invalid(key, "at most two base URLs (primary, secondary)");
+  for (const auto& url : urls)
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+      invalid(key, "'" + url + "' is not an http:// or https:// base URL");
+  return urls;
+}
+
+// platform.hospitals.<Organization id>.urls; false when `key` is not such a key.
+bool setHospital(GatewayConfig& c, const std::string& key, const Var& v) {
+  const std::string prefix = "platform.hospitals.";
+  if (key.rfind(prefix, 0) != 0) return false;
+  std::size_t dot = key.rfind('.');
+  std::string org = dot > prefix.size() ? key.substr(prefix.size(), dot - prefix.size()) : "";
+  if (org.empty() || key.substr(dot + 1) != "urls")
+    invalid(key, "hospitals are platform.hospitals.<Organization id>.urls");
+  c.platform.hospitals[org] = asBaseUrls(key, v);
+  if (c.platform.hospitals[org].empty()) invalid(key, "needs a base URL");
+  return true;
+}
+
 void checkPeers(const GatewayConfig& c) {
   for (const auto& [aet, peer] : c.dicom.peers)
     if (peer.host.empty()) invalid("dicom.peers." + aet + ".host", "required");
@@ -173,14 +196,13 @@ const std::map<std::string, Setter>& schema() {
        [](auto& c, auto& k, auto& v) { c.auth.audience = asString(k, v, /*allowEmpty=*/true); }},
       {"auth.jwt.publicKeyFiles",
        [](auto& c, auto& k, auto& v) { c.auth.publicKeyFiles = asList(k, v); }},
-      {"regional.urls",
-       [](auto& c, auto& k, auto& v) {
-         c.regional.urls = asList(k, v);
-         if (c.regional.urls.size() > 2) invalid(k, "at most two base URLs (primary, secondary)");
-         for (const auto& url : c.regional.urls)
-           if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
-             invalid(k, "'" + url + "' is not an http:// or https:// base URL");
-       }},
+      {"regional.urls", [](auto& c, auto& k, auto& v) { c.regional.urls = asBaseUrls(k, v); }},
+      {"regional.poll.owner",
+       [](auto& c, auto& k, auto& v) { c.regional.pollOwner = asString(k, v, true); }},
+      {"regional.poll.seconds",
+       [](auto& c, auto& k, auto& v) { c.regional.pollSeconds = asInt(k, v, 0, 86400); }},
+      {"regional.poll.overlapSeconds",
+       [](auto& c, auto& k, auto& v) { c.regional.pollOverlapSeconds = asInt(k, v, 0, 86400); }},
       {"regional.failbackSeconds",
        [](auto& c, auto& k, auto& v) { c.regional.failbackSeconds = asInt(k, v, 1, 86400); }},
       {"regional.resourceTypes",
@@ -325,6 +347,8 @@ void checkRegional(const GatewayConfig& c) {
     if (a.clientSecretFile.empty())
       invalid("regional.auth.oauth2.clientSecretFile", "required with regional.auth.mode oauth2");
   }
+  if (c.regional.pollSeconds > 0 && (c.regional.urls.empty() || c.regional.pollOwner.empty()))
+    invalid("regional.poll.seconds", "polling needs regional.urls and regional.poll.owner");
   if (c.regional.clientCertFile.empty() != c.regional.clientKeyFile.empty())
     invalid(c.regional.clientCertFile.empty() ? "regional.tls.clientCertFile"
                                               : "regional.tls.clientKeyFile",
@@ -353,7 +377,7 @@ GatewayConfig parseConfig(const std::string& text, const std::vector<std::string
   GatewayConfig config;
   const auto& keys = schema();
   for (const auto& [key, value] : values) {
-    if (setPeer(config, key, value)) continue;
+    if (setPeer(config, key, value) || setHospital(config, key, value)) continue;
     auto it = keys.find(key);
     if (it == keys.end()) throw Error(ErrorCode::ConfigUnknownKey, key);
     it->second(config, key, value);

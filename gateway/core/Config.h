@@ -107,9 +107,21 @@ struct RegionalConfig {
   int breakerOpenSeconds = 30;
   int timeoutSeconds = 30;  // connect / read timeout of one exchange
   RegionalAuthConfig auth;
+  // The alternative to the platform pushing to /regional/inbound: every pollSeconds (0 = never)
+  // read Task?owner=<pollOwner>&_lastUpdated=gt<cursor − pollOverlapSeconds> from the platform.
+  std::string pollOwner;  // e.g. Organization/zjyy
+  int pollSeconds = 0;
+  int pollOverlapSeconds = 300;
   std::string caFile;          // https: PEM bundle to verify the platform ("" = the system's)
   std::string clientCertFile;  // https: PEM client certificate for mutual TLS ("" = none)
   std::string clientKeyFile;   // its private key
+};
+
+// profile platform: the hospitals' gateways, by the id of the Organization they serve, and the
+// base URLs (primary, secondary) of their /regional/inbound endpoints; Tasks owned or requested
+// by one of them are delivered there.
+struct PlatformConfig {
+  std::map<std::string, std::vector<std::string>> hospitals;
 };
 
 // The validated, immutable configuration of one gateway instance.
@@ -126,6 +138,7 @@ struct GatewayConfig {
   IdentityConfig identity;
   AuthConfig auth;
   RegionalConfig regional;
+  PlatformConfig platform;
 };
 
 // Reads a commented JSON file, applies "key=value" overrides (dot paths) and validates every key.

@@ -99,7 +99,19 @@ class IResourceTx {
                                        std::int64_t receivedAtMs) = 0;
   // Records that the study's ImagingStudy describes its instances received up to lastInstanceAt.
   virtual void markStudyPublished(const std::string& studyUid, std::int64_t lastInstanceAt) = 0;
+  // The versions this transaction writes are replicas of the platform's resources: none is
+  // queued for delivery.
+  virtual void replicaOfPlatform() = 0;
+  // The platform's version of a replicated resource last applied here (0 when none).
+  virtual std::int64_t replicaVersion(const std::string& type, const std::string& id) = 0;
+  virtual void setReplicaVersion(const std::string& type, const std::string& id,
+                                 std::int64_t versionId) = 0;
 };
+
+// Where a new resource version is delivered (the store calls it in the version's transaction):
+// destinations — "" the regional platform, else a hospital — or none.
+using DeliveryRouter = std::function<std::vector<std::string>(
+    const ResourceVersion&, const std::vector<mappings::fhir::IndexEntry>&)>;
 
 // One instance waiting to be sent to a DICOM peer.
 struct DicomForward {
@@ -112,6 +124,7 @@ struct DicomForward {
 // changes of one patient (`patient`, mappings/fhir/PatientKey) from 1, in commit order.
 struct Delivery {
   std::int64_t id = 0;
+  std::string destination;  // "" = the regional platform
   std::string patient;
   std::int64_t seq = 0;
   std::string type, resourceId;
@@ -123,8 +136,10 @@ struct Delivery {
   std::int64_t createdAt = 0;  // ms: when the version was written
 };
 
-// Which deliveries to list: of one state ("" = any), after an id, oldest first.
+// Which deliveries to list: of one destination (nullopt = any) and state ("" = any), after an
+// id, oldest first.
 struct DeliveryFilter {
+  std::optional<std::string> destination;
   std::string state;
   std::int64_t afterId = 0;
   int limit = 100;
@@ -254,13 +269,14 @@ class IStore {
                                   const std::string& error, std::int64_t retryAtMs) = 0;
   // The state and last error of a forward ("" when unknown).
   virtual std::pair<std::string, std::string> dicomForwardState(std::int64_t id) = 0;
-  // From now on every new version of a resource of these types is queued for delivery to the
-  // regional platform in the transaction that writes it (empty: none is).
-  virtual void queueChangesOf(const std::set<std::string>& types) = 0;
+  // From now on every new version is queued, in the transaction that writes it, for the
+  // destinations the router names.
+  virtual void routeChanges(DeliveryRouter router) = 0;
   virtual std::vector<Delivery> deliveries(const DeliveryFilter& filter) = 0;
   // Records outcomes (each attempted one counts one more attempt).
   virtual void finishDeliveries(const std::vector<DeliveryOutcome>& outcomes) = 0;
-  virtual DeliveryStats deliveryStats() = 0;
+  // Of one destination (nullopt = all).
+  virtual DeliveryStats deliveryStats(const std::optional<std::string>& destination) = 0;
   // Dead-lettered deliveries of these ids made pending again (due now) / discarded; how many.
   virtual int requeueDeliveries(const std::vector<std::int64_t>& ids) = 0;
   virtual int discardDeliveries(const std::vector<std::int64_t>& ids) = 0;

@@ -195,6 +195,17 @@ const std::vector<Migration>& migrations() {
        {
            // The gateway's own small durable state: a paused destination, a poll cursor.
            "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+           // Deliveries go to a destination: "" the regional platform; on the platform, the
+           // hospitals whose Tasks they are. Sequences count per destination and patient.
+           "ALTER TABLE deliveries ADD COLUMN destination TEXT NOT NULL DEFAULT ''",
+           "CREATE INDEX deliveries_destination ON deliveries(destination, state, id)",
+           "CREATE TABLE destination_sequences (destination TEXT NOT NULL, patient TEXT NOT NULL,"
+           " last_seq INTEGER NOT NULL, PRIMARY KEY (destination, patient)) WITHOUT ROWID",
+           "INSERT INTO destination_sequences SELECT '', patient, last_seq FROM delivery_sequences",
+           "DROP TABLE delivery_sequences",
+           // Resources received from the platform: the platform's version last applied here.
+           "CREATE TABLE replicas (type TEXT NOT NULL, id TEXT NOT NULL, version_id INTEGER NOT"
+           " NULL, PRIMARY KEY (type, id)) WITHOUT ROWID",
        }},
   };
   return kMigrations;

@@ -357,23 +357,26 @@ void SqliteStore::appendVersion(Writer& w, const ResourceVersion& v, const std::
     if (auto e = lastUpdatedEntry(v.lastUpdated)) entries.push_back(std::move(*e));
   }
   w.searchIndex.replace(v.type, rk, entries, previous != 0);
-  if (w.deliveredTypes.count(v.type)) queueDelivery(w, v, index);
+  if (w.router && !w.replicating)
+    for (const auto& destination : w.router(v, index)) queueDelivery(w, v, index, destination);
 }
 
 void SqliteStore::queueDelivery(Writer& w, const ResourceVersion& v,
-                                const std::vector<mappings::fhir::IndexEntry>& index) {
+                                const std::vector<mappings::fhir::IndexEntry>& index,
+                                const std::string& destination) {
   std::string patient = mappings::fhir::patientKey(v.type, v.id, index);
   auto created = mappings::fhir::dateRange(v.lastUpdated);
-  w.nextDeliverySeq.bind(1, patient);
+  w.nextDeliverySeq.bind(1, destination).bind(2, patient);
   w.nextDeliverySeq.step();
   std::int64_t seq = w.nextDeliverySeq.integer(0);
   w.nextDeliverySeq.reset();
-  w.insertDelivery.bind(1, patient)
-      .bind(2, seq)
-      .bind(3, v.type)
-      .bind(4, v.id)
-      .bind(5, static_cast<std::int64_t>(v.version))
-      .bind(6, created ? created->from : 0)
+  w.insertDelivery.bind(1, destination)
+      .bind(2, patient)
+      .bind(3, seq)
+      .bind(4, v.type)
+      .bind(5, v.id)
+      .bind(6, static_cast<std::int64_t>(v.version))
+      .bind(7, created ? created->from : 0)
       .run();
 }
 

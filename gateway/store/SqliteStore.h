@@ -64,10 +64,10 @@ class SqliteStore : public IStore {
   void finishDicomForward(std::int64_t id, const std::string& state, const std::string& error,
                           std::int64_t retryAtMs) override;
   std::pair<std::string, std::string> dicomForwardState(std::int64_t id) override;
-  void queueChangesOf(const std::set<std::string>& types) override;
+  void routeChanges(DeliveryRouter router) override;
   std::vector<Delivery> deliveries(const DeliveryFilter& filter) override;
   void finishDeliveries(const std::vector<DeliveryOutcome>& outcomes) override;
-  DeliveryStats deliveryStats() override;
+  DeliveryStats deliveryStats(const std::optional<std::string>& destination) override;
   int requeueDeliveries(const std::vector<std::int64_t>& ids) override;
   int discardDeliveries(const std::vector<std::int64_t>& ids) override;
   std::string setting(const std::string& name) override;
@@ -103,7 +103,8 @@ class SqliteStore : public IStore {
   static int putResourceIn(Writer& w, const ResourceWrite& r, std::int64_t nowMs);
   // Queues version `v` for the regional platform with its patient's next sequence number.
   static void queueDelivery(Writer& w, const ResourceVersion& v,
-                            const std::vector<mappings::fhir::IndexEntry>& index);
+                            const std::vector<mappings::fhir::IndexEntry>& index,
+                            const std::string& destination);
   // Appends v after the resource's latest version and replaces its search index entries.
   static void appendVersion(Writer& w, const ResourceVersion& v, const std::string& hash,
                             const std::vector<mappings::fhir::IndexEntry>& index);

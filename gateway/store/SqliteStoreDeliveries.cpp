@@ -4,22 +4,27 @@
 
 namespace medbridge::store {
 
-void SqliteStore::queueChangesOf(const std::set<std::string>& types) {
-  write([types](Writer& w) { w.deliveredTypes = types; });
+void SqliteStore::routeChanges(DeliveryRouter router) {
+  write([router](Writer& w) { w.router = router; });
 }
 
 std::vector<Delivery> SqliteStore::deliveries(const DeliveryFilter& filter) {
   return readers_->with([&](SqliteReaderPool::Connection& c) {
     auto& st = c.statement(
-        "SELECT id, patient, seq, resource_type, resource_id, version, state, attempts,"
-        " available_at, last_error, created_at FROM deliveries"
-        " WHERE (?1 = '' OR state = ?1) AND id > ?2 ORDER BY id LIMIT ?3");
-    st.bind(1, filter.state).bind(2, filter.afterId).bind(3, static_cast<std::int64_t>(filter.limit));
+        "SELECT id, destination, patient, seq, resource_type, resource_id, version, state,"
+        " attempts, available_at, last_error, created_at FROM deliveries"
+        " WHERE (?1 OR destination = ?2) AND (?3 = '' OR state = ?3) AND id > ?4"
+        " ORDER BY id LIMIT ?5");
+    st.bind(1, static_cast<std::int64_t>(!filter.destination))
+        .bind(2, filter.destination.value_or(""))
+        .bind(3, filter.state)
+        .bind(4, filter.afterId)
+        .bind(5, static_cast<std::int64_t>(filter.limit));
     std::vector<Delivery> out;
     while (st.step())
-      out.push_back({st.integer(0), st.text(1), st.integer(2), st.text(3), st.text(4),
-                     static_cast<int>(st.integer(5)), st.text(6), static_cast<int>(st.integer(7)),
-                     st.integer(8), st.text(9), st.integer(10)});
+      out.push_back({st.integer(0), st.text(1), st.text(2), st.integer(3), st.text(4), st.text(5),
+                     static_cast<int>(st.integer(6)), st.text(7), static_cast<int>(st.integer(8)),
+                     st.integer(9), st.text(10), st.integer(11)});
     st.reset();
     return out;
   });
@@ -40,14 +45,18 @@ void SqliteStore::finishDeliveries(const std::vector<DeliveryOutcome>& outcomes)
   });
 }
 
-DeliveryStats SqliteStore::deliveryStats() {
+DeliveryStats SqliteStore::deliveryStats(const std::optional<std::string>& destination) {
   return readers_->with([&](SqliteReaderPool::Connection& c) {
     DeliveryStats stats;
-    auto& byState = c.statement("SELECT state, COUNT(*) FROM deliveries GROUP BY state");
+    auto& byState = c.statement(
+        "SELECT state, COUNT(*) FROM deliveries WHERE ?1 OR destination = ?2 GROUP BY state");
+    byState.bind(1, static_cast<std::int64_t>(!destination)).bind(2, destination.value_or(""));
     while (byState.step()) stats.byState[byState.text(0)] = byState.integer(1);
     byState.reset();
     auto& oldest = c.statement(
-        "SELECT created_at FROM deliveries WHERE state = 'pending' ORDER BY id LIMIT 1");
+        "SELECT created_at FROM deliveries WHERE state = 'pending' AND (?1 OR destination = ?2)"
+        " ORDER BY id LIMIT 1");
+    oldest.bind(1, static_cast<std::int64_t>(!destination)).bind(2, destination.value_or(""));
     if (oldest.step()) stats.oldestPendingCreatedAt = oldest.integer(0);
     oldest.reset();
     return stats;

@@ -31,6 +31,7 @@ ResourceVersion versionFrom(const SqliteStatement& st, int column, const std::st
 class SqliteStore::ResourceTx : public IResourceTx {
  public:
   explicit ResourceTx(Writer& w) : w_(w) {}
+  ~ResourceTx() override { w_.replicating = false; }
   std::optional<ResourceVersion> current(const std::string& type, const std::string& id) override {
     w_.currentVersion.bind(1, type).bind(2, id);
     std::optional<ResourceVersion> out;
@@ -72,6 +73,17 @@ class SqliteStore::ResourceTx : public IResourceTx {
   }
   void markStudyPublished(const std::string& studyUid, std::int64_t lastInstanceAt) override {
     w_.markStudyPublished.bind(1, lastInstanceAt).bind(2, studyUid).run();
+  }
+  void replicaOfPlatform() override { w_.replicating = true; }
+  std::int64_t replicaVersion(const std::string& type, const std::string& id) override {
+    w_.replicaVersion.bind(1, type).bind(2, id);
+    std::int64_t version = w_.replicaVersion.step() ? w_.replicaVersion.integer(0) : 0;
+    w_.replicaVersion.reset();
+    return version;
+  }
+  void setReplicaVersion(const std::string& type, const std::string& id,
+                         std::int64_t versionId) override {
+    w_.setReplicaVersion.bind(1, type).bind(2, id).bind(3, versionId).run();
   }
 
  private:

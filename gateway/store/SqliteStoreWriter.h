@@ -86,16 +86,24 @@ struct SqliteStore::Writer {
       "INSERT INTO dicom_studies (study_instance_uid, last_instance_at) VALUES (?, ?)"
       " ON CONFLICT (study_instance_uid) DO UPDATE SET"
       " last_instance_at = MAX(last_instance_at, excluded.last_instance_at)"};
-  // Regional deliveries (queueChangesOf): the types whose versions are queued.
-  std::set<std::string> deliveredTypes;
+  // Regional deliveries (routeChanges): where each new version goes; nothing while a
+  // transaction writes replicas of the platform's resources.
+  DeliveryRouter router;
+  bool replicating = false;
   SqliteStatement nextDeliverySeq{
       db,
-      "INSERT INTO delivery_sequences (patient, last_seq) VALUES (?, 1)"
-      " ON CONFLICT (patient) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq"};
+      "INSERT INTO destination_sequences (destination, patient, last_seq) VALUES (?, ?, 1)"
+      " ON CONFLICT (destination, patient) DO UPDATE SET last_seq = last_seq + 1"
+      " RETURNING last_seq"};
   SqliteStatement insertDelivery{
       db,
-      "INSERT INTO deliveries (patient, seq, resource_type, resource_id, version, created_at)"
-      " VALUES (?,?,?,?,?,?)"};
+      "INSERT INTO deliveries (destination, patient, seq, resource_type, resource_id, version,"
+      " created_at) VALUES (?,?,?,?,?,?,?)"};
+  SqliteStatement replicaVersion{db, "SELECT version_id FROM replicas WHERE type = ? AND id = ?"};
+  SqliteStatement setReplicaVersion{
+      db,
+      "INSERT INTO replicas (type, id, version_id) VALUES (?, ?, ?) ON CONFLICT (type, id)"
+      " DO UPDATE SET version_id = excluded.version_id"};
   SqliteStatement markStudyPublished{
       db,
       "UPDATE dicom_studies SET published_at = MAX(published_at, ?) WHERE study_instance_uid = ?"};

@@ -144,7 +144,8 @@ TEST_F(FhirAuth, DicomWebTakesTheSameTokensWithImagingStudyScopes) {
   EXPECT_EQ(dicomweb("POST", token("rsa", "RS256", "system/ImagingStudy.write")).status, 400);
 }
 
-// The operator's routes need a token with the scope medbridge/admin: FHIR scopes are not enough.
+// The operator's routes need a token with the scope medbridge/admin, the platform's pushes one
+// with medbridge/inbound: FHIR scopes are not enough.
 TEST_F(FhirAuth, AdminRoutesNeedTheAdminScope) {
   auto admin = [&](const std::string& method, const std::string& path, const std::string& bearer) {
     std::vector<std::pair<std::string, std::string>> headers;
@@ -164,9 +165,15 @@ TEST_F(FhirAuth, AdminRoutesNeedTheAdminScope) {
   auto listed = admin("GET", "/admin/deliveries", operatorToken);
   EXPECT_EQ(listed.status, 200);
   EXPECT_EQ(listed.body,
-            "{\"destination\":null,\"counts\":{\"pending\":0,\"sent\":0,\"dead\":0,"
+            "{\"destinations\":[],\"counts\":{\"pending\":0,\"sent\":0,\"dead\":0,"
             "\"discarded\":0},\"oldestPendingSeconds\":0,\"items\":[]}\n");
   EXPECT_EQ(admin("GET", "/admin/dicom-echo?peer=X", operatorToken).status, 404);
+  // The platform's pushes need their own scope.
+  EXPECT_EQ(admin("POST", "/regional/inbound", "").status, 401);
+  EXPECT_EQ(admin("POST", "/regional/inbound", operatorToken).status, 403);
+  EXPECT_EQ(admin("POST", "/regional/inbound", token("rsa", "RS256", "medbridge/inbound")).status,
+            400)
+      << "in, and the empty body is refused";
   auto expired = admin("GET", "/admin/deliveries",
                        token("rsa", "RS256", "medbridge/admin", "https://idp.region.example",
                              "medbridge", -600));

@@ -58,7 +58,8 @@ TEST(RegionalAdmin, ListsRetriesDiscardsPausesAndMeasuresTheQueue) {
   EXPECT_NE(dead.body.find("\"counts\":{\"pending\":0,\"sent\":2,\"dead\":2,\"discarded\":0}"),
             std::string::npos)
       << dead.body;
-  EXPECT_NE(dead.body.find("\"id\":3,\"resource\":\"Patient/"), std::string::npos) << dead.body;
+  EXPECT_NE(dead.body.find("\"id\":3,\"destination\":\"\",\"resource\":\"Patient/"), std::string::npos)
+      << dead.body;
   EXPECT_NE(dead.body.find("\"lastError\":\"HTTP 422: {\\\"resourceType\\\":\\\"OperationOutcome\\\""),
             std::string::npos)
       << dead.body;
@@ -92,25 +93,25 @@ TEST(RegionalAdmin, ListsRetriesDiscardsPausesAndMeasuresTheQueue) {
   EXPECT_NE(hospital->log().find("delivery to the regional platform is paused"), std::string::npos);
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   auto metrics = get("/metrics").body;
-  EXPECT_NE(metrics.find("medbridge_regional_deliveries{state=\"pending\"} 1\n"), std::string::npos)
+  EXPECT_NE(metrics.find("medbridge_regional_deliveries{destination=\"platform\",state=\"pending\"} 1\n"), std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find("medbridge_regional_deliveries{state=\"discarded\"} 2\n"),
+  EXPECT_NE(metrics.find("medbridge_regional_deliveries{destination=\"platform\",state=\"discarded\"} 2\n"),
             std::string::npos);
-  auto oldest = metric(metrics, "medbridge_regional_oldest_pending_seconds");
+  auto oldest = metric(metrics, "medbridge_regional_oldest_pending_seconds{destination=\"platform\"}");
   EXPECT_GE(oldest, 1);
   EXPECT_LT(oldest, 60);
   EXPECT_NE(post("/admin/deliveries/resume").body.find("\"paused\":false"), std::string::npos);
   ASSERT_TRUE(until("1:sent:1 2:sent:1 3:discarded:2 4:discarded:1 5:sent:1 "))
       << states(*hospital);
   metrics = get("/metrics").body;
-  EXPECT_NE(metrics.find("medbridge_regional_deliveries{state=\"pending\"} 0\n"), std::string::npos);
-  EXPECT_NE(metrics.find("medbridge_regional_oldest_pending_seconds 0"), std::string::npos);
-  EXPECT_NE(metrics.find("medbridge_regional_delivery_seconds_count 1\n"), std::string::npos)
+  EXPECT_NE(metrics.find("medbridge_regional_deliveries{destination=\"platform\",state=\"pending\"} 0\n"), std::string::npos);
+  EXPECT_NE(metrics.find("medbridge_regional_oldest_pending_seconds{destination=\"platform\"} 0"), std::string::npos);
+  EXPECT_NE(metrics.find("medbridge_regional_delivery_seconds_count{destination=\"platform\"} 1\n"), std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find("medbridge_regional_delivery_seconds_bucket{le=\"0.5\"} 0\n"),
+  EXPECT_NE(metrics.find("medbridge_regional_delivery_seconds_bucket{destination=\"platform\",le=\"0.5\"} 0\n"),
             std::string::npos)
       << "it waited over a second";
-  EXPECT_NE(metrics.find("medbridge_regional_circuit_open 0\n"), std::string::npos);
+  EXPECT_NE(metrics.find("medbridge_regional_circuit_open{destination=\"platform\"} 0\n"), std::string::npos);
   EXPECT_EQ(hospital->terminate(), 0);
   EXPECT_EQ(platform.terminate(), 0);
 }
@@ -132,10 +133,10 @@ TEST(RegionalAdmin, CountsFailuresByKindAndOpensTheCircuit) {
                       std::chrono::seconds(30)));
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // retries would be due by now
   auto metrics = httpRequest(hospital.httpPort(), "GET", "/metrics").body;
-  EXPECT_NE(metrics.find("medbridge_regional_failures_total{kind=\"no-answer\"} 2\n"),
+  EXPECT_NE(metrics.find("medbridge_regional_failures_total{destination=\"platform\",kind=\"no-answer\"} 2\n"),
             std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find("medbridge_regional_circuit_open 1\n"), std::string::npos);
+  EXPECT_NE(metrics.find("medbridge_regional_circuit_open{destination=\"platform\"} 1\n"), std::string::npos);
   EXPECT_NE(hospital.log().find("circuit open after 2 failed attempts in a row: nothing is sent "
                                 "for 60 s"),
             std::string::npos);

@@ -169,7 +169,10 @@ TEST_F(SqliteStoreTest, IdenticalUpdateMakesNoNewVersion) {
 TEST_F(SqliteStoreTest, ChangesOfSelectedTypesAreQueuedInOrderPerPatient) {
   SqliteStore store(path, 64);
   store.putResource("Patient", "p", R"({"resourceType":"Patient","id":"p"})", 1);  // before
-  store.queueChangesOf({"Patient", "Encounter"});
+  store.routeChanges([](const ResourceVersion& v, const std::vector<mappings::fhir::IndexEntry>&) {
+    return v.type == "Patient" || v.type == "Encounter" ? std::vector<std::string>{""}
+                                                        : std::vector<std::string>{};
+  });
   store.putResource("Patient", "p", R"({"resourceType":"Patient","id":"p","gender":"male"})", 2);
   store.putResource("Patient", "p", R"({"resourceType":"Patient","id":"p","gender":"male"})", 3);
   store.putResource("Patient", "q", R"({"resourceType":"Patient","id":"q"})", 4);

@@ -103,9 +103,8 @@ HttpResult httpExchange(const std::string& method, const std::string& url,
     // An answer cut off on the way is no answer: what the platform did is not known.
     if (response.hasContentLength() &&
         result.body.size() != static_cast<std::size_t>(response.getContentLength64()))
-      throw Poco::IOException("the answer was cut off after " +
-                              std::to_string(result.body.size()) + " of " +
-                              std::to_string(response.getContentLength64()) + " bytes");
+      throw Poco::IOException("the answer was cut off after " + std::to_string(result.body.size()) +
+                              " of " + std::to_string(response.getContentLength64()) + " bytes");
     result.status = static_cast<int>(response.getStatus());
     result.retryAfter = response.get("Retry-After", "");
   } catch (const Poco::Net::SSLException& e) {
@@ -159,8 +158,7 @@ PlatformAnswer PlatformClient::exchange(const std::string& method, const std::st
     if (answer.status != 401 || !endpoint_.tokens || attempt == 1 || !endpoint_.tokens->renew())
       break;
   }
-  if (answer.status == 401)
-    answer.problem = "the platform refused our credentials (HTTP 401)";
+  if (answer.status == 401) answer.problem = "the platform refused our credentials (HTTP 401)";
   answer.kind = classify(answer.status);
   return answer;
 }

@@ -64,11 +64,10 @@ std::string OAuth2Token::token(std::int64_t nowMs, std::string& problem) {
   std::string form = "grant_type=client_credentials";
   if (!credentials_.scope.empty()) form += "&scope=" + formEncoded(credentials_.scope);
   ++fetches_;
-  auto r = httpExchange(
-      "POST", credentials_.tokenUrl, "application/x-www-form-urlencoded", form,
-      "Basic " + base64(formEncoded(credentials_.clientId) + ":" +
-                        formEncoded(credentials_.clientSecret)),
-      tls_, timeoutSeconds_);
+  auto r = httpExchange("POST", credentials_.tokenUrl, "application/x-www-form-urlencoded", form,
+                        "Basic " + base64(formEncoded(credentials_.clientId) + ":" +
+                                          formEncoded(credentials_.clientSecret)),
+                        tls_, timeoutSeconds_);
   token_.clear();
   if (r.status != 200) {
     problem = "no OAuth2 token from " + credentials_.tokenUrl + ": " +
@@ -80,14 +79,16 @@ std::string OAuth2Token::token(std::int64_t nowMs, std::string& problem) {
   d.Parse(r.body.c_str(), r.body.size());
   if (d.HasParseError() || !d.IsObject() || !d.HasMember("access_token") ||
       !d["access_token"].IsString()) {
-    problem = "the OAuth2 token endpoint " + credentials_.tokenUrl + " answered without an access_token";
+    problem =
+        "the OAuth2 token endpoint " + credentials_.tokenUrl + " answered without an access_token";
     return "";
   }
   token_ = d["access_token"].GetString();
   std::int64_t lifetime = 3600;  // RFC 6749: expires_in is recommended, not required
   if (d.HasMember("expires_in") && d["expires_in"].IsInt64()) lifetime = d["expires_in"].GetInt64();
   // Renewed 30 s before it expires, or after 90% of a lifetime shorter than five minutes.
-  std::int64_t renewIn = lifetime > 300 ? lifetime - 30 : std::max<std::int64_t>(0, lifetime * 9 / 10);
+  std::int64_t renewIn =
+      lifetime > 300 ? lifetime - 30 : std::max<std::int64_t>(0, lifetime * 9 / 10);
   renewAt_ = nowMs + renewIn * 1000;
   return token_;
 }

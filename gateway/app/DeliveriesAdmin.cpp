@@ -39,7 +39,8 @@ bool idsOf(const std::string& list, std::vector<std::int64_t>& ids) {
   while (at < list.size()) {
     auto comma = std::min(list.find(',', at), list.size());
     std::string item = list.substr(at, comma - at);
-    if (item.empty() || item.size() > 18 || item.find_first_not_of("0123456789") != std::string::npos)
+    if (item.empty() || item.size() > 18 ||
+        item.find_first_not_of("0123456789") != std::string::npos)
       return false;
     ids.push_back(std::stoll(item));
     at = comma + 1;
@@ -72,9 +73,8 @@ http::Response DeliveriesAdmin::operator()(const http::Request& r) const {
   if (!idsOf(param(r, "ids"), ids))
     return error(400, "ids must be delivery ids, comma-separated (ids=12,13)");
   int changed = action == "retry" ? store_.requeueDeliveries(ids) : store_.discardDeliveries(ids);
-  return json(200, std::string("{\"") + (action == "retry" ? "retried" : "discarded") +
-                       "\":" + std::to_string(changed) + ",\"asked\":" +
-                       std::to_string(ids.size()) + "}");
+  return json(200, std::string("{\"") + (action == "retry" ? "retried" : "discarded") + "\":" +
+                       std::to_string(changed) + ",\"asked\":" + std::to_string(ids.size()) + "}");
 }
 
 http::Response DeliveriesAdmin::list(const http::Request& r) const {

@@ -12,8 +12,9 @@ class RegionalSender;
 
 // /admin/deliveries: the delivery queues for the operator.
 //   GET  /admin/deliveries[?destination=<d>&state=pending|sent|dead|discarded&after=<id>&limit=<n>]
-//   POST /admin/deliveries/retry?ids=1,2 (dead → pending)   POST …/discard?ids=1,2 (dead → discarded)
-//   POST /admin/deliveries/pause[?destination=<d>]   POST /admin/deliveries/resume[?destination=<d>]
+//   POST /admin/deliveries/retry?ids=1,2 (dead → pending)   POST …/discard?ids=1,2 (dead →
+//   discarded) POST /admin/deliveries/pause[?destination=<d>]   POST
+//   /admin/deliveries/resume[?destination=<d>]
 // Destinations: "" (the default) the regional platform, else a hospital's Organization id. With
 // auth.mode jwt a bearer token with the scope kAdminScope is needed (401 / 403 otherwise).
 class DeliveriesAdmin {

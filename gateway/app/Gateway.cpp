@@ -12,11 +12,11 @@
 #include "adapters/pacs_dicom/DicomServer.h"
 #include "adapters/pacs_dicom/InstanceArchive.h"
 #include "gateway/app/DeliveriesAdmin.h"
+#include "gateway/app/DeliveryRouting.h"
 #include "gateway/app/DicomForwarder.h"
 #include "gateway/app/DicomIntake.h"
 #include "gateway/app/ImageFetcher.h"
 #include "gateway/app/ImagingStudyPublisher.h"
-#include "gateway/app/DeliveryRouting.h"
 #include "gateway/app/PlatformClients.h"
 #include "gateway/app/PlatformInbound.h"
 #include "gateway/app/PlatformPoller.h"
@@ -149,9 +149,8 @@ void Gateway::start() {
     }
   });
   http_->mount("/admin/deliveries", DeliveriesAdmin(*store_, senders(), verifier_.get(), clock_));
-  http_->mount("/regional/inbound", [this](const http::Request& r) {
-    return inbound_->handle(r, verifier_.get());
-  });
+  http_->mount("/regional/inbound",
+               [this](const http::Request& r) { return inbound_->handle(r, verifier_.get()); });
   http_->route("/metrics", [this](const http::Request&) {
     store::StoreStats st = store_->stats();
     std::string extra =
@@ -227,8 +226,8 @@ void Gateway::stop() {
 void Gateway::startRegional() {
   store_->routeChanges(deliveryRouter(config_));
   if (!config_.regional.urls.empty())
-    senders_.push_back(std::make_unique<RegionalSender>(config_, "", config_.regional.urls,
-                                                        *store_, *systems_, clock_));
+    senders_.push_back(std::make_unique<RegionalSender>(config_, "", config_.regional.urls, *store_,
+                                                        *systems_, clock_));
   if (config_.profile == "platform")
     for (const auto& [organization, urls] : config_.platform.hospitals)
       senders_.push_back(std::make_unique<RegionalSender>(config_, organization, urls, *store_,

@@ -59,8 +59,8 @@ void Gateway::registerIdentityOperations() {
     // The platform's index is keyed on national IDs: a wrong one is refused, not stored, so the
     // hospital sees it in its dead letters and corrects it at the source.
     if (config_.profile == "platform") {
-      std::string invalid = identity::invalidNationalId(v.json, v.id, *systems_,
-                                                        core::chinaDate(clock_.nowMillis()));
+      std::string invalid =
+          identity::invalidNationalId(v.json, v.id, *systems_, core::chinaDate(clock_.nowMillis()));
       if (!invalid.empty())
         throw fhir::FhirError(422, "business-rule", "MB-4004 " + invalid, "Patient.identifier");
     }

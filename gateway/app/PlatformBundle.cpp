@@ -43,7 +43,8 @@ class PatientNames {
           std::string ref = m.value.GetString();
           if (ref.rfind("Patient/", 0) != 0 || ref.find('/', 8) != std::string::npos) continue;
           const std::string& to = name(ref.substr(8));
-          if (!to.empty()) m.value.SetString(to.c_str(), static_cast<rapidjson::SizeType>(to.size()), a);
+          if (!to.empty())
+            m.value.SetString(to.c_str(), static_cast<rapidjson::SizeType>(to.size()), a);
         } else {
           rename(m.value, a);
         }
@@ -70,11 +71,12 @@ std::string platformBundle(const std::vector<store::Delivery>& batch, store::ISt
   PatientNames patients(store, systems, today);
   std::vector<rapidjson::Document> resources(batch.size());
   std::vector<std::string> urls(batch.size()), lastUpdated(batch.size());
+  auto versions = store.deliveredVersions(batch);
   // Patients first, so references within the Bundle name their entries.
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const auto& d = batch[i];
     urls[i] = d.type + "/" + d.resourceId;
-    auto version = store.readVersion(d.type, d.resourceId, d.version);
+    const auto& version = versions[i];
     if (!version || version->deleted || fhir::parseJson(version->json, resources[i]) ||
         !resources[i].IsObject()) {
       resources[i].SetNull();

@@ -114,12 +114,11 @@ std::string PlatformInbound::applyResource(const rapidjson::Value& resource, boo
     auto current = tx.current(type, id);
     applied = true;
     if (current && !current->deleted && current->json == json) return;
-    tx.put({type, id, json, core::instantOf(clock_.nowMillis()),
-            current ? current->version + 1 : 1, false},
+    tx.put({type, id, json, core::instantOf(clock_.nowMillis()), current ? current->version + 1 : 1,
+            false},
            core::sha256Hex(json), index);
   });
-  if (applied)
-    log().information("%s/%s version %Ld of the platform applied", type, id, versionId);
+  if (applied) log().information("%s/%s version %Ld of the platform applied", type, id, versionId);
   return "";
 }
 
@@ -133,8 +132,7 @@ std::string PlatformInbound::applyDelete(const std::string& url, bool& applied) 
     auto current = tx.current(type, id);
     if (!current || current->deleted) return;
     applied = true;
-    tx.put({type, id, "", core::instantOf(clock_.nowMillis()), current->version + 1, true}, "",
-           {});
+    tx.put({type, id, "", core::instantOf(clock_.nowMillis()), current->version + 1, true}, "", {});
   });
   return "";
 }
@@ -143,7 +141,8 @@ http::Response PlatformInbound::handle(const http::Request& r,
                                        const auth::TokenVerifier* verifier) {
   if (auto refused = refuseWithoutScope(r, verifier, kInboundScope)) return *refused;
   if (r.method != "POST")
-    return outcome(405, "error", "not-supported", "POST a Bundle or a resource to /regional/inbound");
+    return outcome(405, "error", "not-supported",
+                   "POST a Bundle or a resource to /regional/inbound");
   if (r.bodyTooLarge) return outcome(413, "error", "too-costly", "the body is too large");
   rapidjson::Document d;
   if (auto e = mappings::fhir::parseJson(r.body, d))
@@ -151,8 +150,8 @@ http::Response PlatformInbound::handle(const http::Request& r,
   if (member(d, "resourceType").empty())
     return outcome(400, "error", "structure", "the body is not a FHIR resource (no resourceType)");
   Outcome o = apply(d);
-  std::string said = "applied " + std::to_string(o.applied) + ", already here " +
-                     std::to_string(o.duplicates);
+  std::string said =
+      "applied " + std::to_string(o.applied) + ", already here " + std::to_string(o.duplicates);
   if (o.refusedEntry >= 0) {
     log().warning("from the platform: entry %d refused: %s (%s before it)", o.refusedEntry,
                   o.problem, said);

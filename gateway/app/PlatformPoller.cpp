@@ -39,7 +39,11 @@ PlatformPoller::PlatformPoller(const core::GatewayConfig& config,
                                std::vector<adapters::regional::PlatformClient> clients,
                                store::IStore& store, PlatformInbound& inbound,
                                const core::IClock& clock)
-    : config_(config), clients_(std::move(clients)), store_(store), inbound_(inbound), clock_(clock) {}
+    : config_(config),
+      clients_(std::move(clients)),
+      store_(store),
+      inbound_(inbound),
+      clock_(clock) {}
 
 void PlatformPoller::start() {
   loop_.start(
@@ -47,8 +51,8 @@ void PlatformPoller::start() {
         pollOnce();
         return 0;  // then wait pollSeconds
       },
-              std::chrono::seconds(config_.regional.pollSeconds), "medbridge.app.poller",
-              "polling the regional platform");
+      std::chrono::seconds(config_.regional.pollSeconds), "medbridge.app.poller",
+      "polling the regional platform");
 }
 
 int PlatformPoller::pollOnce() {

@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <iterator>
+#include <map>
 #include <set>
+#include <thread>
 
 #include "gateway/app/PlatformBundle.h"
 #include "gateway/app/PlatformClients.h"
@@ -75,8 +77,7 @@ RegionalSender::~RegionalSender() {
 }
 
 void RegionalSender::start() {
-  if (paused_)
-    log().warning("delivery to %s is paused (resume it at /admin/deliveries)", name());
+  if (paused_) log().warning("delivery to %s is paused (resume it at /admin/deliveries)", name());
   loop_.start([this] { return sendDue(); }, std::chrono::milliseconds(200),
               "medbridge.app.regional", "delivery to " + name());
 }
@@ -110,25 +111,45 @@ bool RegionalSender::expired(const store::Delivery& d, std::int64_t now,
 int RegionalSender::sendDue() {
   std::int64_t now = clock_.nowMillis();
   if (paused_ || now < breakerOpenUntil_) return 0;
-  std::set<std::string> blocked, inBatch;  // patients that wait; resources in the Bundle
-  std::vector<store::Delivery> batch;
+  // Up to regional.concurrentBundles Bundles go at once, each patient's changes in one of them.
+  std::size_t lanes = static_cast<std::size_t>(config_.regional.concurrentBundles);
+  std::set<std::string> blocked, inFlight;    // patients that wait; resources being sent
+  std::map<std::string, std::size_t> laneOf;  // patient → its Bundle
+  std::vector<std::vector<store::Delivery>> batches(1);
   std::vector<store::DeliveryOutcome> expiredOnes;
   for (auto& d : store_.deliveries({destination_, "pending", 0, kScan})) {
     if (blocked.count(d.patient)) continue;
     if (expired(d, now, expiredOnes)) continue;
     std::string resource = d.type + "/" + d.resourceId;
-    if (d.availableAt > now || inBatch.count(resource)) {
+    auto lane = laneOf.find(d.patient);
+    bool full =
+        lane == laneOf.end() && batches.back().size() >= kMaxBundle && batches.size() >= lanes;
+    if (d.availableAt > now || inFlight.count(resource) ||
+        (lane != laneOf.end() && batches[lane->second].size() >= kMaxBundle) || full) {
       blocked.insert(d.patient);  // nothing of this patient overtakes it
       continue;
     }
-    inBatch.insert(resource);
-    batch.push_back(std::move(d));
-    if (static_cast<int>(batch.size()) >= kMaxBundle) break;
+    if (lane == laneOf.end()) {
+      if (batches.back().size() >= kMaxBundle) batches.emplace_back();
+      lane = laneOf.emplace(d.patient, batches.size() - 1).first;
+    }
+    inFlight.insert(resource);
+    batches[lane->second].push_back(std::move(d));
+    if (batches.size() == lanes && batches.back().size() >= kMaxBundle) break;
   }
   if (!expiredOnes.empty()) store_.finishDeliveries(expiredOnes);
+  std::vector<std::thread> others;
+  for (std::size_t i = 1; i < batches.size(); ++i)
+    others.emplace_back([this, &batches, i] {
+      std::set<std::string> waiting;
+      send(batches[i], waiting);
+    });
   std::set<std::string> waiting;
-  if (!batch.empty()) send(batch, waiting);
-  return static_cast<int>(batch.size() + expiredOnes.size());
+  if (!batches[0].empty()) send(batches[0], waiting);
+  for (auto& t : others) t.join();
+  std::size_t attempted = expiredOnes.size();
+  for (const auto& b : batches) attempted += b.size();
+  return static_cast<int>(attempted);
 }
 
 void RegionalSender::send(const std::vector<store::Delivery>& batch,
@@ -161,6 +182,7 @@ void RegionalSender::send(const std::vector<store::Delivery>& batch,
     return;
   }
   std::int64_t now = clock_.nowMillis();
+  std::unique_lock<std::mutex> state(stateMutex_);
   if ((answer.kind == Kind::Retry) != platformDown_) {
     platformDown_ = answer.kind == Kind::Retry;
     if (platformDown_)
@@ -183,6 +205,7 @@ void RegionalSender::send(const std::vector<store::Delivery>& batch,
     if (breakerOpen_) log().information("circuit closed: the platform answers again");
     breakerOpen_ = false;
   }
+  state.unlock();
   count(answer, batch);
   std::vector<store::DeliveryOutcome> outcomes;
   for (const auto& d : batch) {
@@ -227,19 +250,27 @@ void RegionalSender::count(const adapters::regional::PlatformAnswer& answer,
 adapters::regional::PlatformAnswer RegionalSender::post(const std::string& bundle) {
   using Kind = adapters::regional::PlatformAnswer::Kind;
   std::int64_t now = clock_.nowMillis();
-  if (current_ != 0 && now - failedOverAt_ >= config_.regional.failbackSeconds * 1000LL) {
-    log().information("trying the primary regional URL %s again", clients_[0].baseUrl());
-    current_ = 0;
+  std::size_t use;
+  {
+    std::lock_guard<std::mutex> lock(stateMutex_);
+    if (current_ != 0 && now - failedOverAt_ >= config_.regional.failbackSeconds * 1000LL) {
+      log().information("trying the primary regional URL %s again", clients_[0].baseUrl());
+      current_ = 0;
+    }
+    use = current_;
   }
-  auto answer = clients_[current_].postTransaction(bundle, now);
+  auto answer = clients_[use].postTransaction(bundle, now);
   if (answer.kind != Kind::Retry || clients_.size() < 2) return answer;
-  std::size_t other = 1 - current_;
+  std::size_t other = 1 - use;
   auto second = clients_[other].postTransaction(bundle, clock_.nowMillis());
   if (second.kind == Kind::Retry) return answer;
-  log().warning("regional URL %s unavailable (%s); using %s", clients_[current_].baseUrl(),
-                answerText(answer), clients_[other].baseUrl());
-  current_ = other;
-  if (current_ != 0) failedOverAt_ = now;
+  std::lock_guard<std::mutex> lock(stateMutex_);
+  if (current_ == use) {
+    log().warning("regional URL %s unavailable (%s); using %s", clients_[use].baseUrl(),
+                  answerText(answer), clients_[other].baseUrl());
+    current_ = other;
+    if (current_ != 0) failedOverAt_ = now;
+  }
   return second;
 }
 
@@ -250,6 +281,7 @@ std::int64_t RegionalSender::retryAt(const store::Delivery& d, int retryAfterSec
       std::min<std::int64_t>(config_.regional.retryMaxSeconds * 1000LL,
                              config_.workers.retryBaseSeconds * 1000LL << std::min(d.attempts, 16));
   std::uniform_real_distribution<double> jitter(0.8, 1.2);
+  std::lock_guard<std::mutex> lock(stateMutex_);
   return now + static_cast<std::int64_t>(static_cast<double>(delay) * jitter(random_));
 }
 
@@ -261,7 +293,8 @@ std::string RegionalSender::metricsText(const std::vector<RegionalSender*>& send
       {"medbridge_regional_deliveries", "gauge", "Changes to deliver, by destination and state."},
       {"medbridge_regional_oldest_pending_seconds", "gauge",
        "Age of the oldest change not yet delivered."},
-      {"medbridge_regional_delivery_seconds", "histogram", "From a change's write to its delivery."},
+      {"medbridge_regional_delivery_seconds", "histogram",
+       "From a change's write to its delivery."},
       {"medbridge_regional_failures_total", "counter", "Failed delivery attempts by kind."},
       {"medbridge_regional_circuit_open", "gauge",
        "Whether the circuit breaker holds deliveries back."}};
@@ -321,7 +354,8 @@ std::string RegionalSender::statusJson() {
   std::string urls;
   for (const auto& c : clients_) urls += (urls.empty() ? "" : ",") + jsonString(c.baseUrl());
   std::lock_guard<std::mutex> lock(metricsMutex_);
-  return "{\"destination\":" + jsonString(destination_) + ",\"urls\":[" + urls + "],\"inUse\":" + jsonString(clients_[current_].baseUrl()) +
+  return "{\"destination\":" + jsonString(destination_) + ",\"urls\":[" + urls +
+         "],\"inUse\":" + jsonString(clients_[current_].baseUrl()) +
          ",\"paused\":" + (paused_ ? "true" : "false") +
          ",\"circuitOpen\":" + (breakerOpen_ ? "true" : "false") +
          ",\"lastProblem\":" + jsonString(lastProblem_) + "}";

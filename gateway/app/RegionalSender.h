@@ -20,7 +20,8 @@
 namespace medbridge::app {
 
 // Sends the queued changes (store::Delivery) to the regional platform as FHIR transaction
-// Bundles (PlatformBundle.h), at its primary base URL or, while that cannot be reached, its
+// Bundles (PlatformBundle.h; up to regional.concurrentBundles at once, each patient in one of
+// them), at its primary base URL or, while that cannot be reached, its
 // secondary (the other network provider; the primary is tried again after
 // regional.failbackSeconds). A patient's changes go in order and never past one that waits; a
 // Bundle holds at most one version of a resource. Delivered → sent; no answer, 401, 408, 429,
@@ -62,8 +63,10 @@ class RegionalSender {
   // (which is used from then on).
   adapters::regional::PlatformAnswer post(const std::string& bundle);
   // Changes past the age / attempts policy, dead-lettered; false when d is within it.
-  bool expired(const store::Delivery& d, std::int64_t now, std::vector<store::DeliveryOutcome>& out);
-  void count(const adapters::regional::PlatformAnswer& answer, const std::vector<store::Delivery>& batch);
+  bool expired(const store::Delivery& d, std::int64_t now,
+               std::vector<store::DeliveryOutcome>& out);
+  void count(const adapters::regional::PlatformAnswer& answer,
+             const std::vector<store::Delivery>& batch);
 
   // "the regional platform" or "hospital <id>", for log lines.
   std::string name() const;
@@ -83,12 +86,13 @@ class RegionalSender {
   std::mt19937 random_{std::random_device{}()};
   PassLoop loop_;
   std::atomic<bool> paused_{false};
+  std::mutex stateMutex_;      // what follows, shared by the Bundles in flight
   bool platformDown_ = false;  // for one log line when it goes down and one when it is back
   int failuresInARow_ = 0;
   std::int64_t breakerOpenUntil_ = 0;
 
   static constexpr std::array<double, 8> kLatencyBounds = {0.1, 0.5, 1, 5, 30, 60, 300, 3600};
-  std::mutex metricsMutex_;  // what follows is read by /metrics and /admin
+  std::mutex metricsMutex_;                       // what follows is read by /metrics and /admin
   std::map<std::string, std::int64_t> failures_;  // by kind
   std::int64_t delivered_ = 0;
   std::array<std::int64_t, kLatencyBounds.size()> latencyBuckets_{};

@@ -220,6 +220,8 @@ const std::map<std::string, Setter>& schema() {
        [](auto& c, auto& k, auto& v) { c.regional.breakerFailures = asInt(k, v, 1, 1000); }},
       {"regional.breaker.openSeconds",
        [](auto& c, auto& k, auto& v) { c.regional.breakerOpenSeconds = asInt(k, v, 1, 3600); }},
+      {"regional.concurrentBundles",
+       [](auto& c, auto& k, auto& v) { c.regional.concurrentBundles = asInt(k, v, 1, 16); }},
       {"regional.timeoutSeconds",
        [](auto& c, auto& k, auto& v) { c.regional.timeoutSeconds = asInt(k, v, 1, 600); }},
       {"regional.tls.caFile",
@@ -229,9 +231,8 @@ const std::map<std::string, Setter>& schema() {
       {"regional.tls.clientKeyFile",
        [](auto& c, auto& k, auto& v) { c.regional.clientKeyFile = asString(k, v, true); }},
       {"regional.auth.mode",
-       [](auto& c, auto& k, auto& v) {
-         c.regional.auth.mode = oneOf(k, v, {"none", "bearer", "oauth2"});
-       }},
+       [](auto& c, auto& k,
+          auto& v) { c.regional.auth.mode = oneOf(k, v, {"none", "bearer", "oauth2"}); }},
       {"regional.auth.bearerTokenFile",
        [](auto& c, auto& k, auto& v) { c.regional.auth.bearerTokenFile = asString(k, v, true); }},
       {"regional.auth.oauth2.tokenUrl",
@@ -340,8 +341,9 @@ void checkRegional(const GatewayConfig& c) {
     invalid("regional.auth.bearerTokenFile", "required with regional.auth.mode bearer");
   if (a.mode == "oauth2") {
     if (a.tokenUrl.rfind("http://", 0) != 0 && a.tokenUrl.rfind("https://", 0) != 0)
-      invalid("regional.auth.oauth2.tokenUrl", "required with regional.auth.mode oauth2 (an "
-                                               "http:// or https:// URL)");
+      invalid("regional.auth.oauth2.tokenUrl",
+              "required with regional.auth.mode oauth2 (an "
+              "http:// or https:// URL)");
     if (a.clientId.empty())
       invalid("regional.auth.oauth2.clientId", "required with regional.auth.mode oauth2");
     if (a.clientSecretFile.empty())

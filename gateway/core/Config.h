@@ -80,7 +80,7 @@ struct AuthConfig {
 
 // How medbridge authenticates to the regional platform.
 struct RegionalAuthConfig {
-  std::string mode = "none";  // none | bearer (a static token) | oauth2 (client credentials)
+  std::string mode = "none";    // none | bearer (a static token) | oauth2 (client credentials)
   std::string bearerTokenFile;  // bearer: a file holding the token
   std::string tokenUrl;         // oauth2: the token endpoint
   std::string clientId;
@@ -105,7 +105,8 @@ struct RegionalConfig {
   // then one Bundle probes.
   int breakerFailures = 5;
   int breakerOpenSeconds = 30;
-  int timeoutSeconds = 30;  // connect / read timeout of one exchange
+  int timeoutSeconds = 30;    // connect / read timeout of one exchange
+  int concurrentBundles = 4;  // Bundles in flight at once (each patient's changes in one)
   RegionalAuthConfig auth;
   // The alternative to the platform pushing to /regional/inbound: every pollSeconds (0 = never)
   // read Task?owner=<pollOwner>&_lastUpdated=gt<cursor − pollOverlapSeconds> from the platform.

@@ -30,6 +30,9 @@ bool readBody(Poco::Net::HTTPServerRequest& req, std::size_t max, std::string& b
   std::istream& in = req.stream();
   if (req.hasContentLength() && req.getContentLength64() > static_cast<Poco::Int64>(max))
     return false;
+  // Neither a length nor chunks: the request has no body (RFC 9112 §6.3), so nothing is read —
+  // Poco's stream would otherwise wait for the client to close.
+  if (!req.hasContentLength() && !req.getChunkedTransferEncoding()) return true;
   char buf[65536];
   while (in) {
     in.read(buf, sizeof buf);

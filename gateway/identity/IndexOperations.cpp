@@ -137,7 +137,8 @@ std::string invalidNationalId(const std::string& json, const std::string& id,
   rapidjson::Document doc;
   doc.Parse(json.c_str(), json.size());
   if (doc.HasParseError() || !doc.IsObject()) return "";
-  for (const auto& identifier : mappings::identity::patientFactsFromFhir(doc, id, systems).identifiers) {
+  for (const auto& identifier :
+       mappings::identity::patientFactsFromFhir(doc, id, systems).identifiers) {
     if (identifier.type != "national-id" || identifier.guardian) continue;
     auto checked = mappings::identity::checkNationalId(identifier.value, today);
     if (checked.valid) continue;

@@ -133,7 +133,8 @@ struct Delivery {
   int attempts = 0;
   std::int64_t availableAt = 0;  // ms; a pending delivery is not sent before
   std::string lastError;
-  std::int64_t createdAt = 0;  // ms: when the version was written
+  std::int64_t createdAt = 0;   // ms: when the version was written
+  std::int64_t versionSeq = 0;  // the version's row (0: unknown, found by resource and version)
 };
 
 // Which deliveries to list: of one destination (nullopt = any) and state ("" = any), after an
@@ -273,6 +274,9 @@ class IStore {
   // destinations the router names.
   virtual void routeChanges(DeliveryRouter router) = 0;
   virtual std::vector<Delivery> deliveries(const DeliveryFilter& filter) = 0;
+  // The resource version each delivery names (nullopt where it is gone), in order.
+  virtual std::vector<std::optional<ResourceVersion>> deliveredVersions(
+      const std::vector<Delivery>& batch) = 0;
   // Records outcomes (each attempted one counts one more attempt).
   virtual void finishDeliveries(const std::vector<DeliveryOutcome>& outcomes) = 0;
   // Of one destination (nullopt = all).

@@ -198,6 +198,11 @@ const std::vector<Migration>& migrations() {
            // Deliveries go to a destination: "" the regional platform; on the platform, the
            // hospitals whose Tasks they are. Sequences count per destination and patient.
            "ALTER TABLE deliveries ADD COLUMN destination TEXT NOT NULL DEFAULT ''",
+           // The version's row, so a Bundle's versions are read by key.
+           "ALTER TABLE deliveries ADD COLUMN version_seq INTEGER NOT NULL DEFAULT 0",
+           "UPDATE deliveries SET version_seq = COALESCE((SELECT v.seq FROM resource_versions v"
+           " WHERE v.type = deliveries.resource_type AND v.id = deliveries.resource_id"
+           " AND v.version = deliveries.version), 0) WHERE state = 'pending'",
            "CREATE INDEX deliveries_destination ON deliveries(destination, state, id)",
            "CREATE TABLE destination_sequences (destination TEXT NOT NULL, patient TEXT NOT NULL,"
            " last_seq INTEGER NOT NULL, PRIMARY KEY (destination, patient)) WITHOUT ROWID",

@@ -358,10 +358,10 @@ void SqliteStore::appendVersion(Writer& w, const ResourceVersion& v, const std::
   }
   w.searchIndex.replace(v.type, rk, entries, previous != 0);
   if (w.router && !w.replicating)
-    for (const auto& destination : w.router(v, index)) queueDelivery(w, v, index, destination);
+    for (const auto& destination : w.router(v, index)) queueDelivery(w, v, seq, index, destination);
 }
 
-void SqliteStore::queueDelivery(Writer& w, const ResourceVersion& v,
+void SqliteStore::queueDelivery(Writer& w, const ResourceVersion& v, std::int64_t versionSeq,
                                 const std::vector<mappings::fhir::IndexEntry>& index,
                                 const std::string& destination) {
   std::string patient = mappings::fhir::patientKey(v.type, v.id, index);
@@ -377,6 +377,7 @@ void SqliteStore::queueDelivery(Writer& w, const ResourceVersion& v,
       .bind(5, v.id)
       .bind(6, static_cast<std::int64_t>(v.version))
       .bind(7, created ? created->from : 0)
+      .bind(8, versionSeq)
       .run();
 }
 

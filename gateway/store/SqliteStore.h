@@ -66,6 +66,8 @@ class SqliteStore : public IStore {
   std::pair<std::string, std::string> dicomForwardState(std::int64_t id) override;
   void routeChanges(DeliveryRouter router) override;
   std::vector<Delivery> deliveries(const DeliveryFilter& filter) override;
+  std::vector<std::optional<ResourceVersion>> deliveredVersions(
+      const std::vector<Delivery>& batch) override;
   void finishDeliveries(const std::vector<DeliveryOutcome>& outcomes) override;
   DeliveryStats deliveryStats(const std::optional<std::string>& destination) override;
   int requeueDeliveries(const std::vector<std::int64_t>& ids) override;
@@ -102,7 +104,7 @@ class SqliteStore : public IStore {
   int migrate(Session& s);
   static int putResourceIn(Writer& w, const ResourceWrite& r, std::int64_t nowMs);
   // Queues version `v` for the regional platform with its patient's next sequence number.
-  static void queueDelivery(Writer& w, const ResourceVersion& v,
+  static void queueDelivery(Writer& w, const ResourceVersion& v, std::int64_t versionSeq,
                             const std::vector<mappings::fhir::IndexEntry>& index,
                             const std::string& destination);
   // Appends v after the resource's latest version and replaces its search index entries.

@@ -9,25 +9,55 @@ void SqliteStore::routeChanges(DeliveryRouter router) {
 }
 
 std::vector<Delivery> SqliteStore::deliveries(const DeliveryFilter& filter) {
+  // Only the conditions asked for, so that the (destination, state, id) index serves the
+  // sender's scan of what is pending instead of a walk over everything already sent.
+  std::string sql =
+      "SELECT id, destination, patient, seq, resource_type, resource_id, version, state,"
+      " attempts, available_at, last_error, created_at, version_seq FROM deliveries WHERE id > ?";
+  if (filter.destination) sql += " AND destination = ?";
+  if (!filter.state.empty()) sql += " AND state = ?";
+  sql += " ORDER BY id LIMIT ?";
   return readers_->with([&](SqliteReaderPool::Connection& c) {
-    auto& st = c.statement(
-        "SELECT id, destination, patient, seq, resource_type, resource_id, version, state,"
-        " attempts, available_at, last_error, created_at FROM deliveries"
-        " WHERE (?1 OR destination = ?2) AND (?3 = '' OR state = ?3) AND id > ?4"
-        " ORDER BY id LIMIT ?5");
-    st.bind(1, static_cast<std::int64_t>(!filter.destination))
-        .bind(2, filter.destination.value_or(""))
-        .bind(3, filter.state)
-        .bind(4, filter.afterId)
-        .bind(5, static_cast<std::int64_t>(filter.limit));
+    auto& st = c.statement(sql);
+    int n = 1;
+    st.bind(n++, filter.afterId);
+    if (filter.destination) st.bind(n++, *filter.destination);
+    if (!filter.state.empty()) st.bind(n++, filter.state);
+    st.bind(n, static_cast<std::int64_t>(filter.limit));
     std::vector<Delivery> out;
     while (st.step())
       out.push_back({st.integer(0), st.text(1), st.text(2), st.integer(3), st.text(4), st.text(5),
                      static_cast<int>(st.integer(6)), st.text(7), static_cast<int>(st.integer(8)),
-                     st.integer(9), st.text(10), st.integer(11)});
+                     st.integer(9), st.text(10), st.integer(11), st.integer(12)});
     st.reset();
     return out;
   });
+}
+
+std::vector<std::optional<ResourceVersion>> SqliteStore::deliveredVersions(
+    const std::vector<Delivery>& batch) {
+  std::vector<std::optional<ResourceVersion>> out(batch.size());
+  readers_->with([&](SqliteReaderPool::Connection& c) {
+    auto& st = c.statement(
+        "SELECT version, last_updated, deleted, json FROM resource_versions WHERE seq = ?");
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].versionSeq == 0) continue;
+      st.bind(1, batch[i].versionSeq);
+      if (st.step())
+        out[i] = ResourceVersion{batch[i].type,
+                                 batch[i].resourceId,
+                                 st.text(3),
+                                 st.text(1),
+                                 static_cast<int>(st.integer(0)),
+                                 st.integer(2) != 0};
+      st.reset();
+    }
+    return 0;
+  });
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    if (batch[i].versionSeq == 0)
+      out[i] = readVersion(batch[i].type, batch[i].resourceId, batch[i].version);
+  return out;
 }
 
 void SqliteStore::finishDeliveries(const std::vector<DeliveryOutcome>& outcomes) {
@@ -48,15 +78,22 @@ void SqliteStore::finishDeliveries(const std::vector<DeliveryOutcome>& outcomes)
 DeliveryStats SqliteStore::deliveryStats(const std::optional<std::string>& destination) {
   return readers_->with([&](SqliteReaderPool::Connection& c) {
     DeliveryStats stats;
-    auto& byState = c.statement(
-        "SELECT state, COUNT(*) FROM deliveries WHERE ?1 OR destination = ?2 GROUP BY state");
-    byState.bind(1, static_cast<std::int64_t>(!destination)).bind(2, destination.value_or(""));
-    while (byState.step()) stats.byState[byState.text(0)] = byState.integer(1);
-    byState.reset();
-    auto& oldest = c.statement(
-        "SELECT created_at FROM deliveries WHERE state = 'pending' AND (?1 OR destination = ?2)"
-        " ORDER BY id LIMIT 1");
-    oldest.bind(1, static_cast<std::int64_t>(!destination)).bind(2, destination.value_or(""));
+    for (const char* state : {"pending", "sent", "dead", "discarded"}) {
+      auto& count =
+          c.statement(destination ? "SELECT COUNT(*) FROM deliveries WHERE destination = ?"
+                                    " AND state = ?"
+                                  : "SELECT COUNT(*) FROM deliveries WHERE state = ?");
+      int n = 1;
+      if (destination) count.bind(n++, *destination);
+      count.bind(n, std::string(state));
+      if (count.step() && count.integer(0) > 0) stats.byState[state] = count.integer(0);
+      count.reset();
+    }
+    auto& oldest = c.statement(destination ? "SELECT created_at FROM deliveries WHERE destination"
+                                             " = ? AND state = 'pending' ORDER BY id LIMIT 1"
+                                           : "SELECT created_at FROM deliveries WHERE state ="
+                                             " 'pending' ORDER BY id LIMIT 1");
+    if (destination) oldest.bind(1, *destination);
     if (oldest.step()) stats.oldestPendingCreatedAt = oldest.integer(0);
     oldest.reset();
     return stats;
@@ -90,8 +127,8 @@ int SqliteStore::requeueDeliveries(const std::vector<std::int64_t>& ids) {
 int SqliteStore::discardDeliveries(const std::vector<std::int64_t>& ids) {
   int changed = 0;
   write([&](Writer& w) {
-    changed = changeDead(w.db, ids,
-                         "UPDATE deliveries SET state = 'discarded' WHERE id = ? AND state = 'dead'");
+    changed = changeDead(
+        w.db, ids, "UPDATE deliveries SET state = 'discarded' WHERE id = ? AND state = 'dead'");
   });
   return changed;
 }

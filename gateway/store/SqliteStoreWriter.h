@@ -98,7 +98,7 @@ struct SqliteStore::Writer {
   SqliteStatement insertDelivery{
       db,
       "INSERT INTO deliveries (destination, patient, seq, resource_type, resource_id, version,"
-      " created_at) VALUES (?,?,?,?,?,?,?)"};
+      " created_at, version_seq) VALUES (?,?,?,?,?,?,?,?)"};
   SqliteStatement replicaVersion{db, "SELECT version_id FROM replicas WHERE type = ? AND id = ?"};
   SqliteStatement setReplicaVersion{
       db,

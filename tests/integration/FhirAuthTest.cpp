@@ -174,9 +174,9 @@ TEST_F(FhirAuth, AdminRoutesNeedTheAdminScope) {
   EXPECT_EQ(admin("POST", "/regional/inbound", token("rsa", "RS256", "medbridge/inbound")).status,
             400)
       << "in, and the empty body is refused";
-  auto expired = admin("GET", "/admin/deliveries",
-                       token("rsa", "RS256", "medbridge/admin", "https://idp.region.example",
-                             "medbridge", -600));
+  auto expired = admin(
+      "GET", "/admin/deliveries",
+      token("rsa", "RS256", "medbridge/admin", "https://idp.region.example", "medbridge", -600));
   EXPECT_EQ(expired.status, 401);
 }
 

@@ -4,6 +4,12 @@
 // latency and the failures by kind.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <thread>
 
 #include "tests/integration/IntegrationHelpers.h"
@@ -49,7 +55,9 @@ TEST(RegionalAdmin, ListsRetriesDiscardsPausesAndMeasuresTheQueue) {
   send(adt("A-2", "A2", "110105194912310021", "V2"));
   ASSERT_TRUE(until("1:sent:1 2:sent:1 3:dead:1 4:dead:1 ")) << states(*hospital);
 
-  auto get = [&](const std::string& path) { return httpRequest(hospital->httpPort(), "GET", path); };
+  auto get = [&](const std::string& path) {
+    return httpRequest(hospital->httpPort(), "GET", path);
+  };
   auto post = [&](const std::string& path) {
     return httpRequest(hospital->httpPort(), "POST", path);
   };
@@ -58,10 +66,12 @@ TEST(RegionalAdmin, ListsRetriesDiscardsPausesAndMeasuresTheQueue) {
   EXPECT_NE(dead.body.find("\"counts\":{\"pending\":0,\"sent\":2,\"dead\":2,\"discarded\":0}"),
             std::string::npos)
       << dead.body;
-  EXPECT_NE(dead.body.find("\"id\":3,\"destination\":\"\",\"resource\":\"Patient/"), std::string::npos)
-      << dead.body;
-  EXPECT_NE(dead.body.find("\"lastError\":\"HTTP 422: {\\\"resourceType\\\":\\\"OperationOutcome\\\""),
+  EXPECT_NE(dead.body.find("\"id\":3,\"destination\":\"\",\"resource\":\"Patient/"),
             std::string::npos)
+      << dead.body;
+  EXPECT_NE(
+      dead.body.find("\"lastError\":\"HTTP 422: {\\\"resourceType\\\":\\\"OperationOutcome\\\""),
+      std::string::npos)
       << dead.body;
   EXPECT_NE(dead.body.find("MB-4004 the national ID number"), std::string::npos) << dead.body;
   EXPECT_EQ(dead.body.find("\"id\":1,"), std::string::npos) << "only the dead ones";
@@ -93,25 +103,36 @@ TEST(RegionalAdmin, ListsRetriesDiscardsPausesAndMeasuresTheQueue) {
   EXPECT_NE(hospital->log().find("delivery to the regional platform is paused"), std::string::npos);
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   auto metrics = get("/metrics").body;
-  EXPECT_NE(metrics.find("medbridge_regional_deliveries{destination=\"platform\",state=\"pending\"} 1\n"), std::string::npos)
+  EXPECT_NE(
+      metrics.find("medbridge_regional_deliveries{destination=\"platform\",state=\"pending\"} 1\n"),
+      std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find("medbridge_regional_deliveries{destination=\"platform\",state=\"discarded\"} 2\n"),
+  EXPECT_NE(metrics.find(
+                "medbridge_regional_deliveries{destination=\"platform\",state=\"discarded\"} 2\n"),
             std::string::npos);
-  auto oldest = metric(metrics, "medbridge_regional_oldest_pending_seconds{destination=\"platform\"}");
+  auto oldest =
+      metric(metrics, "medbridge_regional_oldest_pending_seconds{destination=\"platform\"}");
   EXPECT_GE(oldest, 1);
   EXPECT_LT(oldest, 60);
   EXPECT_NE(post("/admin/deliveries/resume").body.find("\"paused\":false"), std::string::npos);
   ASSERT_TRUE(until("1:sent:1 2:sent:1 3:discarded:2 4:discarded:1 5:sent:1 "))
       << states(*hospital);
   metrics = get("/metrics").body;
-  EXPECT_NE(metrics.find("medbridge_regional_deliveries{destination=\"platform\",state=\"pending\"} 0\n"), std::string::npos);
-  EXPECT_NE(metrics.find("medbridge_regional_oldest_pending_seconds{destination=\"platform\"} 0"), std::string::npos);
-  EXPECT_NE(metrics.find("medbridge_regional_delivery_seconds_count{destination=\"platform\"} 1\n"), std::string::npos)
-      << metrics;
-  EXPECT_NE(metrics.find("medbridge_regional_delivery_seconds_bucket{destination=\"platform\",le=\"0.5\"} 0\n"),
+  EXPECT_NE(
+      metrics.find("medbridge_regional_deliveries{destination=\"platform\",state=\"pending\"} 0\n"),
+      std::string::npos);
+  EXPECT_NE(metrics.find("medbridge_regional_oldest_pending_seconds{destination=\"platform\"} 0"),
+            std::string::npos);
+  EXPECT_NE(metrics.find("medbridge_regional_delivery_seconds_count{destination=\"platform\"} 1\n"),
             std::string::npos)
+      << metrics;
+  EXPECT_NE(
+      metrics.find(
+          "medbridge_regional_delivery_seconds_bucket{destination=\"platform\",le=\"0.5\"} 0\n"),
+      std::string::npos)
       << "it waited over a second";
-  EXPECT_NE(metrics.find("medbridge_regional_circuit_open{destination=\"platform\"} 0\n"), std::string::npos);
+  EXPECT_NE(metrics.find("medbridge_regional_circuit_open{destination=\"platform\"} 0\n"),
+            std::string::npos);
   EXPECT_EQ(hospital->terminate(), 0);
   EXPECT_EQ(platform.terminate(), 0);
 }
@@ -133,10 +154,13 @@ TEST(RegionalAdmin, CountsFailuresByKindAndOpensTheCircuit) {
                       std::chrono::seconds(30)));
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // retries would be due by now
   auto metrics = httpRequest(hospital.httpPort(), "GET", "/metrics").body;
-  EXPECT_NE(metrics.find("medbridge_regional_failures_total{destination=\"platform\",kind=\"no-answer\"} 2\n"),
-            std::string::npos)
+  EXPECT_NE(
+      metrics.find(
+          "medbridge_regional_failures_total{destination=\"platform\",kind=\"no-answer\"} 2\n"),
+      std::string::npos)
       << metrics;
-  EXPECT_NE(metrics.find("medbridge_regional_circuit_open{destination=\"platform\"} 1\n"), std::string::npos);
+  EXPECT_NE(metrics.find("medbridge_regional_circuit_open{destination=\"platform\"} 1\n"),
+            std::string::npos);
   EXPECT_NE(hospital.log().find("circuit open after 2 failed attempts in a row: nothing is sent "
                                 "for 60 s"),
             std::string::npos);
@@ -154,8 +178,8 @@ TEST(RegionalAdmin, GivesUpAfterMaxAttempts) {
   GatewayProcess hospital(
       hospitalDir.path(),
       {"regional.urls=http://127.0.0.1:" + std::to_string(freeLoopbackPort()) + "/fhir",
-       "regional.resourceTypes=Patient", "workers.retryBaseSeconds=1",
-       "regional.retryMaxSeconds=1", "regional.maxAttempts=2"});
+       "regional.resourceTypes=Patient", "workers.retryBaseSeconds=1", "regional.retryMaxSeconds=1",
+       "regional.maxAttempts=2"});
   hospital.start();
   MllpClient his(hospital.mllpPort());
   his.sendFrame(adt("G-1", "A1", "11010519491231002X", "V1"));
@@ -171,6 +195,31 @@ TEST(RegionalAdmin, GivesUpAfterMaxAttempts) {
       << error;
   EXPECT_NE(hospital.log().find("Patient/"), std::string::npos);
   EXPECT_EQ(hospital.terminate(), 0);
+}
+
+// A POST without a body and without Content-Length (curl -X POST) is answered at once, not
+// after the client gives up waiting for a body that never comes.
+TEST(RegionalAdmin, APostWithoutContentLengthIsAnsweredAtOnce) {
+  TempDir dir;
+  GatewayProcess gw(dir.path());
+  gw.start();
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<std::uint16_t>(gw.httpPort()));
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  std::string request = "POST /admin/deliveries/pause HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  ASSERT_EQ(::send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+  pollfd p{fd, POLLIN, 0};
+  ASSERT_EQ(::poll(&p, 1, 5000), 1) << "no answer within 5 s";
+  char buf[512];
+  ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+  ::close(fd);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)).rfind("HTTP/1.1 404", 0), 0u)
+      << std::string(buf, static_cast<std::size_t>(n));
+  EXPECT_EQ(gw.terminate(), 0);
 }
 
 }  // namespace

@@ -63,30 +63,29 @@ class RegionalOAuth2 : public ::testing::Test {
          dir_.file("token.pub")});
     platform_ = std::make_unique<GatewayProcess>(
         platformDir_.path(),
-        std::vector<std::string>{"profile=platform", "auth.mode=jwt",
-                                 std::string("auth.jwt.issuer=") + kIssuer,
-                                 std::string("auth.jwt.audience=") + kAudience,
-                                 "auth.jwt.publicKeyFiles=" + dir_.file("token.pub"),
-                                 "auth.jwt.leewaySeconds=0"});
+        std::vector<std::string>{
+            "profile=platform", "auth.mode=jwt", std::string("auth.jwt.issuer=") + kIssuer,
+            std::string("auth.jwt.audience=") + kAudience,
+            "auth.jwt.publicKeyFiles=" + dir_.file("token.pub"), "auth.jwt.leewaySeconds=0"});
     platform_->start();
     front_ = std::make_unique<Front>(
         dir_, "\"upstreamPort\":" + std::to_string(platform_->httpPort()) +
                   ",\"token\":{\"key\":\"" + dir_.file("token.key") +
                   "\",\"clientId\":\"hospital-zjyy\",\"clientSecret\":\"s3cret for tests\","
-                  "\"issuer\":\"" + kIssuer + "\",\"audience\":\"" + kAudience +
+                  "\"issuer\":\"" +
+                  kIssuer + "\",\"audience\":\"" + kAudience +
                   "\",\"lifetime\":" + std::to_string(lifetime) +
                   ",\"claimedLifetime\":" + std::to_string(claimed) + "}");
     write(dir_.file("client-secret"), "s3cret for tests\n");
     std::string front = "http://127.0.0.1:" + std::to_string(front_->port());
     hospital_ = std::make_unique<GatewayProcess>(
         hospitalDir_.path(),
-        std::vector<std::string>{"regional.urls=" + front + "/fhir",
-                                 "regional.resourceTypes=Patient,Encounter",
-                                 "workers.retryBaseSeconds=1", "regional.auth.mode=oauth2",
-                                 "regional.auth.oauth2.tokenUrl=" + front + "/token",
-                                 "regional.auth.oauth2.clientId=hospital-zjyy",
-                                 "regional.auth.oauth2.clientSecretFile=" +
-                                     dir_.file("client-secret")});
+        std::vector<std::string>{
+            "regional.urls=" + front + "/fhir", "regional.resourceTypes=Patient,Encounter",
+            "workers.retryBaseSeconds=1", "regional.auth.mode=oauth2",
+            "regional.auth.oauth2.tokenUrl=" + front + "/token",
+            "regional.auth.oauth2.clientId=hospital-zjyy",
+            "regional.auth.oauth2.clientSecretFile=" + dir_.file("client-secret")});
     hospital_->start();
   }
 
@@ -139,27 +138,36 @@ TEST(RegionalMutualTls, AWrongClientCertificateIsAClearErrorAndTheChangesWait) {
     run({"openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.file(name + ".key"),
          "-out", dir.file(name + ".csr"), "-subj",
          name == "server" ? "/CN=127.0.0.1" : "/CN=hospital-zjyy"});
-    std::vector<std::string> sign = {"openssl", "x509", "-req", "-in", dir.file(name + ".csr"),
-                                     "-CA", dir.file("ca.pem"), "-CAkey", dir.file("ca.key"),
-                                     "-CAcreateserial", "-out", dir.file(name + ".pem"), "-days",
+    std::vector<std::string> sign = {"openssl",
+                                     "x509",
+                                     "-req",
+                                     "-in",
+                                     dir.file(name + ".csr"),
+                                     "-CA",
+                                     dir.file("ca.pem"),
+                                     "-CAkey",
+                                     dir.file("ca.key"),
+                                     "-CAcreateserial",
+                                     "-out",
+                                     dir.file(name + ".pem"),
+                                     "-days",
                                      "2"};
     if (name == "server") sign.insert(sign.end(), {"-extfile", dir.file("server.ext")});
     run(sign);
   }
-  run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-       dir.file("wrong.key"), "-out", dir.file("wrong.pem"), "-days", "2", "-subj",
-       "/CN=hospital-zjyy"});
+  run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.file("wrong.key"),
+       "-out", dir.file("wrong.pem"), "-days", "2", "-subj", "/CN=hospital-zjyy"});
 
   GatewayProcess platform(platformDir.path(), {"profile=platform"});
   platform.start();
   Front front(dir, "\"upstreamPort\":" + std::to_string(platform.httpPort()) +
                        ",\"tls\":{\"key\":\"" + dir.file("server.key") + "\",\"cert\":\"" +
-                       dir.file("server.pem") + "\",\"clientCa\":\"" + dir.file("ca.pem") +
-                       "\"}");
+                       dir.file("server.pem") + "\",\"clientCa\":\"" + dir.file("ca.pem") + "\"}");
   auto sets = [&](const std::string& cert) {
     return std::vector<std::string>{
         "regional.urls=https://127.0.0.1:" + std::to_string(front.port()) + "/fhir",
-        "regional.resourceTypes=Patient,Encounter", "workers.retryBaseSeconds=1",
+        "regional.resourceTypes=Patient,Encounter",
+        "workers.retryBaseSeconds=1",
         "regional.tls.caFile=" + dir.file("ca.pem"),
         "regional.tls.clientCertFile=" + dir.file(cert + ".pem"),
         "regional.tls.clientKeyFile=" + dir.file(cert + ".key")};
@@ -182,8 +190,7 @@ TEST(RegionalMutualTls, AWrongClientCertificateIsAClearErrorAndTheChangesWait) {
         sqliteQuery(hospital.dbPath(), "SELECT last_error FROM deliveries WHERE id = 1")[0][0];
     EXPECT_EQ(error.rfind("no answer: ", 0), 0u) << error;
     EXPECT_NE(error.find("certificate"), std::string::npos) << error;
-    EXPECT_NE(hospital.log().find("regional platform unavailable (no answer: "),
-              std::string::npos);
+    EXPECT_NE(hospital.log().find("regional platform unavailable (no answer: "), std::string::npos);
     EXPECT_EQ(hospital.terminate(), 0);
   }
   EXPECT_EQ(sqliteQuery(platform.dbPath(), "SELECT COUNT(*) FROM resource_versions")[0][0], "0");

@@ -78,8 +78,8 @@ TEST(RegionalChaos, TenThousandChangesArriveExactlyOnceInOrderOverAFailingLink) 
 
   auto counts = [&] {
     std::map<std::string, std::string> byState;
-    for (const auto& row : sqliteQuery(hospital.dbPath(),
-                                       "SELECT state, COUNT(*) FROM deliveries GROUP BY state"))
+    for (const auto& row :
+         sqliteQuery(hospital.dbPath(), "SELECT state, COUNT(*) FROM deliveries GROUP BY state"))
       byState[row[0]] = row[1];
     return byState;
   };
@@ -87,10 +87,9 @@ TEST(RegionalChaos, TenThousandChangesArriveExactlyOnceInOrderOverAFailingLink) 
   ASSERT_TRUE(waitFor(
       [&] {
         auto c = counts();
-        return c["pending"].empty() &&
-               std::stoll(c["sent"].empty() ? "0" : c["sent"]) +
-                       std::stoll(c["dead"].empty() ? "0" : c["dead"]) ==
-                   std::stoll(total);
+        return c["pending"].empty() && std::stoll(c["sent"].empty() ? "0" : c["sent"]) +
+                                               std::stoll(c["dead"].empty() ? "0" : c["dead"]) ==
+                                           std::stoll(total);
       },
       std::chrono::seconds(480)))
       << ::testing::PrintToString(counts());
@@ -159,12 +158,12 @@ TEST(RegionalChaos, TenThousandChangesArriveExactlyOnceInOrderOverAFailingLink) 
                        " '$.telecom'), json_extract(v.json, '$.birthDate'), json_extract(v.json,"
                        " '$.gender') FROM resource_heads h JOIN resource_versions v"
                        " USING (type, id) WHERE type = 'Patient' AND v.version = h.version"
-                       " AND json_extract(v.json, '$.identifier[0].value') " + key +
-                       " ORDER BY 1");
+                       " AND json_extract(v.json, '$.identifier[0].value') " +
+                           key + " ORDER BY 1");
   };
   auto onPlatform = finalPatients(platform.dbPath(), "IS NOT NULL");
-  auto atHospital = finalPatients(hospital.dbPath(),
-                                  "NOT IN ('C7', 'C107', 'C207', 'C307', 'C407')");
+  auto atHospital =
+      finalPatients(hospital.dbPath(), "NOT IN ('C7', 'C107', 'C207', 'C307', 'C407')");
   EXPECT_EQ(onPlatform.size(), static_cast<std::size_t>(kPatients - 5));
   EXPECT_EQ(onPlatform, atHospital);
   EXPECT_NE(log.find("regional platform unavailable"), std::string::npos);
@@ -222,16 +221,15 @@ TEST(RegionalChaos, AGatewayKilledMidDeliveryResumesExactlyOnce) {
 
   EXPECT_EQ(sqliteQuery(platform.dbPath(), "SELECT COUNT(*) FROM resource_versions")[0][0], total);
   std::map<std::string, std::vector<int>> seqs;
-  for (const auto& row : sqliteQuery(
-           platform.dbPath(),
-           "SELECT json_extract(t.value, '$.display'), json_extract(t.value, '$.code')"
-           " FROM resource_versions v, json_each(v.json, '$.meta.tag') t"
-           " WHERE json_extract(t.value, '$.system') = 'urn:medbridge:patient-sequence'"
-           " ORDER BY v.seq"))
+  for (const auto& row :
+       sqliteQuery(platform.dbPath(),
+                   "SELECT json_extract(t.value, '$.display'), json_extract(t.value, '$.code')"
+                   " FROM resource_versions v, json_each(v.json, '$.meta.tag') t"
+                   " WHERE json_extract(t.value, '$.system') = 'urn:medbridge:patient-sequence'"
+                   " ORDER BY v.seq"))
     seqs[row[0]].push_back(std::stoi(row[1]));
   ASSERT_EQ(seqs.size(), patients.size());
-  for (const auto& [key, list] : seqs)
-    EXPECT_EQ(list, (std::vector<int>{1, 2, 3, 4, 5, 6})) << key;
+  for (const auto& [key, list] : seqs) EXPECT_EQ(list, (std::vector<int>{1, 2, 3, 4, 5, 6})) << key;
 }
 
 }  // namespace

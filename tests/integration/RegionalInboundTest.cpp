@@ -37,12 +37,11 @@ TEST(RegionalInbound, ThePlatformRoutesTasksToTheOwnersGatewayOnceEach) {
       {"regional.urls=http://127.0.0.1:" + std::to_string(platformPort) + "/fhir",
        "regional.resourceTypes=Patient,Task", "workers.retryBaseSeconds=1"});
   hospital.start();
-  GatewayProcess platform(
-      platformDir.path(),
-      {"profile=platform", "http.port=" + std::to_string(platformPort),
-       "platform.hospitals.zjyy.urls=http://127.0.0.1:" + std::to_string(hospital.httpPort()) +
-           "/regional/inbound",
-       "workers.retryBaseSeconds=1"});
+  GatewayProcess platform(platformDir.path(),
+                          {"profile=platform", "http.port=" + std::to_string(platformPort),
+                           "platform.hospitals.zjyy.urls=http://127.0.0.1:" +
+                               std::to_string(hospital.httpPort()) + "/regional/inbound",
+                           "workers.retryBaseSeconds=1"});
   platform.start();
 
   ASSERT_EQ(put(platform, "Task/c1", task("c1", "requested", "zjyy")).status, 201);
@@ -66,14 +65,14 @@ TEST(RegionalInbound, ThePlatformRoutesTasksToTheOwnersGatewayOnceEach) {
       [&] {
         return sqliteQuery(platform.dbPath(),
                            "SELECT COUNT(*), SUM(attempts) FROM deliveries WHERE destination ="
-                           " 'zjyy' AND state = 'sent'")[0] ==
-               std::vector<std::string>{"2", "4"};
+                           " 'zjyy' AND state = 'sent'")[0] == std::vector<std::string>{"2", "4"};
       },
       std::chrono::seconds(30)));
   EXPECT_EQ(replicas(hospital), (std::vector<std::vector<std::string>>{{"Task/c1", "2", "2"}}));
   // Only the owner's Task went there, and the hospital sends none of it back.
-  EXPECT_EQ(sqliteQuery(platform.dbPath(), "SELECT destination, resource_id, version FROM"
-                                           " deliveries ORDER BY id"),
+  EXPECT_EQ(sqliteQuery(platform.dbPath(),
+                        "SELECT destination, resource_id, version FROM"
+                        " deliveries ORDER BY id"),
             (std::vector<std::vector<std::string>>{{"zjyy", "c1", "1"}, {"zjyy", "c1", "2"}}));
   EXPECT_EQ(sqliteQuery(hospital.dbPath(), "SELECT COUNT(*) FROM deliveries")[0][0], "0");
   auto metrics = httpRequest(platform.httpPort(), "GET", "/metrics").body;

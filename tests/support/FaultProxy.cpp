@@ -24,10 +24,11 @@ std::string readMessage(int fd) {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, 30000) <= 0) return "";
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) return need == std::string::npos && data.find("\r\n\r\n") != std::string::npos &&
-                               data.find("Content-Length") == std::string::npos
-                           ? data
-                           : "";
+    if (n <= 0)
+      return need == std::string::npos && data.find("\r\n\r\n") != std::string::npos &&
+                     data.find("Content-Length") == std::string::npos
+                 ? data
+                 : "";
     data.append(buf, static_cast<std::size_t>(n));
     auto end = data.find("\r\n\r\n");
     if (need == std::string::npos && end != std::string::npos) {

@@ -11,8 +11,7 @@ TEST(PlatformClient, ClassifiesAnswersForTheSender) {
   EXPECT_EQ(classify(200), Kind::Delivered);
   EXPECT_EQ(classify(201), Kind::Delivered);
   for (int retry : {0, 401, 408, 429, 500, 502, 503, 504}) EXPECT_EQ(classify(retry), Kind::Retry);
-  for (int rejected : {400, 403, 404, 409, 412, 422})
-    EXPECT_EQ(classify(rejected), Kind::Rejected);
+  for (int rejected : {400, 403, 404, 409, 412, 422}) EXPECT_EQ(classify(rejected), Kind::Rejected);
 }
 
 TEST(PlatformClient, ReadsRetryAfterInSecondsOrAsADate) {

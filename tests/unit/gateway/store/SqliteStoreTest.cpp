@@ -186,7 +186,7 @@ TEST_F(SqliteStoreTest, ChangesOfSelectedTypesAreQueuedInOrderPerPatient) {
            mappings::fhir::indexEntries(doc));
   });
   store.putResource("Organization", "o", R"({"resourceType":"Organization","id":"o"})", 6);
-  auto queued = store.deliveries({"", 0, 10});
+  auto queued = store.deliveries({std::nullopt, "", 0, 10});
   std::vector<std::tuple<std::string, std::int64_t, std::string, std::string, int>> got;
   for (const auto& d : queued) got.emplace_back(d.patient, d.seq, d.type, d.resourceId, d.version);
   // The identical write made no version, so nothing to deliver; the Organization is not selected.
@@ -195,6 +195,14 @@ TEST_F(SqliteStoreTest, ChangesOfSelectedTypesAreQueuedInOrderPerPatient) {
                      {"Patient/q", 1, "Patient", "q", 1},
                      {"Patient/p", 2, "Encounter", "e", 1}}));
   for (const auto& d : queued) EXPECT_EQ(d.state, "pending");
+  // Each names its version's row, read back by key.
+  auto versions = store.deliveredVersions(queued);
+  ASSERT_EQ(versions.size(), 3u);
+  EXPECT_EQ(versions[0]->json, R"({"resourceType":"Patient","id":"p","gender":"male"})");
+  EXPECT_EQ(versions[0]->version, 2);
+  EXPECT_EQ(versions[2]->json, encounter);
+  EXPECT_EQ(store.deliveries({std::string("elsewhere"), "pending", 0, 10}).size(), 0u);
+  EXPECT_EQ(store.deliveries({std::string(""), "pending", queued[0].id, 10}).size(), 2u);
 }
 
 TEST_F(SqliteStoreTest, FailedCommitAcceptsNothing) {

@@ -9,6 +9,7 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLException.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
@@ -107,16 +108,16 @@ HttpResult httpExchange(const std::string& method, const std::string& url,
                               " of " + std::to_string(response.getContentLength64()) + " bytes");
     result.status = static_cast<int>(response.getStatus());
     result.retryAfter = response.get("Retry-After", "");
-  } catch (const Poco::Net::SSLException& e) {
-    result.status = 0;
-    result.problem = e.displayText();
-    // A server that refuses a client certificate often just closes the connection.
-    if (!tls.clientCertFile.empty())
-      result.problem += " (TLS handshake with client certificate " + tls.clientCertFile +
-                        ": does the platform accept it?)";
   } catch (const Poco::Exception& e) {
     result.status = 0;
     result.problem = e.displayText();
+    // A server that refuses a client certificate just closes or resets the connection (TLS 1.3
+    // reports it after the handshake, on the first read).
+    bool tlsOrReset = dynamic_cast<const Poco::Net::SSLException*>(&e) ||
+                      dynamic_cast<const Poco::Net::ConnectionResetException*>(&e);
+    if (tlsOrReset && !tls.clientCertFile.empty() && url.rfind("https://", 0) == 0)
+      result.problem +=
+          " (TLS with client certificate " + tls.clientCertFile + ": does the platform accept it?)";
   } catch (const std::exception& e) {
     result.status = 0;
     result.problem = e.what();

@@ -159,5 +159,57 @@ TEST(RegionalDelivery, FailsOverToTheSecondaryAndBack) {
             (std::vector<std::vector<std::string>>{{"Patient"}, {"Encounter"}, {"Encounter"}}));
 }
 
+// A merge (ADT A40) reaches the platform as the merged Patient's new version: inactive, replaced
+// by the survivor — the link naming the survivor's Patient on the platform, found by its MRN.
+TEST(RegionalDelivery, AMergeReachesThePlatformAsTheMergedPatientsLink) {
+  TempDir hospitalDir, platformDir;
+  GatewayProcess platform(platformDir.path(), {"profile=platform"});
+  platform.start();
+  GatewayProcess hospital(
+      hospitalDir.path(),
+      {"regional.urls=http://127.0.0.1:" + std::to_string(platform.httpPort()) + "/fhir",
+       "regional.resourceTypes=Patient", "workers.retryBaseSeconds=1"});
+  hospital.start();
+  MllpClient his(hospital.mllpPort());
+  auto send = [&](const std::string& message) {
+    his.sendFrame(message);
+    EXPECT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
+  };
+  auto sent = [&](const std::string& count) {
+    return waitFor(
+        [&] {
+          return sqliteQuery(hospital.dbPath(),
+                             "SELECT COUNT(*) FROM deliveries WHERE state = 'sent'")[0][0] == count;
+        },
+        std::chrono::seconds(30));
+  };
+  for (const std::string mrn : {"X1", "X2"})
+    send("MSH|^~\\&|HIS|ZJYY|MEDBRIDGE|PLATFORM|20261124090000+0800||ADT^A01|M-" + mrn +
+         "|P|2.5\rPID|1||" + mrn + "^^^ZJYY-HIS^MR||张^三||19800101|M\r");
+  ASSERT_TRUE(sent("2")) << hospital.log();
+  send(
+      "MSH|^~\\&|HIS|ZJYY|MEDBRIDGE|PLATFORM|20261124090000+0800||ADT^A40|M-3|P|2.5\rEVN|A40\r"
+      "PID|1||X1^^^ZJYY-HIS^MR||张^三||19800101|M\rMRG|X2^^^ZJYY-HIS^MR\r");
+  ASSERT_TRUE(sent("3")) << hospital.log();
+  EXPECT_EQ(hospital.terminate(), 0);
+  EXPECT_EQ(platform.terminate(), 0);
+
+  auto patients = sqliteQuery(platform.dbPath(),
+                              "SELECT json_extract(v.json, '$.identifier[0].value'), h.id,"
+                              " h.version, json_extract(v.json, '$.active'),"
+                              " json_extract(v.json, '$.link[0].type'),"
+                              " json_extract(v.json, '$.link[0].other.reference') FROM"
+                              " resource_heads h JOIN resource_versions v ON v.seq = h.latest"
+                              " WHERE h.type = 'Patient' ORDER BY 1");
+  ASSERT_EQ(patients.size(), 2u) << ::testing::PrintToString(patients);
+  EXPECT_EQ(patients[0][0], "X1");
+  EXPECT_EQ(patients[0][2], "1");
+  EXPECT_EQ(patients[1][0], "X2");
+  EXPECT_EQ(patients[1][2], "2");
+  EXPECT_EQ(patients[1][3], "0") << "inactive";
+  EXPECT_EQ(patients[1][4], "replaced-by");
+  EXPECT_EQ(patients[1][5], "Patient/" + patients[0][1]);
+}
+
 }  // namespace
 }  // namespace medbridge::testing

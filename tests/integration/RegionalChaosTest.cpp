@@ -1,10 +1,10 @@
 // Exactly once, in order, over a link that keeps failing (and across a SIGKILL): a hospital
-// gateway delivers 10,000
-// ADT-derived changes of 500 patients to a second medbridge in the platform profile through a
-// fault-injecting proxy (dropped connections, delays, resets in mid-answer after the platform
-// applied the change, 503 bursts, answers trickling back). The platform ends with each
-// resource's exact number of versions, each patient's sequence numbers 1…20 in order, the
-// hospital's final content, and the dead letters are exactly the deliberately invalid changes.
+// gateway delivers 10,000 ADT-derived changes of 500 patients to a second medbridge in the
+// platform profile through a fault-injecting proxy (dropped connections, delays, resets in
+// mid-answer after the platform applied the change, 503 bursts, answers trickling back). The
+// platform ends with each resource's exact number of versions, each patient's sequence numbers
+// 1…20 in order, the hospital's final content, and the dead letters are exactly the deliberately
+// invalid changes.
 #include <gtest/gtest.h>
 
 #include <map>

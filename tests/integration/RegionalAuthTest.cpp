@@ -1,9 +1,11 @@
 // How a hospital gateway proves itself to the regional platform, over real sockets: OAuth2
 // client credentials against a token endpoint (tokens cached, renewed before they expire, and
-// renewed once when the platform answers 401), and mutual TLS — a wrong client certificate is a
-// clear error while the changes wait; with the right one they arrive, none lost.
+// renewed once when the platform answers 401), a static bearer token, and mutual TLS — a wrong
+// client certificate is a clear error while the changes wait; with the right one they arrive, none
+// lost.
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <fstream>
 #include <thread>
 
@@ -55,8 +57,9 @@ std::string sentCount(const GatewayProcess& gw) {
 class RegionalOAuth2 : public ::testing::Test {
  protected:
   // A platform that takes only tokens of the front's issuer, and a hospital with client
-  // credentials; the front's tokens live `lifetime` seconds and claim to live `claimed`.
-  void start(int lifetime, int claimed) {
+  // credentials (or, with staticToken, a token of that issuer in a file); the front's tokens
+  // live `lifetime` seconds and claim to live `claimed`.
+  void start(int lifetime, int claimed, bool staticToken = false) {
     run({"openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out",
          dir_.file("token.key")});
     run({"openssl", "pkey", "-in", dir_.file("token.key"), "-pubout", "-out",
@@ -78,14 +81,27 @@ class RegionalOAuth2 : public ::testing::Test {
                   ",\"claimedLifetime\":" + std::to_string(claimed) + "}");
     write(dir_.file("client-secret"), "s3cret for tests\n");
     std::string front = "http://127.0.0.1:" + std::to_string(front_->port());
-    hospital_ = std::make_unique<GatewayProcess>(
-        hospitalDir_.path(),
-        std::vector<std::string>{
-            "regional.urls=" + front + "/fhir", "regional.resourceTypes=Patient,Encounter",
-            "workers.retryBaseSeconds=1", "regional.auth.mode=oauth2",
-            "regional.auth.oauth2.tokenUrl=" + front + "/token",
-            "regional.auth.oauth2.clientId=hospital-zjyy",
-            "regional.auth.oauth2.clientSecretFile=" + dir_.file("client-secret")});
+    std::vector<std::string> sets = {"regional.urls=" + front + "/fhir",
+                                     "regional.resourceTypes=Patient,Encounter",
+                                     "workers.retryBaseSeconds=1"};
+    if (!staticToken) {
+      sets.insert(sets.end(),
+                  {"regional.auth.mode=oauth2", "regional.auth.oauth2.tokenUrl=" + front + "/token",
+                   "regional.auth.oauth2.clientId=hospital-zjyy",
+                   "regional.auth.oauth2.clientSecretFile=" + dir_.file("client-secret")});
+    } else {
+      long now = static_cast<long>(std::time(nullptr));
+      CommandResult jwt =
+          runCommand({"node", peersDir() + "/make-jwt.js", dir_.file("token.key"), "RS256",
+                      std::string(R"({"iss":")") + kIssuer + R"(","aud":")" + kAudience +
+                          R"(","sub":"hospital-zjyy","scope":"system/*.*","exp":)" +
+                          std::to_string(now + 3600) + "}"});
+      ASSERT_EQ(jwt.exitCode, 0) << jwt.err;
+      write(dir_.file("bearer-token"), jwt.out + "\n");
+      sets.insert(sets.end(), {"regional.auth.mode=bearer",
+                               "regional.auth.bearerTokenFile=" + dir_.file("bearer-token")});
+    }
+    hospital_ = std::make_unique<GatewayProcess>(hospitalDir_.path(), sets);
     hospital_->start();
   }
 
@@ -124,6 +140,17 @@ TEST_F(RegionalOAuth2, ATokenThePlatformRefusesIsRenewedOnce) {
   EXPECT_EQ(front_->stats(), R"({"tokens":2,"forwarded":3,"status401":1})");
   EXPECT_EQ(hospital_->terminate(), 0);
   EXPECT_EQ(sqliteQuery(hospital_->dbPath(), "SELECT SUM(attempts) FROM deliveries")[0][0], "3");
+  EXPECT_EQ(sqliteQuery(platform_->dbPath(), "SELECT COUNT(*) FROM resource_versions")[0][0], "3");
+}
+
+// regional.auth.mode bearer: the token read from its file goes with every exchange; the token
+// endpoint is never asked.
+TEST_F(RegionalOAuth2, AStaticBearerTokenFromAFile) {
+  start(/*lifetime=*/3, /*claimed=*/3, /*staticToken=*/true);
+  deliver("S-1", "V1", "2");
+  deliver("S-2", "V2", "3");
+  EXPECT_EQ(front_->stats(), R"({"tokens":0,"forwarded":2,"status401":0})");
+  EXPECT_EQ(hospital_->terminate(), 0);
   EXPECT_EQ(sqliteQuery(platform_->dbPath(), "SELECT COUNT(*) FROM resource_versions")[0][0], "3");
 }
 

@@ -33,6 +33,13 @@ std::string answerText(const adapters::regional::PlatformAnswer& a) {
   return text + (a.body.empty() ? "" : ": " + a.body);
 }
 
+// The same for log lines: without the platform's answer, which may name a patient's identifiers
+// (kept with the delivery and shown at /admin/deliveries instead).
+std::string logText(const adapters::regional::PlatformAnswer& a) {
+  if (a.status == 0) return "no answer: " + a.problem;
+  return "HTTP " + std::to_string(a.status) + (a.problem.empty() ? "" : " (" + a.problem + ")");
+}
+
 // The failure's kind for the metrics: no-answer, http-401, http-429, http-5xx, rejected.
 std::string failureKind(const adapters::regional::PlatformAnswer& a) {
   if (a.status == 0) return "no-answer";
@@ -102,8 +109,9 @@ bool RegionalSender::expired(const store::Delivery& d, std::int64_t now,
   else if (r.maxAttempts > 0 && d.attempts >= r.maxAttempts)
     why = "not delivered in regional.maxAttempts (" + std::to_string(r.maxAttempts) + ") attempts";
   if (why.empty()) return false;
+  log().warning("%s/%s version %d dead-lettered (delivery %Ld): %s", d.type, d.resourceId,
+                d.version, d.id, why);
   if (!d.lastError.empty()) why += "; last error: " + d.lastError;
-  log().warning("%s/%s version %d dead-lettered: %s", d.type, d.resourceId, d.version, why);
   out.push_back({d.id, "dead", 0, why, /*attempted=*/false});
   return true;
 }
@@ -186,7 +194,7 @@ void RegionalSender::send(const std::vector<store::Delivery>& batch,
   if ((answer.kind == Kind::Retry) != platformDown_) {
     platformDown_ = answer.kind == Kind::Retry;
     if (platformDown_)
-      log().warning("%s unavailable (%s); changes wait", name(), answerText(answer));
+      log().warning("%s unavailable (%s); changes wait", name(), logText(answer));
     else
       log().information("%s available again at %s", name(), clients_[current_].baseUrl());
   }
@@ -224,8 +232,10 @@ void RegionalSender::send(const std::vector<store::Delivery>& batch,
 
 void RegionalSender::deadLetter(const store::Delivery& d,
                                 const adapters::regional::PlatformAnswer& answer) {
-  log().warning("%s/%s version %d refused by %s: %s", d.type, d.resourceId, d.version, name(),
-                answerText(answer));
+  log().warning(
+      "%s/%s version %d refused by %s: %s (its answer is kept with the dead letter, "
+      "delivery %Ld)",
+      d.type, d.resourceId, d.version, name(), logText(answer), d.id);
   store_.finishDeliveries({{d.id, "dead", 0, answerText(answer)}});
 }
 
@@ -267,7 +277,7 @@ adapters::regional::PlatformAnswer RegionalSender::post(const std::string& bundl
   std::lock_guard<std::mutex> lock(stateMutex_);
   if (current_ == use) {
     log().warning("regional URL %s unavailable (%s); using %s", clients_[use].baseUrl(),
-                  answerText(answer), clients_[other].baseUrl());
+                  logText(answer), clients_[other].baseUrl());
     current_ = other;
     if (current_ != 0) failedOverAt_ = now;
   }

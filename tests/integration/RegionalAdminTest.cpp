@@ -131,6 +131,14 @@ TEST(RegionalAdmin, ListsRetriesDiscardsPausesAndMeasuresTheQueue) {
           "medbridge_regional_delivery_seconds_bucket{destination=\"platform\",le=\"0.5\"} 0\n"),
       std::string::npos)
       << "it waited over a second";
+  // The platform's answers name the patient's identifiers: kept with the dead letters, not logged.
+  std::string log = hospital->log();
+  EXPECT_NE(log.find("refused by the regional platform: HTTP 422 (its answer is kept with the"
+                     " dead letter, delivery 3)"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("110105194912310021"), std::string::npos);
+  EXPECT_EQ(log.find("identifier="), std::string::npos);
   EXPECT_NE(metrics.find("medbridge_regional_circuit_open{destination=\"platform\"} 0\n"),
             std::string::npos);
   EXPECT_EQ(hospital->terminate(), 0);

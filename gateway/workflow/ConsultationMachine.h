@@ -1,0 +1,70 @@
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gateway/workflow/DeadlineTable.h"
+#include "gateway/workflow/TransitionTable.h"
+
+namespace medbridge::workflow {
+
+// What the engine needs to know beyond the two Task versions; gathered from the store by the
+// caller.
+struct TransitionFacts {
+  std::set<std::string> roles;  // the actor's roles on this Task (ActorRoles.h)
+  std::string actor;            // reference of the actor, written into the new version
+  std::string serviceType;      // the ServiceRequest's code ("" when unknown)
+  bool inRegion = true;         // both institutions in the platform's region
+  std::int64_t now = 0;
+  std::optional<std::int64_t> sessionStart;         // the proposed Task's appointment start
+  std::optional<std::int64_t> currentSessionStart;  // the current Task's appointment start
+  bool ownerIsInvitedExpert = false;  // the proposed owner: a PractitionerRole of the invited side
+};
+
+struct Problem {
+  std::string message, expression;
+};
+
+struct TransitionOutcome {
+  int status = 200;  // 409 transition not allowed, 422 required content missing
+  std::vector<Problem> problems;
+  std::string from, to;
+  std::vector<std::string> started, stopped;  // deadline rules
+};
+
+// The consultation Task's state machine: checks a proposed version against the transition table
+// and fills in what the engine owns (deadlines, restriction.period.end, executionPeriod, the
+// acting party, the invited organisation; requester, focus and subject cannot change).
+class ConsultationMachine {
+ public:
+  ConsultationMachine(TransitionTable table, DeadlineTable deadlines, int offsetMinutes,
+                      int noticeMinutes);
+  // current: the stored Task (null when new). On success `proposed` is the version to store.
+  TransitionOutcome apply(const rapidjson::Value* current, rapidjson::Document& proposed,
+                          const TransitionFacts& facts) const;
+  // Marks the open deadlines past due (due < now) as breached (and the Task's breach tag);
+  // returns their rules with who is responsible ("rule responsible").
+  std::vector<std::pair<std::string, std::string>> flagBreaches(rapidjson::Document& task,
+                                                                std::int64_t now) const;
+  const TransitionTable& table() const { return table_; }
+
+  static std::string state(const rapidjson::Value& task);  // "status/businessStatus"
+  static bool isConsultation(const rapidjson::Value& task);
+  static std::string reference(const rapidjson::Value& obj, const char* member);
+  static std::string invitedOrganization(const rapidjson::Value& task);
+  // The reference of the Task's input or output of this type (urn:medbridge:…:workflow-task-input).
+  static std::string inputReference(const rapidjson::Value& task, const char* list,
+                                    const char* type);
+
+ private:
+  TransitionTable table_;
+  DeadlineTable deadlines_;
+  int offsetMinutes_, noticeMinutes_;
+};
+
+}  // namespace medbridge::workflow

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+namespace medbridge::workflow {
+
+// One allowed transition: states are "status/businessStatus", "-" = no Task yet.
+struct Transition {
+  std::string from, to;
+  std::set<std::string> actors;  // inviting-physician, invited-department, expert, system, ...
+  std::set<std::string> needs;   // statusReason, expert, appointment, report
+  std::string when;              // "" or "emergency" (Task.priority stat)
+  std::string check;             // "" or "notice" (a schedule change needs notice)
+};
+
+// The consultation transition table (mappings/tables/consultation-transitions.json) with its
+// patterns expanded into concrete rows.
+class TransitionTable {
+ public:
+  // submitSteps: the hospital-internal steps between drafted and submitted, in order (none: an
+  // application may be created submitted). Throws std::invalid_argument on an unknown step.
+  static TransitionTable consultation(const std::vector<std::string>& submitSteps);
+  // The row letting any of `actors` move from → to, or null.
+  const Transition* find(const std::string& from, const std::string& to,
+                         const std::set<std::string>& actors, bool emergency) const;
+  // Whether any row leads from → to (whoever the actor).
+  bool leads(const std::string& from, const std::string& to) const;
+  const std::vector<Transition>& rows() const { return rows_; }
+  // Every concrete state, "-" first.
+  const std::vector<std::string>& states() const { return states_; }
+  static bool terminal(const std::string& state);
+
+ private:
+  std::vector<Transition> rows_;
+  std::vector<std::string> states_;
+};
+
+}  // namespace medbridge::workflow

@@ -1,0 +1,22 @@
+#pragma once
+
+// The code systems and extensions of medbridge's workflow resources
+// (docs/consultation-workflow.md).
+namespace medbridge::workflow {
+
+inline constexpr const char* kTaskCodeSystem = "urn:medbridge:codesystem:workflow-task";
+inline constexpr const char* kBusinessStatusSystem =
+    "urn:medbridge:codesystem:workflow-business-status";
+inline constexpr const char* kReasonSystem = "urn:medbridge:codesystem:workflow-reason";
+inline constexpr const char* kServiceTypeSystem =
+    "urn:medbridge:codesystem:consultation-service-type";
+inline constexpr const char* kTaskInputSystem = "urn:medbridge:codesystem:workflow-task-input";
+inline constexpr const char* kFlagSystem = "urn:medbridge:codesystem:workflow-flag";
+inline constexpr const char* kFunctionSystem = "urn:medbridge:codesystem:practitioner-function";
+inline constexpr const char* kActorExtension = "urn:medbridge:extension:workflow-actor";
+inline constexpr const char* kInvitedExtension = "urn:medbridge:extension:invited-organization";
+inline constexpr const char* kDeadlineExtension = "urn:medbridge:extension:deadline";
+inline constexpr const char* kRegionExtension = "urn:medbridge:extension:region-code";
+inline constexpr const char* kBreachedFlag = "deadline-breached";
+
+}  // namespace medbridge::workflow

@@ -11,6 +11,7 @@
 #include "adapters/pacs_dicom/DicomClient.h"
 #include "adapters/pacs_dicom/DicomServer.h"
 #include "adapters/pacs_dicom/InstanceArchive.h"
+#include "gateway/app/ConsultationWorkflow.h"
 #include "gateway/app/DeliveriesAdmin.h"
 #include "gateway/app/DeliveryRouting.h"
 #include "gateway/app/DicomForwarder.h"
@@ -23,10 +24,12 @@
 #include "gateway/app/RegionalSender.h"
 #include "gateway/app/ScopeCheck.h"
 #include "gateway/core/ErrorCode.h"
+#include "gateway/core/Time.h"
 #include "gateway/http/HttpServer.h"
 #include "gateway/routing/Ingestor.h"
 #include "gateway/routing/Processor.h"
 #include "gateway/store/SqliteStore.h"
+#include "mappings/fhir/SearchValues.h"
 
 namespace medbridge::app {
 namespace {
@@ -169,6 +172,7 @@ void Gateway::start() {
     for (const auto& [status, n] : st.messagesByStatus)
       extra += "medbridge_store_messages{status=\"" + status + "\"} " + std::to_string(n) + "\n";
     if (!senders_.empty()) extra += RegionalSender::metricsText(senders());
+    if (workflow_) extra += workflow_->metricsText();
     return http::Response{
         200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(extra), {}};
   });
@@ -179,6 +183,7 @@ void Gateway::start() {
   forwarder_ = std::make_unique<DicomForwarder>(config_, *store_, *systems_, *archive_, clock_);
   registerIdentityOperations();
   registerImagingOperations();
+  startWorkflow();
   http_->mount("/fhir", adapters::fhir_rest::FhirRestHandler(*fhir_, "/fhir", verifier_.get()));
   http_->mount("/dicomweb", adapters::dicomweb::DicomWebHandler(*store_, *archive_, "/dicomweb",
                                                                 verifier_.get()));
@@ -201,6 +206,7 @@ void Gateway::stop() {
     dicom_->stop();  // associations in progress are finished
     dicom_.reset();
   }
+  if (workflow_) workflow_->stop();
   fetcher_.reset();    // waits for fetches in progress
   forwarder_.reset();  // the forward in hand ends; the rest stays queued
   poller_.reset();
@@ -240,6 +246,41 @@ void Gateway::startRegional() {
         clock_);
     poller_->start();
   }
+}
+
+void Gateway::startWorkflow() {
+  if (config_.profile == "platform") {
+    workflow_ = std::make_unique<ConsultationWorkflow>(config_, *fhir_, *store_, clock_);
+    workflow_->install();
+    workflow_->start();
+  }
+  if (!config_.controlledClock) return;
+  log().warning("testing.controlledClock: POST /admin/clock sets this gateway's time");
+  // {"now": "<instant>"} or {"advanceSeconds": n}; answers the time and the deadlines flagged.
+  http_->mount("/admin/clock", [this](const http::Request& r) {
+    if (r.method == "POST") {
+      rapidjson::Document d;
+      d.Parse(r.body.c_str());
+      std::optional<std::int64_t> to;
+      if (d.IsObject() && d.HasMember("now") && d["now"].IsString())
+        if (auto range = mappings::fhir::dateRange(d["now"].GetString())) to = range->from;
+      if (d.IsObject() && d.HasMember("advanceSeconds") && d["advanceSeconds"].IsInt64())
+        to = clock_.nowMillis() + d["advanceSeconds"].GetInt64() * 1000;
+      if (!to)
+        return http::Response{400,
+                              "application/json",
+                              "{\"error\":\"send {\\\"now\\\": \\\"<FHIR instant>\\\"} or "
+                              "{\\\"advanceSeconds\\\": n}\"}\n",
+                              {}};
+      clock_.set(*to);
+    }
+    int flagged = workflow_ ? workflow_->checkDeadlines() : 0;
+    return http::Response{200,
+                          "application/json",
+                          "{\"now\":\"" + core::instantOf(clock_.nowMillis()) +
+                              "\",\"deadlinesFlagged\":" + std::to_string(flagged) + "}\n",
+                          {}};
+  });
 }
 
 std::vector<RegionalSender*> Gateway::senders() const {

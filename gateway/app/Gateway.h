@@ -42,6 +42,7 @@ class PlatformPoller;
 class ImagingStudyPublisher;
 class ImageFetcher;
 class DicomForwarder;
+class ConsultationWorkflow;
 
 // The wiring of one running gateway: store, ingest, workers, MLLP and HTTP listeners.
 class Gateway {
@@ -66,9 +67,11 @@ class Gateway {
   // platform sends: its inbound endpoint and, when configured, the poller.
   void startRegional();
   std::vector<RegionalSender*> senders() const;
+  // profile platform: the consultation workflow; with testing.controlledClock, /admin/clock.
+  void startWorkflow();
 
   core::GatewayConfig config_;
-  core::SystemClock clock_;
+  core::AdjustableClock clock_;  // the system clock unless testing.controlledClock
   core::Metrics metrics_;
   std::unique_ptr<mappings::identity::IdentifierSystems> systems_;
   std::unique_ptr<store::IStore> store_;
@@ -86,6 +89,7 @@ class Gateway {
   std::unique_ptr<PlatformInbound> inbound_;
   std::unique_ptr<PlatformPoller> poller_;
   std::unique_ptr<fhir::FhirServer> fhir_;
+  std::unique_ptr<ConsultationWorkflow> workflow_;
   std::unique_ptr<auth::TokenVerifier> verifier_;
   std::unique_ptr<http::HttpServer> http_;
 };

@@ -197,6 +197,20 @@ const std::map<std::string, Setter>& schema() {
       {"auth.jwt.publicKeyFiles",
        [](auto& c, auto& k, auto& v) { c.auth.publicKeyFiles = asList(k, v); }},
       {"regional.urls", [](auto& c, auto& k, auto& v) { c.regional.urls = asBaseUrls(k, v); }},
+      {"workflow.submitSteps",
+       [](auto& c, auto& k, auto& v) { c.workflow.submitSteps = asList(k, v); }},
+      {"workflow.deadlinesFile",
+       [](auto& c, auto& k, auto& v) { c.workflow.deadlinesFile = asString(k, v, true); }},
+      {"workflow.rescheduleNoticeMinutes",
+       [](auto& c, auto& k, auto& v) {
+         c.workflow.rescheduleNoticeMinutes = asInt(k, v, 0, 10080);
+       }},
+      {"workflow.regionCode",
+       [](auto& c, auto& k, auto& v) { c.workflow.regionCode = asString(k, v, true); }},
+      {"workflow.deadlineCheckSeconds",
+       [](auto& c, auto& k, auto& v) { c.workflow.deadlineCheckSeconds = asInt(k, v, 1, 3600); }},
+      {"testing.controlledClock",
+       [](auto& c, auto& k, auto& v) { c.controlledClock = asBool(k, v); }},
       {"regional.poll.owner",
        [](auto& c, auto& k, auto& v) { c.regional.pollOwner = asString(k, v, true); }},
       {"regional.poll.seconds",
@@ -328,6 +342,8 @@ void checkAuth(const GatewayConfig& c) {
                                  " is " + host + "); use jwt");
     return;
   }
+  if (c.controlledClock)
+    invalid("testing.controlledClock", "a controlled clock needs auth.mode none (tests only)");
   if (c.auth.issuer.empty()) invalid("auth.jwt.issuer", "required with auth.mode jwt");
   if (c.auth.audience.empty()) invalid("auth.jwt.audience", "required with auth.mode jwt");
   if (c.auth.publicKeyFiles.empty())

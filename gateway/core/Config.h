@@ -125,12 +125,26 @@ struct PlatformConfig {
   std::map<std::string, std::vector<std::string>> hospitals;
 };
 
+// Consultation and referral workflows (enforced on the platform).
+struct WorkflowConfig {
+  // The hospital-internal steps between drafted and submitted, in order.
+  std::vector<std::string> submitSteps = {"department-head-signed", "medical-affairs-approved",
+                                          "fee-paid"};
+  std::string deadlinesFile;  // "" = the built-in table
+  int rescheduleNoticeMinutes = 120;
+  std::string regionCode;  // GB 2260 prefix of the platform's region ("" = same province)
+  int deadlineCheckSeconds = 30;
+};
+
 // The validated, immutable configuration of one gateway instance.
 struct GatewayConfig {
   std::string profile = "hospital";
   std::string dataDir = "data";
   std::string logLevel = "information";
   std::string timeZone = "Asia/Shanghai";
+  WorkflowConfig workflow;
+  // Tests drive time through POST /admin/clock (only with auth.mode none, all on loopback).
+  bool controlledClock = false;
   StoreConfig store;
   HttpConfig http;
   MllpConfig mllp;

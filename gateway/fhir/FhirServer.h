@@ -65,6 +65,13 @@ class FhirServer {
   // excluded), for derived state such as the patient index; a throw undoes the write.
   using WriteHook = std::function<void(store::IResourceTx&, const store::ResourceVersion&)>;
   void onWrite(const std::string& type, WriteHook hook);
+  // Runs inside the write's transaction before a new version of `type` is stored, with the
+  // current version (nullopt when there is none or it is deleted): refuses (throws FhirError) or
+  // completes `proposed`. Returning false keeps the current version (a replayed proposal).
+  using WriteGuard =
+      std::function<bool(store::IResourceTx&, const std::optional<store::ResourceVersion>&,
+                         rapidjson::Document& proposed)>;
+  void guardWrites(const std::string& type, WriteGuard guard);
 
  private:
   FhirResponse dispatch(const FhirRequest& r);
@@ -130,6 +137,11 @@ class FhirServer {
   SearchPages pages_;
   std::vector<Registered> operations_;
   std::multimap<std::string, WriteHook> writeHooks_;
+  std::map<std::string, WriteGuard> guards_;
+  // w as the guard of its type completes it; nullopt when the guard keeps the current version.
+  std::optional<PreparedWrite> guarded(store::IResourceTx& tx,
+                                       const std::optional<store::ResourceVersion>& current,
+                                       const PreparedWrite& w);
 };
 
 }  // namespace medbridge::fhir

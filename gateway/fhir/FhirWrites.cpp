@@ -129,8 +129,9 @@ FhirResponse FhirServer::create(const FhirRequest& r, const std::string& type) {
         return;
       }
     }
-    result = {type, w.id, w.json, core::instantOf(now()), 1, false};
-    putVersion(tx, result, w);
+    auto write = guarded(tx, std::nullopt, w);
+    result = {type, w.id, write->json, core::instantOf(now()), 1, false};
+    putVersion(tx, result, *write);
   });
   return written(r, result, status);
 }
@@ -194,12 +195,29 @@ FhirServer::WriteResult FhirServer::storeVersion(store::IResourceTx& tx, const P
                         etag(expected));
   if (current && !current->deleted && current->json == w.json)
     return {*current, 200};  // unchanged: no new version
+  auto write = guarded(tx, current && !current->deleted ? current : std::nullopt, w);
+  if (!write) return {*current, 200};
   WriteResult out;
   out.status = current && !current->deleted ? 200 : 201;
-  out.version = {w.type, w.id, w.json, core::instantOf(now()), current ? current->version + 1 : 1,
-                 false};
-  putVersion(tx, out.version, w);
+  out.version = {
+      w.type, w.id, write->json, core::instantOf(now()), current ? current->version + 1 : 1, false};
+  putVersion(tx, out.version, *write);
   return out;
+}
+
+std::optional<FhirServer::PreparedWrite> FhirServer::guarded(
+    store::IResourceTx& tx, const std::optional<store::ResourceVersion>& current,
+    const PreparedWrite& w) {
+  auto guard = guards_.find(w.type);
+  if (guard == guards_.end()) return w;
+  rapidjson::Document d;
+  mappings::fhir::parseJson(w.json, d);
+  if (!guard->second(tx, current, d)) return std::nullopt;
+  return prepare(d, w.type, w.id);
+}
+
+void FhirServer::guardWrites(const std::string& type, WriteGuard guard) {
+  guards_[type] = std::move(guard);
 }
 
 void FhirServer::putVersion(store::IResourceTx& tx, const store::ResourceVersion& v,

@@ -131,6 +131,26 @@ std::string joined(const std::set<std::string>& s) {
   return out;
 }
 
+// JSON text with every object's members in name order: equal content, equal text.
+std::string canonical(const Value& v) {
+  if (v.IsObject()) {
+    std::vector<std::pair<std::string, const Value*>> members;
+    for (const auto& m : v.GetObject()) members.emplace_back(m.name.GetString(), &m.value);
+    std::sort(members.begin(), members.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::string out = "{";
+    for (const auto& [name, value] : members)
+      out += (out.size() > 1 ? "," : "") + ("\"" + name + "\":") + canonical(*value);
+    return out + "}";
+  }
+  if (v.IsArray()) {
+    std::string out = "[";
+    for (const auto& e : v.GetArray()) out += (out.size() > 1 ? "," : "") + canonical(e);
+    return out + "]";
+  }
+  return mappings::fhir::toJson(v);
+}
+
 }  // namespace
 
 ConsultationMachine::ConsultationMachine(TransitionTable table, DeadlineTable deadlines,
@@ -139,6 +159,30 @@ ConsultationMachine::ConsultationMachine(TransitionTable table, DeadlineTable de
       deadlines_(std::move(deadlines)),
       offsetMinutes_(offsetMinutes),
       noticeMinutes_(noticeMinutes) {}
+
+bool ConsultationMachine::sameProposal(const Value& current, const Value& proposed) {
+  auto essence = [](const Value& task) {
+    rapidjson::Document d;
+    d.CopyFrom(task, d.GetAllocator());
+    for (const char* owned :
+         {"id", "meta", "restriction", "lastModified", "authoredOn", "executionPeriod"})
+      d.RemoveMember(owned);
+    dropExtensions(d, {kDeadlineExtension, kActorExtension, kInvitedExtension});
+    return canonical(d);
+  };
+  return essence(current) == essence(proposed);
+}
+
+void ConsultationMachine::markSystemVersion(rapidjson::Document& task, std::int64_t now) {
+  auto& a = task.GetAllocator();
+  dropExtensions(task, {kActorExtension});
+  Value actor(rapidjson::kObjectType), who(rapidjson::kObjectType);
+  who.AddMember("display", "medbridge platform (system)", a);
+  actor.AddMember("url", mappings::fhir::str(kActorExtension, a), a);
+  actor.AddMember("valueReference", std::move(who), a);
+  mappings::fhir::push(task, "extension", std::move(actor), a);
+  setMember(task, "lastModified", mappings::fhir::str(core::instantOf(now), a), a);
+}
 
 std::string ConsultationMachine::state(const Value& task) {
   return text(task, "status") + "/" + codeIn(task, "businessStatus", kBusinessStatusSystem);

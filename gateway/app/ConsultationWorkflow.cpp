@@ -1,0 +1,478 @@
+#include "gateway/app/ConsultationWorkflow.h"
+
+#include <Poco/Logger.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "gateway/core/ErrorCode.h"
+#include "gateway/core/Time.h"
+#include "gateway/fhir/ResourceJson.h"
+#include "gateway/routing/Processor.h"
+#include "gateway/workflow/ActorRoles.h"
+#include "gateway/workflow/WorkflowCodes.h"
+#include "mappings/fhir/Json.h"
+#include "mappings/fhir/SearchQuery.h"
+#include "mappings/fhir/SearchValues.h"
+
+namespace medbridge::app {
+namespace {
+
+using mappings::fhir::Value;
+using workflow::ConsultationMachine;
+
+Poco::Logger& log() {
+  return Poco::Logger::get("medbridge.workflow.consultation");
+}
+
+std::string text(const Value& obj, const char* name) {
+  if (!obj.IsObject()) return "";
+  auto it = obj.FindMember(name);
+  return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+// The parsed current version of type/id in the transaction (null document when none).
+bool readIn(store::IResourceTx& tx, const std::string& reference, rapidjson::Document& out) {
+  auto slash = reference.find('/');
+  if (slash == std::string::npos) return false;
+  auto v = tx.current(reference.substr(0, slash), reference.substr(slash + 1));
+  if (!v || v->deleted) return false;
+  return !mappings::fhir::parseJson(v->json, out) && out.IsObject();
+}
+
+std::string extensionCode(const Value& resource, const char* url) {
+  if (auto it = resource.FindMember("extension"); it != resource.MemberEnd() && it->value.IsArray())
+    for (const auto& e : it->value.GetArray())
+      if (text(e, "url") == url) return text(e, "valueCode");
+  return "";
+}
+
+std::string codeOf(const Value& codeable, const char* system) {
+  if (!codeable.IsObject() || !codeable.HasMember("coding") || !codeable["coding"].IsArray())
+    return "";
+  for (const auto& c : codeable["coding"].GetArray())
+    if (text(c, "system") == system) return text(c, "code");
+  return "";
+}
+
+int zoneOffsetMinutes(const std::string& zone) {
+  std::string offset = routing::offsetForZone(zone);  // "+08:00"
+  if (offset.size() != 6) return 480;
+  int minutes = std::stoi(offset.substr(1, 2)) * 60 + std::stoi(offset.substr(4, 2));
+  return offset[0] == '-' ? -minutes : minutes;
+}
+
+workflow::DeadlineTable deadlineTable(const core::WorkflowConfig& w) {
+  if (w.deadlinesFile.empty()) return workflow::DeadlineTable::consultationDefaults();
+  std::ifstream in(w.deadlinesFile);
+  if (!in)
+    throw core::Error(core::ErrorCode::ConfigInvalid,
+                      "workflow.deadlinesFile: cannot read " + w.deadlinesFile);
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return workflow::DeadlineTable::parse(text.str());
+  } catch (const std::invalid_argument& e) {
+    throw core::Error(core::ErrorCode::ConfigInvalid,
+                      "workflow.deadlinesFile: " + std::string(e.what()));
+  }
+}
+
+void setBusinessStatus(rapidjson::Document& task, const std::string& status,
+                       const std::string& business) {
+  auto& a = task.GetAllocator();
+  task["status"].SetString(status.c_str(), a);
+  task.RemoveMember("businessStatus");
+  Value coding(rapidjson::kObjectType), codeable(rapidjson::kObjectType);
+  coding.AddMember("system", mappings::fhir::str(workflow::kBusinessStatusSystem, a), a);
+  coding.AddMember("code", mappings::fhir::str(business, a), a);
+  codeable.AddMember("coding", Value(rapidjson::kArrayType), a);
+  codeable["coding"].PushBack(std::move(coding), a);
+  task.AddMember("businessStatus", std::move(codeable), a);
+}
+
+// Replaces the Task's input/output entry of this type with a reference.
+void setTyped(rapidjson::Document& task, const char* list, const char* type,
+              const std::string& reference) {
+  auto& a = task.GetAllocator();
+  if (!task.HasMember(list))
+    task.AddMember(rapidjson::StringRef(list), Value(rapidjson::kArrayType), a);
+  auto& entries = task[list];
+  for (auto e = entries.Begin(); e != entries.End();)
+    e = e->HasMember("type") && codeOf((*e)["type"], workflow::kTaskInputSystem) == type
+            ? entries.Erase(e)
+            : e + 1;
+  Value coding(rapidjson::kObjectType), codeable(rapidjson::kObjectType),
+      entry(rapidjson::kObjectType);
+  coding.AddMember("system", mappings::fhir::str(workflow::kTaskInputSystem, a), a);
+  coding.AddMember("code", mappings::fhir::str(type, a), a);
+  codeable.AddMember("coding", Value(rapidjson::kArrayType), a);
+  codeable["coding"].PushBack(std::move(coding), a);
+  entry.AddMember("type", std::move(codeable), a);
+  entry.AddMember("valueReference", mappings::fhir::reference(reference, a), a);
+  entries.PushBack(std::move(entry), a);
+}
+
+// The operations' targets: $name → status / businessStatus.
+const std::map<std::string, std::pair<std::string, std::string>>& operationTargets() {
+  static const std::map<std::string, std::pair<std::string, std::string>> kTargets = {
+      {"accept", {"accepted", "accepted"}},        {"reject", {"rejected", "refused"}},
+      {"assign", {"accepted", "expert-assigned"}}, {"schedule", {"ready", "scheduled"}},
+      {"start", {"in-progress", "in-session"}},    {"complete", {"completed", "reported"}},
+      {"cancel", {"cancelled", "cancelled"}}};
+  return kTargets;
+}
+
+}  // namespace
+
+ConsultationWorkflow::ConsultationWorkflow(const core::GatewayConfig& config,
+                                           fhir::FhirServer& fhir, store::IStore& store,
+                                           const core::IClock& clock)
+    : config_(config), fhir_(fhir), store_(store), clock_(clock) {
+  try {
+    machine_ = std::make_unique<ConsultationMachine>(
+        workflow::TransitionTable::consultation(config.workflow.submitSteps),
+        deadlineTable(config.workflow), zoneOffsetMinutes(config.timeZone),
+        config.workflow.rescheduleNoticeMinutes);
+  } catch (const std::invalid_argument& e) {
+    throw core::Error(core::ErrorCode::ConfigInvalid, e.what());
+  }
+}
+
+ConsultationWorkflow::~ConsultationWorkflow() {
+  stop();
+}
+
+void ConsultationWorkflow::install() {
+  fhir_.guardWrites(
+      "Task", [this](store::IResourceTx& tx, const std::optional<store::ResourceVersion>& current,
+                     rapidjson::Document& proposed) { return guard(tx, current, proposed); });
+  for (const auto& [name, target] : operationTargets())
+    fhir_.registerOperation(
+        "Task", name, false, true,
+        [this, name = name](const fhir::OperationRequest& o) { return propose(o, name); });
+}
+
+void ConsultationWorkflow::start() {
+  loop_.start(
+      [this] {
+        checkDeadlines();
+        return 0;
+      },
+      std::chrono::seconds(config_.workflow.deadlineCheckSeconds),
+      "medbridge.workflow.consultation", "the deadline check");
+}
+
+void ConsultationWorkflow::stop() {
+  loop_.stop();
+}
+
+bool ConsultationWorkflow::guard(store::IResourceTx& tx,
+                                 const std::optional<store::ResourceVersion>& current,
+                                 rapidjson::Document& proposed) {
+  rapidjson::Document stored;
+  if (current) mappings::fhir::parseJson(current->json, stored);
+  bool workflowTask = ConsultationMachine::isConsultation(proposed) ||
+                      (current && ConsultationMachine::isConsultation(stored));
+  if (!workflowTask) return true;
+  if (current && ConsultationMachine::sameProposal(stored, proposed)) return false;
+  workflow::TransitionFacts f = facts(tx, current ? &stored : nullptr, proposed);
+  auto outcome = machine_->apply(current ? &stored : nullptr, proposed, f);
+  if (!outcome.problems.empty()) {
+    std::vector<fhir::OutcomeIssue> issues;
+    for (const auto& p : outcome.problems)
+      issues.push_back(
+          {"error", outcome.status == 409 ? "business-rule" : "required", p.message, p.expression});
+    throw fhir::FhirError(outcome.status, std::move(issues));
+  }
+  audit(tx, proposed, current ? current->version + 1 : 1, outcome, f.actor);
+  std::lock_guard lock(mutex_);
+  ++transitions_[outcome.from + " " + outcome.to];
+  return true;
+}
+
+workflow::TransitionFacts ConsultationWorkflow::facts(store::IResourceTx& tx,
+                                                      const rapidjson::Value* current,
+                                                      const rapidjson::Document& proposed) {
+  workflow::TransitionFacts f;
+  f.now = clock_.nowMillis();
+  if (auto it = proposed.FindMember("extension"); it != proposed.MemberEnd() && it->value.IsArray())
+    for (const auto& e : it->value.GetArray())
+      if (text(e, "url") == workflow::kActorExtension && e.HasMember("valueReference"))
+        f.actor = text(e["valueReference"], "reference");
+  if (f.actor.rfind("PractitionerRole/", 0) != 0 && f.actor.rfind("Organization/", 0) != 0)
+    throw fhir::FhirError(422, "required",
+                          "a consultation Task names who acts in extension " +
+                              std::string(workflow::kActorExtension) +
+                              " (a PractitionerRole or Organization reference)",
+                          "Task.extension");
+  workflow::Actor actor{f.actor, "", {}};
+  rapidjson::Document who;
+  if (!readIn(tx, f.actor, who))
+    throw fhir::FhirError(422, "not-found", "the acting party " + f.actor + " is not known here",
+                          "Task.extension");
+  if (f.actor.rfind("Organization/", 0) == 0) {
+    actor.organization = f.actor;
+  } else {
+    actor.organization = ConsultationMachine::reference(who, "organization");
+    if (auto it = who.FindMember("code"); it != who.MemberEnd() && it->value.IsArray())
+      for (const auto& c : it->value.GetArray())
+        if (auto code = codeOf(c, workflow::kFunctionSystem); !code.empty())
+          actor.functions.insert(code);
+  }
+  const rapidjson::Value& base = current ? *current : proposed;
+  std::string requester = ConsultationMachine::reference(base, "requester");
+  std::string invited = current ? ConsultationMachine::invitedOrganization(*current)
+                                : ConsultationMachine::reference(proposed, "owner");
+  f.roles = workflow::actorRoles(actor, requester, invited,
+                                 ConsultationMachine::reference(base, "owner"));
+
+  rapidjson::Document request;
+  if (readIn(tx, ConsultationMachine::reference(base, "focus"), request) &&
+      request.HasMember("code"))
+    f.serviceType = codeOf(request["code"], workflow::kServiceTypeSystem);
+  rapidjson::Document from, to;
+  std::string a =
+      readIn(tx, requester, from) ? extensionCode(from, workflow::kRegionExtension) : "";
+  std::string b = readIn(tx, invited, to) ? extensionCode(to, workflow::kRegionExtension) : "";
+  const std::string& region = config_.workflow.regionCode;
+  if (!a.empty() && !b.empty())
+    f.inRegion = region.empty() ? a.substr(0, 2) == b.substr(0, 2)
+                                : a.rfind(region, 0) == 0 && b.rfind(region, 0) == 0;
+
+  auto sessionStart = [&](const rapidjson::Value& task) -> std::optional<std::int64_t> {
+    rapidjson::Document appointment;
+    if (!readIn(tx, ConsultationMachine::inputReference(task, "input", "appointment"), appointment))
+      return std::nullopt;
+    auto range = mappings::fhir::dateRange(text(appointment, "start"));
+    if (!range) return std::nullopt;
+    return range->from;
+  };
+  f.sessionStart = sessionStart(proposed);
+  if (current) f.currentSessionStart = sessionStart(*current);
+  rapidjson::Document expert;
+  std::string owner = ConsultationMachine::reference(proposed, "owner");
+  f.ownerIsInvitedExpert = owner.rfind("PractitionerRole/", 0) == 0 && readIn(tx, owner, expert) &&
+                           ConsultationMachine::reference(expert, "organization") == invited;
+  return f;
+}
+
+void ConsultationWorkflow::audit(store::IResourceTx& tx, const rapidjson::Document& task,
+                                 int version, const workflow::TransitionOutcome& outcome,
+                                 const std::string& actor) {
+  rapidjson::Document d(rapidjson::kObjectType);
+  auto& a = d.GetAllocator();
+  auto coding = [&](const char* system, const std::string& code) {
+    Value c(rapidjson::kObjectType);
+    c.AddMember("system", mappings::fhir::str(system, a), a);
+    c.AddMember("code", mappings::fhir::str(code, a), a);
+    return c;
+  };
+  std::string to = outcome.to.substr(outcome.to.find('/') + 1);
+  d.AddMember("resourceType", "AuditEvent", a);
+  d.AddMember("type", coding("http://terminology.hl7.org/CodeSystem/audit-event-type", "rest"), a);
+  d.AddMember("subtype", Value(rapidjson::kArrayType), a);
+  d["subtype"].PushBack(coding(workflow::kBusinessStatusSystem, to), a);
+  d.AddMember("action", version == 1 ? "C" : "U", a);
+  d.AddMember("recorded", mappings::fhir::str(core::instantOf(clock_.nowMillis()), a), a);
+  d.AddMember("outcome", "0", a);
+  d.AddMember("outcomeDesc", mappings::fhir::str(outcome.from + " -> " + outcome.to, a), a);
+  Value agent(rapidjson::kObjectType);
+  agent.AddMember("who", mappings::fhir::reference(actor, a), a);
+  agent.AddMember("requestor", true, a);
+  d.AddMember("agent", Value(rapidjson::kArrayType), a);
+  d["agent"].PushBack(std::move(agent), a);
+  Value observer(rapidjson::kObjectType), source(rapidjson::kObjectType);
+  observer.AddMember("display", "medbridge platform", a);
+  source.AddMember("observer", std::move(observer), a);
+  d.AddMember("source", std::move(source), a);
+  Value entity(rapidjson::kObjectType);
+  entity.AddMember("what",
+                   mappings::fhir::reference(
+                       "Task/" + text(task, "id") + "/_history/" + std::to_string(version), a),
+                   a);
+  d.AddMember("entity", Value(rapidjson::kArrayType), a);
+  d["entity"].PushBack(std::move(entity), a);
+  auto w = fhir_.prepare(d, "AuditEvent", fhir::newId());
+  fhir_.putVersion(tx, {"AuditEvent", w.id, w.json, core::instantOf(clock_.nowMillis()), 1, false},
+                   w);
+}
+
+int ConsultationWorkflow::checkDeadlines() {
+  std::lock_guard pass(passMutex_);
+  std::int64_t now = clock_.nowMillis();
+  auto query = mappings::fhir::parseSearch(
+      "Task",
+      {{"code", std::string(workflow::kTaskCodeSystem) + "|consultation"},
+       {"status", "draft,requested,received,accepted,on-hold,ready,in-progress"}},
+      true);
+  int flagged = 0;
+  std::int64_t breachedOpen = 0;
+  for (const auto& id : store_.search(query)) {
+    auto stored = store_.readResource("Task", id);
+    if (!stored || stored->deleted) continue;
+    rapidjson::Document probe;
+    mappings::fhir::parseJson(stored->json, probe);
+    if (machine_->flagBreaches(probe, now).empty()) {
+      breachedOpen += stored->json.find(workflow::kBreachedFlag) != std::string::npos;
+      continue;
+    }
+    store_.transact([&](store::IResourceTx& tx) {
+      auto current = tx.current("Task", id);
+      if (!current || current->deleted) return;
+      rapidjson::Document task;
+      mappings::fhir::parseJson(current->json, task);
+      auto rules = machine_->flagBreaches(task, now);
+      if (rules.empty()) return;
+      ConsultationMachine::markSystemVersion(task, now);
+      auto w = fhir_.prepare(task, "Task", id);
+      fhir_.putVersion(tx, {"Task", id, w.json, core::instantOf(now), current->version + 1, false},
+                       w);
+      for (const auto& [rule, responsible] : rules) {
+        notifyBreach(tx, task, rule, responsible);
+        std::lock_guard lock(mutex_);
+        ++breaches_[rule];
+        ++flagged;
+        log().warning("Task/%s: deadline '%s' passed (responsible: %s)", id, rule, responsible);
+      }
+    });
+    ++breachedOpen;
+  }
+  std::lock_guard lock(mutex_);
+  breachedOpen_ = breachedOpen;
+  return flagged;
+}
+
+void ConsultationWorkflow::notifyBreach(store::IResourceTx& tx, const rapidjson::Document& task,
+                                        const std::string& rule, const std::string& responsible) {
+  rapidjson::Document d(rapidjson::kObjectType);
+  auto& a = d.GetAllocator();
+  std::string id = text(task, "id");
+  std::vector<std::string> recipients;
+  std::string invited = ConsultationMachine::invitedOrganization(task);
+  if (responsible == "requester") {
+    recipients.push_back(ConsultationMachine::reference(task, "requester"));
+  } else {
+    if (responsible == "owner") recipients.push_back(ConsultationMachine::reference(task, "owner"));
+    if (std::find(recipients.begin(), recipients.end(), invited) == recipients.end())
+      recipients.push_back(invited);
+  }
+  d.AddMember("resourceType", "Communication", a);
+  d.AddMember("status", "completed", a);
+  Value coding(rapidjson::kObjectType), category(rapidjson::kObjectType);
+  coding.AddMember("system", mappings::fhir::str(workflow::kFlagSystem, a), a);
+  coding.AddMember("code", mappings::fhir::str(workflow::kBreachedFlag, a), a);
+  category.AddMember("coding", Value(rapidjson::kArrayType), a);
+  category["coding"].PushBack(std::move(coding), a);
+  d.AddMember("category", Value(rapidjson::kArrayType), a);
+  d["category"].PushBack(std::move(category), a);
+  d.AddMember("priority", "urgent", a);
+  if (task.HasMember("for")) d.AddMember("subject", Value().CopyFrom(task["for"], a), a);
+  d.AddMember("about", Value(rapidjson::kArrayType), a);
+  d["about"].PushBack(mappings::fhir::reference("Task/" + id, a), a);
+  d.AddMember("sent", mappings::fhir::str(core::instantOf(clock_.nowMillis()), a), a);
+  d.AddMember("recipient", Value(rapidjson::kArrayType), a);
+  for (const auto& r : recipients)
+    if (!r.empty()) d["recipient"].PushBack(mappings::fhir::reference(r, a), a);
+  Value payload(rapidjson::kObjectType);
+  payload.AddMember(
+      "contentString",
+      mappings::fhir::str(
+          "The consultation's deadline '" + rule + "' has passed; Task/" + id + " is flagged.", a),
+      a);
+  d.AddMember("payload", Value(rapidjson::kArrayType), a);
+  d["payload"].PushBack(std::move(payload), a);
+  auto w = fhir_.prepare(d, "Communication", fhir::newId());
+  fhir_.putVersion(
+      tx, {"Communication", w.id, w.json, core::instantOf(clock_.nowMillis()), 1, false}, w);
+}
+
+fhir::FhirResponse ConsultationWorkflow::propose(const fhir::OperationRequest& o,
+                                                 const std::string& operation) {
+  if (o.request.method != "POST")
+    throw fhir::FhirError(405, "not-supported",
+                          "$" + operation + " proposes a transition: use POST");
+  auto stored = store_.readResource("Task", o.id);
+  if (!stored || stored->deleted)
+    throw fhir::FhirError(404, "not-found", "Task/" + o.id + " is not known");
+  rapidjson::Document params;
+  if (!o.request.body.empty() &&
+      (mappings::fhir::parseJson(o.request.body, params) || !params.IsObject() ||
+       text(params, "resourceType") != "Parameters"))
+    throw fhir::FhirError(400, "structure", "$" + operation + " takes a Parameters resource");
+  auto reference = [&](const char* name) -> std::string {
+    if (!params.IsObject() || !params.HasMember("parameter")) return "";
+    for (const auto& p : params["parameter"].GetArray())
+      if (text(p, "name") == name && p.HasMember("valueReference"))
+        return text(p["valueReference"], "reference");
+    return "";
+  };
+  rapidjson::Document task;
+  mappings::fhir::parseJson(stored->json, task);
+  auto& a = task.GetAllocator();
+  auto [status, business] = operationTargets().at(operation);
+  setBusinessStatus(task, status, business);
+  std::string actor = reference("actor");
+  if (actor.empty())
+    throw fhir::FhirError(400, "required",
+                          "$" + operation + " needs parameter actor (a Reference)");
+  Value actorExt(rapidjson::kObjectType);
+  actorExt.AddMember("url", mappings::fhir::str(workflow::kActorExtension, a), a);
+  actorExt.AddMember("valueReference", mappings::fhir::reference(actor, a), a);
+  mappings::fhir::push(task, "extension", std::move(actorExt), a);
+  if (params.IsObject() && params.HasMember("parameter"))
+    for (const auto& p : params["parameter"].GetArray())
+      if (text(p, "name") == "reason") {
+        task.RemoveMember("statusReason");
+        if (p.HasMember("valueCodeableConcept")) {
+          task.AddMember("statusReason", Value().CopyFrom(p["valueCodeableConcept"], a), a);
+        } else if (auto code = text(p, "valueCode"); !code.empty()) {
+          Value coding(rapidjson::kObjectType), codeable(rapidjson::kObjectType);
+          coding.AddMember("system", mappings::fhir::str(workflow::kReasonSystem, a), a);
+          coding.AddMember("code", mappings::fhir::str(code, a), a);
+          codeable.AddMember("coding", Value(rapidjson::kArrayType), a);
+          codeable["coding"].PushBack(std::move(coding), a);
+          task.AddMember("statusReason", std::move(codeable), a);
+        }
+      }
+  if (auto expert = reference("expert"); !expert.empty()) {
+    task.RemoveMember("owner");
+    task.AddMember("owner", mappings::fhir::reference(expert, a), a);
+  }
+  if (auto appointment = reference("appointment"); !appointment.empty())
+    setTyped(task, "input", "appointment", appointment);
+  if (auto report = reference("report"); !report.empty())
+    setTyped(task, "output", "report", report);
+  fhir::FhirRequest put = o.request;
+  put.method = "PUT";
+  put.setPath("Task/" + o.id);
+  put.query.clear();
+  put.body = mappings::fhir::toJson(task);
+  if (put.header("if-match").empty()) put.headers["if-match"] = fhir::etag(stored->version);
+  return fhir_.handle(put);
+}
+
+std::string ConsultationWorkflow::metricsText() {
+  std::lock_guard lock(mutex_);
+  std::string out =
+      "# HELP medbridge_workflow_deadline_breaches_total Consultation deadlines flagged as "
+      "passed since start, by rule.\n# TYPE medbridge_workflow_deadline_breaches_total counter\n";
+  for (const auto& [rule, n] : breaches_)
+    out += "medbridge_workflow_deadline_breaches_total{rule=\"" + rule + "\"} " +
+           std::to_string(n) + "\n";
+  out +=
+      "# HELP medbridge_workflow_open_breached_tasks Open consultation Tasks with a passed "
+      "deadline (last check).\n# TYPE medbridge_workflow_open_breached_tasks gauge\n"
+      "medbridge_workflow_open_breached_tasks " +
+      std::to_string(breachedOpen_) +
+      "\n# HELP medbridge_workflow_transitions_total Consultation transitions applied since "
+      "start.\n# TYPE medbridge_workflow_transitions_total counter\n";
+  for (const auto& [move, n] : transitions_) {
+    auto space = move.find(' ');
+    out += "medbridge_workflow_transitions_total{from=\"" + move.substr(0, space) + "\",to=\"" +
+           move.substr(space + 1) + "\"} " + std::to_string(n) + "\n";
+  }
+  return out;
+}
+
+}  // namespace medbridge::app

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "gateway/app/PassLoop.h"
+#include "gateway/core/Clock.h"
+#include "gateway/core/Config.h"
+#include "gateway/fhir/FhirServer.h"
+#include "gateway/store/IStore.h"
+#include "gateway/workflow/ConsultationMachine.h"
+
+namespace medbridge::app {
+
+// The consultation workflow on the platform (docs/consultation-workflow.md): every write of a
+// consultation Task passes the state machine (actor, required content, deadlines) and leaves an
+// AuditEvent; $accept … $cancel propose transitions; a loop flags passed deadlines on the Task,
+// notifies the responsible party (Communication) and counts them for /metrics.
+class ConsultationWorkflow {
+ public:
+  // Throws core::Error (ConfigInvalid) on a bad workflow.* setting.
+  ConsultationWorkflow(const core::GatewayConfig& config, fhir::FhirServer& fhir,
+                       store::IStore& store, const core::IClock& clock);
+  ~ConsultationWorkflow();
+  void install();  // the write guard on Task and the operations
+  void start();    // the deadline loop
+  void stop();
+  // Flags every open Task's passed deadlines now; how many deadlines were flagged.
+  int checkDeadlines();
+  std::string metricsText();
+
+ private:
+  bool guard(store::IResourceTx& tx, const std::optional<store::ResourceVersion>& current,
+             rapidjson::Document& proposed);
+  workflow::TransitionFacts facts(store::IResourceTx& tx, const rapidjson::Value* current,
+                                  const rapidjson::Document& proposed);
+  void audit(store::IResourceTx& tx, const rapidjson::Document& task, int version,
+             const workflow::TransitionOutcome& outcome, const std::string& actor);
+  void notifyBreach(store::IResourceTx& tx, const rapidjson::Document& task,
+                    const std::string& rule, const std::string& responsible);
+  fhir::FhirResponse propose(const fhir::OperationRequest& o, const std::string& operation);
+
+  const core::GatewayConfig& config_;
+  fhir::FhirServer& fhir_;
+  store::IStore& store_;
+  const core::IClock& clock_;
+  std::unique_ptr<workflow::ConsultationMachine> machine_;
+  PassLoop loop_;
+  std::mutex passMutex_;  // one deadline pass at a time
+  std::mutex mutex_;      // the counters (taken briefly, also on the store's writer thread)
+  std::map<std::string, std::int64_t> breaches_;     // by rule, since start
+  std::map<std::string, std::int64_t> transitions_;  // "from to", since start
+  std::int64_t breachedOpen_ = 0;                    // open Tasks flagged, at the last pass
+};
+
+}  // namespace medbridge::app

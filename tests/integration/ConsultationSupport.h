@@ -1,0 +1,182 @@
+#pragma once
+
+// A platform-profile medbridge with a controlled clock and the reference data of a small region:
+// a county hospital (inviting) and a tertiary hospital (invited) in the same province, one far
+// away; their staff as PractitionerRoles; a patient, consultation applications, appointments and
+// a report. Tasks move by PUT (with the acting party in the workflow-actor extension) or by the
+// convenience operations.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tests/integration/FhirHelpers.h"
+
+namespace medbridge::testing {
+
+inline std::string organization(const std::string& id, const std::string& region) {
+  return R"({"resourceType":"Organization","id":")" + id +
+         R"(","extension":[{"url":"urn:medbridge:extension:region-code","valueCode":")" + region +
+         R"("}],"name":")" + id + R"( hospital"})";
+}
+
+inline std::string practitionerRole(const std::string& id, const std::string& org,
+                                    const std::string& function) {
+  return R"({"resourceType":"PractitionerRole","id":")" + id +
+         R"(","organization":{"reference":"Organization/)" + org +
+         R"("},"code":[{"coding":[{"system":"urn:medbridge:codesystem:practitioner-function","code":")" +
+         function + R"("}]}]})";
+}
+
+inline std::string serviceRequest(const std::string& id, const std::string& type) {
+  return R"({"resourceType":"ServiceRequest","id":")" + id +
+         R"(","status":"active","intent":"order","code":{"coding":[{"system":"urn:medbridge:codesystem:consultation-service-type","code":")" +
+         type + R"("}]},"subject":{"reference":"Patient/p1"}})";
+}
+
+inline std::string appointment(const std::string& id, const std::string& start) {
+  return R"({"resourceType":"Appointment","id":")" + id + R"(","status":"booked","start":")" +
+         start +
+         R"(","participant":[{"actor":{"reference":"PractitionerRole/expert"},"status":"accepted"}]})";
+}
+
+// A new consultation Task in draft, proposed by the county's attending physician.
+inline std::string newTask(const std::string& id, const std::string& request,
+                           const std::string& invited = "tertiary",
+                           const std::string& status = "draft",
+                           const std::string& business = "drafted",
+                           const std::string& actor = "PractitionerRole/doc",
+                           const std::string& extra = "") {
+  return R"({"resourceType":"Task","id":")" + id +
+         R"(","extension":[{"url":"urn:medbridge:extension:workflow-actor","valueReference":{"reference":")" +
+         actor + R"("}}],"status":")" + status +
+         R"(","intent":"order","code":{"coding":[{"system":"urn:medbridge:codesystem:workflow-task","code":"consultation"}]},)"
+         R"("businessStatus":{"coding":[{"system":"urn:medbridge:codesystem:workflow-business-status","code":")" +
+         business + R"("}]},"focus":{"reference":"ServiceRequest/)" + request +
+         R"("},"for":{"reference":"Patient/p1"},"requester":{"reference":"Organization/county"},)"
+         R"("owner":{"reference":"Organization/)" +
+         invited + "\"}" + extra + "}";
+}
+
+class WorkflowPlatform {
+ public:
+  explicit WorkflowPlatform(std::vector<std::string> sets = {})
+      : gw_(dir_.path(), withDefaults(std::move(sets))) {
+    gw_.start();
+    seed();
+  }
+  GatewayProcess& gateway() { return gw_; }
+  ReceivedResources& received() { return received_; }
+
+  // POST /admin/clock; returns how many deadlines it flagged.
+  int setClock(const std::string& instant) {
+    auto r = httpRequest(gw_.httpPort(), "POST", "/admin/clock", R"({"now":")" + instant + "\"}");
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto d = parsed(r.body);
+    return d.HasMember("deadlinesFlagged") ? static_cast<int>(integer(d["deadlinesFlagged"])) : -1;
+  }
+  HttpResult put(const std::string& path, const std::string& body,
+                 const std::string& ifMatch = "") {
+    auto headers = kFhirJson;
+    if (!ifMatch.empty()) headers.push_back({"If-Match", ifMatch});
+    auto r = httpRequest(gw_.httpPort(), "PUT", "/fhir/" + path, body, headers);
+    received_.add(r.body);
+    return r;
+  }
+  rapidjson::Document read(const std::string& path) {
+    auto r = httpRequest(gw_.httpPort(), "GET", "/fhir/" + path, "", kFhirJson);
+    EXPECT_EQ(r.status, 200) << path << ": " << r.body;
+    received_.add(r.body);
+    return parsed(r.body);
+  }
+  // $operation on Task/id with parameters name → reference (or "reason" → a workflow-reason code).
+  HttpResult operation(const std::string& id, const std::string& op,
+                       const std::vector<std::pair<std::string, std::string>>& params,
+                       const std::string& ifMatch = "") {
+    std::string body = R"({"resourceType":"Parameters","parameter":[)";
+    bool first = true;
+    for (const auto& [name, value] : params) {
+      body += (first ? "" : ",") + std::string(R"({"name":")") + name + "\",";
+      body += name == "reason" ? R"("valueCode":")" + value + "\"}"
+                               : R"("valueReference":{"reference":")" + value + "\"}}";
+      first = false;
+    }
+    body += "]}";
+    auto headers = kFhirJson;
+    if (!ifMatch.empty()) headers.push_back({"If-Match", ifMatch});
+    auto r = httpRequest(gw_.httpPort(), "POST", "/fhir/Task/" + id + "/$" + op, body, headers);
+    received_.add(r.body);
+    return r;
+  }
+  // Moves Task/id to status/businessStatus by PUT of its current version as `actor` proposes,
+  // after `change` edits it.
+  HttpResult move(const std::string& id, const std::string& status, const std::string& business,
+                  const std::string& actor,
+                  const std::function<void(rapidjson::Document&)>& change = nullptr) {
+    auto task = read("Task/" + id);
+    std::string version = field(task["meta"], "versionId");
+    auto& a = task.GetAllocator();
+    task["status"].SetString(status.c_str(), a);
+    task["businessStatus"]["coding"][0]["code"].SetString(business.c_str(), a);
+    for (auto& e : task["extension"].GetArray())
+      if (field(e, "url") == "urn:medbridge:extension:workflow-actor")
+        e["valueReference"]["reference"].SetString(actor.c_str(), a);
+    if (change) change(task);
+    return put("Task/" + id, mappings::fhir::toJson(task), "W/\"" + version + "\"");
+  }
+  // Creates Task/id and moves it through the internal steps to requested/submitted.
+  void submit(const std::string& id, const std::string& request,
+              const std::string& invited = "tertiary") {
+    ASSERT_EQ(put("Task/" + id, newTask(id, request, invited)).status, 201);
+    ASSERT_EQ(move(id, "draft", "department-head-signed", "PractitionerRole/head").status, 200);
+    ASSERT_EQ(move(id, "draft", "medical-affairs-approved", "PractitionerRole/office").status, 200);
+    ASSERT_EQ(move(id, "draft", "fee-paid", "PractitionerRole/office").status, 200);
+    auto r = move(id, "requested", "submitted", "PractitionerRole/doc");
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  std::string state(const std::string& id) {
+    auto t = read("Task/" + id);
+    return field(t, "status") + "/" + field(t["businessStatus"]["coding"][0], "code");
+  }
+  // restriction.period.end to the second (the controlled clock ticks on from the time set).
+  std::string nextDeadline(const std::string& id) {
+    auto t = read("Task/" + id);
+    return t.HasMember("restriction") ? field(t["restriction"]["period"], "end").substr(0, 19) : "";
+  }
+
+ private:
+  static std::vector<std::string> withDefaults(std::vector<std::string> sets) {
+    sets.insert(sets.begin(), {"profile=platform", "testing.controlledClock=true"});
+    return sets;
+  }
+  void seed() {
+    std::vector<std::pair<std::string, std::string>> resources = {
+        {"Organization/county", organization("county", "330521")},
+        {"Organization/tertiary", organization("tertiary", "330102")},
+        {"Organization/faraway", organization("faraway", "110105")},
+        {"PractitionerRole/doc", practitionerRole("doc", "county", "physician")},
+        {"PractitionerRole/head", practitionerRole("head", "county", "department-head")},
+        {"PractitionerRole/office", practitionerRole("office", "county", "medical-affairs")},
+        {"PractitionerRole/desk", practitionerRole("desk", "tertiary", "medical-affairs")},
+        {"PractitionerRole/expert", practitionerRole("expert", "tertiary", "physician")},
+        {"PractitionerRole/expert2", practitionerRole("expert2", "tertiary", "physician")},
+        {"PractitionerRole/far-desk", practitionerRole("far-desk", "faraway", "medical-affairs")},
+        {"PractitionerRole/stranger", practitionerRole("stranger", "faraway", "physician")},
+        {"Patient/p1", R"({"resourceType":"Patient","id":"p1","name":[{"text":"张三"}]})"},
+        {"ServiceRequest/regular", serviceRequest("regular", "regular")},
+        {"ServiceRequest/urgent", serviceRequest("urgent", "urgent")},
+        {"DiagnosticReport/r1",
+         R"({"resourceType":"DiagnosticReport","id":"r1","status":"final","code":{"text":"远程会诊报告"},"subject":{"reference":"Patient/p1"},"conclusion":"建议继续抗感染治疗"})"}};
+    for (const auto& [path, body] : resources) {
+      auto r = put(path, body);
+      ASSERT_EQ(r.status, 201) << path << ": " << r.body;
+    }
+  }
+
+  TempDir dir_;
+  GatewayProcess gw_;
+  ReceivedResources received_;
+};
+
+}  // namespace medbridge::testing

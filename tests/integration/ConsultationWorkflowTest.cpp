@@ -1,0 +1,324 @@
+// The consultation workflow on the platform over real HTTP (docs/consultation-workflow.md): the
+// transition table enforced (actor, required content), deadlines computed in Beijing time under
+// a controlled clock, passed deadlines flagged, notified and kept across a restart, every
+// transition audited, every resource valid against the official R4 schema.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tests/integration/ConsultationSupport.h"
+#include "tests/integration/IntegrationHelpers.h"
+
+namespace medbridge::testing {
+namespace {
+
+std::vector<std::vector<std::string>> rows(const GatewayProcess& gw, const std::string& sql) {
+  return sqliteQuery(gw.dbPath(), sql);
+}
+
+TEST(ConsultationWorkflow, ARegularConsultationRunsFromDraftToReportWithItsDeadlines) {
+  WorkflowPlatform p;
+  ASSERT_EQ(p.put("Appointment/a1", appointment("a1", "2026-11-25T02:00:00Z")).status, 201);
+  p.setClock("2026-11-24T01:00:00Z");  // 09:00 in Beijing
+  p.submit("c1", "regular");
+  EXPECT_EQ(p.nextDeadline("c1"), "2026-11-24T15:59:59");  // 23:59:59 the same day
+  ASSERT_EQ(p.move("c1", "received", "received", "PractitionerRole/desk").status, 200);
+
+  p.setClock("2026-11-24T03:00:00Z");
+  auto accepted = p.operation("c1", "accept", {{"actor", "PractitionerRole/desk"}});
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  EXPECT_EQ(p.nextDeadline("c1"), "2026-11-25T03:00:00");  // expert within 24 h
+  auto assigned = p.operation(
+      "c1", "assign", {{"actor", "PractitionerRole/desk"}, {"expert", "PractitionerRole/expert"}});
+  ASSERT_EQ(assigned.status, 200) << assigned.body;
+  EXPECT_EQ(p.nextDeadline("c1"), "2026-11-26T03:00:00");  // session within 48 h
+  auto scheduled = p.operation(
+      "c1", "schedule", {{"actor", "PractitionerRole/expert"}, {"appointment", "Appointment/a1"}});
+  ASSERT_EQ(scheduled.status, 200) << scheduled.body;
+  p.setClock("2026-11-25T02:00:00Z");
+  ASSERT_EQ(p.operation("c1", "start", {{"actor", "PractitionerRole/expert"}}).status, 200);
+  p.setClock("2026-11-25T02:25:00Z");
+  ASSERT_EQ(p.move("c1", "in-progress", "session-ended", "PractitionerRole/expert").status, 200);
+  EXPECT_EQ(p.nextDeadline("c1"), "2026-11-25T02:55:00");  // report within 30 min
+  // Completing needs the report.
+  auto noReport = p.operation("c1", "complete", {{"actor", "PractitionerRole/expert"}});
+  EXPECT_EQ(noReport.status, 422);
+  EXPECT_EQ(firstIssue(noReport.body),
+            "completing needs output 'report' referring to the DiagnosticReport @ Task.output");
+  p.setClock("2026-11-25T02:40:00Z");
+  auto completed = p.operation(
+      "c1", "complete", {{"actor", "PractitionerRole/expert"}, {"report", "DiagnosticReport/r1"}});
+  ASSERT_EQ(completed.status, 200) << completed.body;
+
+  auto task = p.read("Task/c1");
+  EXPECT_EQ(p.state("c1"), "completed/reported");
+  EXPECT_FALSE(task.HasMember("restriction"));
+  EXPECT_EQ(field(task["executionPeriod"], "start").substr(0, 19), "2026-11-25T02:00:00");
+  EXPECT_EQ(field(task["executionPeriod"], "end").substr(0, 19), "2026-11-25T02:25:00");
+  EXPECT_EQ(field(task["owner"], "reference"), "PractitionerRole/expert");
+  EXPECT_EQ(field(task, "lastModified").substr(0, 19), "2026-11-25T02:40:00");
+  EXPECT_EQ(field(task, "authoredOn").substr(0, 4), "2026");
+  // Every deadline met: started and stopped, none breached.
+  std::string json = mappings::fhir::toJson(task);
+  EXPECT_EQ(json.find("breached"), std::string::npos) << json;
+  // One version and one AuditEvent per transition, each naming its actor.
+  EXPECT_EQ(rows(p.gateway(), "SELECT COUNT(*) FROM resource_versions WHERE type = 'Task'")[0][0],
+            "12");
+  auto audits = rows(
+      p.gateway(),
+      "SELECT json_extract(json, '$.outcomeDesc'), json_extract(json, '$.agent[0].who.reference')"
+      " FROM resource_versions WHERE type = 'AuditEvent' ORDER BY seq");
+  ASSERT_EQ(audits.size(), 12u);
+  EXPECT_EQ(audits[0], (std::vector<std::string>{"- -> draft/drafted", "PractitionerRole/doc"}));
+  EXPECT_EQ(audits[5], (std::vector<std::string>{"requested/submitted -> received/received",
+                                                 "PractitionerRole/desk"}));
+  EXPECT_EQ(audits[11], (std::vector<std::string>{"in-progress/session-ended -> completed/reported",
+                                                  "PractitionerRole/expert"}));
+  // A replayed proposal (a delivery repeated) makes no new version.
+  auto again = p.operation(
+      "c1", "complete", {{"actor", "PractitionerRole/expert"}, {"report", "DiagnosticReport/r1"}});
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(field(parsed(again.body)["meta"], "versionId"), "12");
+  auto metrics = httpRequest(p.gateway().httpPort(), "GET", "/metrics").body;
+  EXPECT_EQ(
+      metric(
+          metrics,
+          R"(medbridge_workflow_transitions_total{from="received/received",to="accepted/accepted"})"),
+      1);
+  for (const char* type : {"AuditEvent", "Task"}) {
+    auto bundle = httpRequest(p.gateway().httpPort(), "GET",
+                              std::string("/fhir/") + type + "?_count=100", "", kFhirJson);
+    p.received().add(bundle.body);
+  }
+  EXPECT_EQ(p.received().ownProblems(), "");
+  EXPECT_EQ(p.received().schemaProblems(), "");
+}
+
+TEST(ConsultationWorkflow, AcceptanceIsDueTheSameDayBeforeThreeInTheAfternoonElseTheNextDay) {
+  WorkflowPlatform p;
+  for (auto [id, at, due] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"at1459", "2026-11-24T06:59:00Z", "2026-11-24T15:59:59"},
+           {"at1500", "2026-11-24T07:00:00Z", "2026-11-25T15:59:59"},
+           {"at1501", "2026-11-24T07:01:00Z", "2026-11-25T15:59:59"}}) {
+    p.setClock(at);
+    p.submit(id, "regular");
+    EXPECT_EQ(p.nextDeadline(id), due) << id;
+  }
+  // 23:59:59 passes for the 14:59 application only.
+  EXPECT_EQ(p.setClock("2026-11-24T15:59:59Z"), 0);
+  EXPECT_EQ(p.setClock("2026-11-24T16:00:00Z"), 1);
+  EXPECT_NE(mappings::fhir::toJson(p.read("Task/at1459")).find("deadline-breached"),
+            std::string::npos);
+  EXPECT_EQ(mappings::fhir::toJson(p.read("Task/at1500")).find("deadline-breached"),
+            std::string::npos);
+}
+
+TEST(ConsultationWorkflow, AnUrgentConsultationBreachingTwoHoursIsFlaggedNotifiedAndStaysFlagged) {
+  WorkflowPlatform p;
+  p.setClock("2026-11-24T02:00:00Z");
+  p.submit("u1", "urgent");             // in the region: expert within 2 h
+  p.submit("u2", "urgent", "faraway");  // out of the region: 5 h
+  for (auto [id, desk] :
+       {std::pair{"u1", "PractitionerRole/desk"}, {"u2", "PractitionerRole/far-desk"}}) {
+    ASSERT_EQ(p.move(id, "received", "received", desk).status, 200);
+    ASSERT_EQ(p.operation(id, "accept", {{"actor", desk}}).status, 200);
+  }
+  EXPECT_EQ(p.nextDeadline("u1"), "2026-11-24T04:00:00");
+  EXPECT_EQ(p.nextDeadline("u2"), "2026-11-24T07:00:00");
+  EXPECT_EQ(p.setClock("2026-11-24T04:00:00Z"), 0);
+  EXPECT_EQ(p.setClock("2026-11-24T04:00:01Z"), 1);
+  auto u1 = p.read("Task/u1");
+  EXPECT_EQ(field(u1["meta"]["tag"][0], "code"), "deadline-breached");
+  EXPECT_EQ(field(u1["meta"], "versionId"), "8");  // the platform's own version
+  auto notices = rows(p.gateway(),
+                      "SELECT json_extract(json, '$.about[0].reference'), json_extract(json, "
+                      "'$.recipient[0].reference'),"
+                      " json_extract(json, '$.payload[0].contentString') FROM resource_versions "
+                      "WHERE type = 'Communication'");
+  EXPECT_EQ(notices, (std::vector<std::vector<std::string>>{
+                         {"Task/u1", "Organization/tertiary",
+                          "The consultation's deadline 'expert-assignment-urgent' has passed; "
+                          "Task/u1 is flagged."}}));
+  auto metrics = httpRequest(p.gateway().httpPort(), "GET", "/metrics").body;
+  EXPECT_EQ(
+      metric(metrics,
+             R"(medbridge_workflow_deadline_breaches_total{rule="expert-assignment-urgent"})"),
+      1);
+  EXPECT_EQ(metric(metrics, "medbridge_workflow_open_breached_tasks"), 1);
+
+  // Restart: the flag is kept, the timer of u2 still runs, nothing is flagged twice.
+  ASSERT_EQ(p.gateway().terminate(), 0);
+  p.gateway().start();
+  EXPECT_EQ(p.setClock("2026-11-24T06:59:59Z"), 0);
+  EXPECT_EQ(field(p.read("Task/u1")["meta"]["tag"][0], "code"), "deadline-breached");
+  EXPECT_EQ(p.setClock("2026-11-24T07:00:01Z"), 1);
+  EXPECT_EQ(field(p.read("Task/u2")["meta"]["tag"][0], "code"), "deadline-breached");
+  metrics = httpRequest(p.gateway().httpPort(), "GET", "/metrics").body;
+  EXPECT_EQ(metric(metrics, "medbridge_workflow_open_breached_tasks"), 2);
+  // Assigning the expert late stops the deadline; the flag stays for the statistics.
+  ASSERT_EQ(p.operation("u1", "assign",
+                        {{"actor", "PractitionerRole/desk"}, {"expert", "PractitionerRole/expert"}})
+                .status,
+            200);
+  EXPECT_EQ(field(p.read("Task/u1")["meta"]["tag"][0], "code"), "deadline-breached");
+  EXPECT_EQ(p.nextDeadline("u1"), "2026-11-24T10:00:00");  // urgent session within 8 h
+  EXPECT_EQ(p.received().schemaProblems(), "");
+}
+
+TEST(ConsultationWorkflow, RefusalsReturnsAndCancellationsNeedACodedReason) {
+  WorkflowPlatform p;
+  p.setClock("2026-11-24T01:00:00Z");
+  p.submit("r1", "regular");
+  ASSERT_EQ(p.move("r1", "received", "received", "PractitionerRole/desk").status, 200);
+  auto noReason = p.operation("r1", "reject", {{"actor", "PractitionerRole/desk"}});
+  EXPECT_EQ(noReason.status, 422);
+  EXPECT_EQ(firstIssue(noReason.body),
+            "this transition needs a coded refusal reason (statusReason from "
+            "urn:medbridge:codesystem:workflow-reason) @ Task.statusReason");
+  // On hold for more material, supplied, then refused with a reason.
+  auto hold = p.move(
+      "r1", "on-hold", "material-requested", "PractitionerRole/desk", [](rapidjson::Document& t) {
+        rapidjson::Document reason;
+        reason.Parse(
+            R"({"coding":[{"system":"urn:medbridge:codesystem:workflow-reason","code":"images-unreadable"}]})");
+        t.AddMember("statusReason", rapidjson::Value().CopyFrom(reason, t.GetAllocator()),
+                    t.GetAllocator());
+      });
+  ASSERT_EQ(hold.status, 200) << hold.body;
+  EXPECT_EQ(p.nextDeadline("r1"), "");  // acceptance waits for the material
+  p.setClock("2026-11-24T08:00:00Z");   // 16:00: the next day's 23:59 once supplied
+  ASSERT_EQ(p.move("r1", "received", "material-supplied", "PractitionerRole/office").status, 200);
+  EXPECT_EQ(p.nextDeadline("r1"), "2026-11-25T15:59:59");
+  auto refused = p.operation(
+      "r1", "reject", {{"actor", "PractitionerRole/desk"}, {"reason", "outside-practice-scope"}});
+  ASSERT_EQ(refused.status, 200) << refused.body;
+  EXPECT_EQ(p.state("r1"), "rejected/refused");
+  EXPECT_EQ(p.nextDeadline("r1"), "");
+  // A closed Task moves no more.
+  auto reopen = p.move("r1", "received", "received", "PractitionerRole/desk");
+  EXPECT_EQ(reopen.status, 409);
+  EXPECT_EQ(
+      firstIssue(reopen.body),
+      "a consultation Task cannot move from rejected/refused to received/received @ Task.status");
+  // The inviting side cancels with a cancellation reason; a refusal reason does not fit.
+  p.submit("r2", "regular");
+  EXPECT_EQ(
+      p.operation("r2", "cancel", {{"actor", "PractitionerRole/doc"}, {"reason", "not-indicated"}})
+          .status,
+      422);
+  EXPECT_EQ(p.operation("r2", "cancel",
+                        {{"actor", "PractitionerRole/desk"}, {"reason", "patient-withdrew"}})
+                .status,
+            409);
+  ASSERT_EQ(p.operation("r2", "cancel",
+                        {{"actor", "PractitionerRole/doc"}, {"reason", "patient-withdrew"}})
+                .status,
+            200);
+  EXPECT_EQ(p.state("r2"), "cancelled/cancelled");
+}
+
+TEST(ConsultationWorkflow, ARescheduleInsideTwoHoursIsRefused) {
+  WorkflowPlatform p;
+  ASSERT_EQ(p.put("Appointment/a1", appointment("a1", "2026-11-24T06:00:00Z")).status, 201);
+  ASSERT_EQ(p.put("Appointment/a2", appointment("a2", "2026-11-24T09:00:00Z")).status, 201);
+  p.setClock("2026-11-24T01:00:00Z");
+  p.submit("s1", "regular");
+  ASSERT_EQ(p.move("s1", "received", "received", "PractitionerRole/desk").status, 200);
+  ASSERT_EQ(p.operation("s1", "accept", {{"actor", "PractitionerRole/desk"}}).status, 200);
+  ASSERT_EQ(p.operation("s1", "assign",
+                        {{"actor", "PractitionerRole/desk"}, {"expert", "PractitionerRole/expert"}})
+                .status,
+            200);
+  ASSERT_EQ(p.operation("s1", "schedule",
+                        {{"actor", "PractitionerRole/desk"}, {"appointment", "Appointment/a1"}})
+                .status,
+            200);
+  p.setClock("2026-11-24T04:00:01Z");  // 1 h 59 min 59 s before the session
+  auto late = p.operation("s1", "schedule",
+                          {{"actor", "PractitionerRole/desk"}, {"appointment", "Appointment/a2"}});
+  EXPECT_EQ(late.status, 409);
+  EXPECT_EQ(firstIssue(late.body),
+            "a schedule change needs 120 minutes' notice; the session starts at "
+            "2026-11-24T06:00:00.000Z @ Task.input");
+  p.setClock("2026-11-24T03:59:59Z");
+  ASSERT_EQ(p.operation("s1", "schedule",
+                        {{"actor", "PractitionerRole/desk"}, {"appointment", "Appointment/a2"}})
+                .status,
+            200);
+  EXPECT_EQ(field(p.read("Task/s1")["input"][0]["valueReference"], "reference"), "Appointment/a2");
+}
+
+TEST(ConsultationWorkflow, AConcurrentCancelAndAcceptApplyExactlyOne) {
+  WorkflowPlatform p;
+  p.setClock("2026-11-24T01:00:00Z");
+  for (int round = 0; round < 5; ++round) {
+    std::string id = "cc" + std::to_string(round);
+    p.submit(id, "regular");
+    ASSERT_EQ(p.move(id, "received", "received", "PractitionerRole/desk").status, 200);
+    std::string version = field(p.read("Task/" + id)["meta"], "versionId");
+    HttpResult cancel, accept;
+    std::thread inviting([&] {
+      cancel = p.operation(id, "cancel",
+                           {{"actor", "PractitionerRole/doc"}, {"reason", "patient-withdrew"}},
+                           "W/\"" + version + "\"");
+    });
+    std::thread invited([&] {
+      accept =
+          p.operation(id, "accept", {{"actor", "PractitionerRole/desk"}}, "W/\"" + version + "\"");
+    });
+    inviting.join();
+    invited.join();
+    std::multiset<int> statuses{cancel.status, accept.status};
+    EXPECT_EQ(statuses, (std::multiset<int>{200, 412})) << cancel.body << accept.body;
+    std::string state = p.state(id);
+    EXPECT_EQ(state, cancel.status == 200 ? "cancelled/cancelled" : "accepted/accepted");
+    EXPECT_EQ(field(p.read("Task/" + id)["meta"], "versionId"),
+              std::to_string(std::stoi(version) + 1));
+  }
+}
+
+TEST(ConsultationWorkflow, WhoMayActIsChecked) {
+  WorkflowPlatform p;
+  p.setClock("2026-11-24T01:00:00Z");
+  // Only the inviting physician drafts; strangers and unknown parties take no part.
+  auto byDesk = p.put(
+      "Task/w1", newTask("w1", "regular", "tertiary", "draft", "drafted", "PractitionerRole/desk"));
+  EXPECT_EQ(byDesk.status, 409);
+  EXPECT_EQ(firstIssue(byDesk.body),
+            "moving from - to draft/drafted is not for invited-department (or only for "
+            "emergencies) @ Task.status");
+  auto unknown = p.put("Task/w1", newTask("w1", "regular", "tertiary", "draft", "drafted",
+                                          "PractitionerRole/nobody"));
+  EXPECT_EQ(unknown.status, 422);
+  EXPECT_EQ(firstIssue(unknown.body),
+            "the acting party PractitionerRole/nobody is not known here @ Task.extension");
+  p.submit("w1", "regular");
+  auto stranger = p.move("w1", "received", "received", "PractitionerRole/stranger");
+  EXPECT_EQ(stranger.status, 409);
+  EXPECT_EQ(firstIssue(stranger.body),
+            "the acting party (PractitionerRole/stranger) takes no part in this consultation @ "
+            "Task.extension('urn:medbridge:extension:workflow-actor')");
+  // The invited side cannot assign an expert of another hospital.
+  ASSERT_EQ(p.move("w1", "received", "received", "PractitionerRole/desk").status, 200);
+  ASSERT_EQ(p.operation("w1", "accept", {{"actor", "PractitionerRole/desk"}}).status, 200);
+  auto foreign =
+      p.operation("w1", "assign",
+                  {{"actor", "PractitionerRole/desk"}, {"expert", "PractitionerRole/stranger"}});
+  EXPECT_EQ(foreign.status, 422);
+  EXPECT_EQ(
+      firstIssue(foreign.body),
+      "Task.owner must be the expert: a PractitionerRole of the invited organisation @ Task.owner");
+  // Emergencies skip the internal steps.
+  auto emergency = p.put("Task/e1", newTask("e1", "urgent", "tertiary", "requested", "submitted",
+                                            "PractitionerRole/doc", R"(,"priority":"stat")"));
+  ASSERT_EQ(emergency.status, 201) << emergency.body;
+  EXPECT_EQ(p.nextDeadline("e1"), "2026-11-24T15:59:59");
+  EXPECT_NE(mappings::fhir::toJson(p.read("Task/e1")).find("emergency-paperwork"),
+            std::string::npos);
+  auto notEmergency =
+      p.put("Task/e2", newTask("e2", "urgent", "tertiary", "requested", "submitted"));
+  EXPECT_EQ(notEmergency.status, 409);
+}
+
+}  // namespace
+}  // namespace medbridge::testing

@@ -416,10 +416,20 @@ fhir::FhirResponse ConsultationWorkflow::propose(const fhir::OperationRequest& o
   if (actor.empty())
     throw fhir::FhirError(400, "required",
                           "$" + operation + " needs parameter actor (a Reference)");
-  Value actorExt(rapidjson::kObjectType);
-  actorExt.AddMember("url", mappings::fhir::str(workflow::kActorExtension, a), a);
-  actorExt.AddMember("valueReference", mappings::fhir::reference(actor, a), a);
-  mappings::fhir::push(task, "extension", std::move(actorExt), a);
+  bool named = false;  // the acting party replaces the one of the stored version
+  if (task.HasMember("extension"))
+    for (auto& e : task["extension"].GetArray())
+      if (text(e, "url") == workflow::kActorExtension) {
+        e.RemoveMember("valueReference");
+        e.AddMember("valueReference", mappings::fhir::reference(actor, a), a);
+        named = true;
+      }
+  if (!named) {
+    Value actorExt(rapidjson::kObjectType);
+    actorExt.AddMember("url", mappings::fhir::str(workflow::kActorExtension, a), a);
+    actorExt.AddMember("valueReference", mappings::fhir::reference(actor, a), a);
+    mappings::fhir::push(task, "extension", std::move(actorExt), a);
+  }
   if (params.IsObject() && params.HasMember("parameter"))
     for (const auto& p : params["parameter"].GetArray())
       if (text(p, "name") == "reason") {

@@ -167,7 +167,7 @@ bool ConsultationMachine::sameProposal(const Value& current, const Value& propos
     for (const char* owned :
          {"id", "meta", "restriction", "lastModified", "authoredOn", "executionPeriod"})
       d.RemoveMember(owned);
-    dropExtensions(d, {kDeadlineExtension, kActorExtension, kInvitedExtension});
+    dropExtensions(d, {kDeadlineExtension, kInvitedExtension});
     return canonical(d);
   };
   return essence(current) == essence(proposed);

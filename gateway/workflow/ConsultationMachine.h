@@ -53,8 +53,8 @@ class ConsultationMachine {
                                                                 std::int64_t now) const;
   const TransitionTable& table() const { return table_; }
 
-  // Whether `proposed` asks for nothing `current` does not already hold (a replayed proposal):
-  // equal once the engine's fields are left out of both.
+  // Whether `proposed` is the proposal `current` came from, made again by the same party (a
+  // replayed delivery): equal once the engine's fields are left out of both.
   static bool sameProposal(const rapidjson::Value& current, const rapidjson::Value& proposed);
   // The version the platform itself writes when deadlines pass (after flagBreaches).
   static void markSystemVersion(rapidjson::Document& task, std::int64_t now);

@@ -10,6 +10,7 @@
 #include "gateway/fhir/ResourceJson.h"
 #include "gateway/routing/Processor.h"
 #include "gateway/workflow/ActorRoles.h"
+#include "gateway/workflow/ApplicationCheck.h"
 #include "gateway/workflow/WorkflowCodes.h"
 #include "mappings/fhir/Json.h"
 #include "mappings/fhir/SearchQuery.h"
@@ -128,12 +129,15 @@ const std::map<std::string, std::pair<std::string, std::string>>& operationTarge
 ConsultationWorkflow::ConsultationWorkflow(const core::GatewayConfig& config,
                                            fhir::FhirServer& fhir, store::IStore& store,
                                            const core::IClock& clock)
-    : config_(config), fhir_(fhir), store_(store), clock_(clock) {
+    : config_(config),
+      fhir_(fhir),
+      store_(store),
+      clock_(clock),
+      offsetMinutes_(zoneOffsetMinutes(config.timeZone)) {
   try {
     machine_ = std::make_unique<ConsultationMachine>(
         workflow::TransitionTable::consultation(config.workflow.submitSteps),
-        deadlineTable(config.workflow), zoneOffsetMinutes(config.timeZone),
-        config.workflow.rescheduleNoticeMinutes);
+        deadlineTable(config.workflow), offsetMinutes_, config.workflow.rescheduleNoticeMinutes);
   } catch (const std::invalid_argument& e) {
     throw core::Error(core::ErrorCode::ConfigInvalid, e.what());
   }
@@ -185,6 +189,7 @@ bool ConsultationWorkflow::guard(store::IResourceTx& tx,
           {"error", outcome.status == 409 ? "business-rule" : "required", p.message, p.expression});
     throw fhir::FhirError(outcome.status, std::move(issues));
   }
+  checkContent(tx, proposed, outcome);
   audit(tx, proposed, current ? current->version + 1 : 1, outcome, f.actor);
   std::lock_guard lock(mutex_);
   ++transitions_[outcome.from + " " + outcome.to];
@@ -255,6 +260,64 @@ workflow::TransitionFacts ConsultationWorkflow::facts(store::IResourceTx& tx,
   f.ownerIsInvitedExpert = owner.rfind("PractitionerRole/", 0) == 0 && readIn(tx, owner, expert) &&
                            ConsultationMachine::reference(expert, "organization") == invited;
   return f;
+}
+
+void ConsultationWorkflow::checkContent(store::IResourceTx& tx, const rapidjson::Document& task,
+                                        const workflow::TransitionOutcome& outcome) {
+  if (outcome.from == outcome.to) return;
+  std::string today = core::instantOf(clock_.nowMillis() + offsetMinutes_ * 60'000LL).substr(0, 10);
+  std::vector<workflow::Problem> problems;
+  rapidjson::Document request, inviting, invited, attending, named, consent, expert;
+  bool haveRequest = readIn(tx, ConsultationMachine::reference(task, "focus"), request);
+  if (outcome.to == "requested/submitted") {
+    workflow::Application a;
+    a.request = haveRequest ? &request : nullptr;
+    a.inviting = readIn(tx, ConsultationMachine::reference(task, "requester"), inviting) ? &inviting
+                                                                                         : nullptr;
+    a.invitedReference = ConsultationMachine::invitedOrganization(task);
+    a.invited = readIn(tx, a.invitedReference, invited) ? &invited : nullptr;
+    a.patient = ConsultationMachine::reference(task, "for");
+    a.emergency = text(task, "priority") == "stat";
+    a.requirePoolExpert = config_.workflow.requirePoolExpert;
+    a.today = today;
+    if (haveRequest) {
+      std::string requester = ConsultationMachine::reference(request, "requester");
+      if (requester.rfind("PractitionerRole/", 0) == 0 && readIn(tx, requester, attending))
+        a.attending = &attending;
+      if (auto it = request.FindMember("performer");
+          it != request.MemberEnd() && it->value.IsArray())
+        for (const auto& p : it->value.GetArray())
+          if (!a.namedExpert && text(p, "reference").rfind("PractitionerRole/", 0) == 0 &&
+              readIn(tx, text(p, "reference"), named))
+            a.namedExpert = &named;
+      if (auto it = request.FindMember("supportingInfo");
+          it != request.MemberEnd() && it->value.IsArray())
+        for (const auto& s : it->value.GetArray()) {
+          std::string ref = text(s, "reference");
+          rapidjson::Document found;
+          if (!readIn(tx, ref, found)) continue;
+          std::string type = ref.substr(0, ref.find('/'));
+          if (type == "Consent" && !a.consent) {
+            consent.CopyFrom(found, consent.GetAllocator());
+            a.consent = &consent;
+          } else if (type == "DocumentReference" || type == "DiagnosticReport" ||
+                     type == "Observation" || type == "Encounter" || type == "ImagingStudy") {
+            ++a.records;
+          }
+        }
+    }
+    problems = workflow::checkApplication(a);
+  } else if (outcome.to == "accepted/expert-assigned" &&
+             readIn(tx, ConsultationMachine::reference(task, "owner"), expert)) {
+    problems =
+        workflow::checkExpert(expert, haveRequest ? workflow::requestedDepartment(request) : "",
+                              config_.workflow.requirePoolExpert, today);
+  }
+  if (problems.empty()) return;
+  std::vector<fhir::OutcomeIssue> issues;
+  for (const auto& p : problems)
+    issues.push_back({"error", "business-rule", p.message, p.expression});
+  throw fhir::FhirError(422, std::move(issues));
 }
 
 void ConsultationWorkflow::audit(store::IResourceTx& tx, const rapidjson::Document& task,

@@ -36,6 +36,9 @@ class ConsultationWorkflow {
              rapidjson::Document& proposed);
   workflow::TransitionFacts facts(store::IResourceTx& tx, const rapidjson::Value* current,
                                   const rapidjson::Document& proposed);
+  // The application check on submit and the expert check on assignment (422 when they fail).
+  void checkContent(store::IResourceTx& tx, const rapidjson::Document& task,
+                    const workflow::TransitionOutcome& outcome);
   void audit(store::IResourceTx& tx, const rapidjson::Document& task, int version,
              const workflow::TransitionOutcome& outcome, const std::string& actor);
   void notifyBreach(store::IResourceTx& tx, const rapidjson::Document& task,
@@ -47,6 +50,7 @@ class ConsultationWorkflow {
   store::IStore& store_;
   const core::IClock& clock_;
   std::unique_ptr<workflow::ConsultationMachine> machine_;
+  int offsetMinutes_;
   PassLoop loop_;
   std::mutex passMutex_;  // one deadline pass at a time
   std::mutex mutex_;      // the counters (taken briefly, also on the store's writer thread)

@@ -209,6 +209,8 @@ const std::map<std::string, Setter>& schema() {
        [](auto& c, auto& k, auto& v) { c.workflow.regionCode = asString(k, v, true); }},
       {"workflow.deadlineCheckSeconds",
        [](auto& c, auto& k, auto& v) { c.workflow.deadlineCheckSeconds = asInt(k, v, 1, 3600); }},
+      {"workflow.requirePoolExpert",
+       [](auto& c, auto& k, auto& v) { c.workflow.requirePoolExpert = asBool(k, v); }},
       {"testing.controlledClock",
        [](auto& c, auto& k, auto& v) { c.controlledClock = asBool(k, v); }},
       {"regional.poll.owner",

@@ -134,6 +134,7 @@ struct WorkflowConfig {
   int rescheduleNoticeMinutes = 120;
   std::string regionCode;  // GB 2260 prefix of the platform's region ("" = same province)
   int deadlineCheckSeconds = 30;
+  bool requirePoolExpert = false;  // invited physicians must be in the expert pool
 };
 
 // The validated, immutable configuration of one gateway instance.

@@ -18,5 +18,16 @@ inline constexpr const char* kInvitedExtension = "urn:medbridge:extension:invite
 inline constexpr const char* kDeadlineExtension = "urn:medbridge:extension:deadline";
 inline constexpr const char* kRegionExtension = "urn:medbridge:extension:region-code";
 inline constexpr const char* kBreachedFlag = "deadline-breached";
+inline constexpr const char* kDepartmentSystem = "urn:medbridge:codesystem:department";
+inline constexpr const char* kTitleSystem = "urn:medbridge:codesystem:professional-title";
+inline constexpr const char* kLevelSystem = "urn:medbridge:codesystem:hospital-level";
+// Reference data (docs/consultation-workflow.md, "Reference data").
+inline constexpr const char* kLevelExtension = "urn:medbridge:extension:hospital-level";
+inline constexpr const char* kDepartmentExtension = "urn:medbridge:extension:registered-department";
+inline constexpr const char* kQualifiedExtension = "urn:medbridge:extension:telemedicine-qualified";
+inline constexpr const char* kLicenseExtension = "urn:medbridge:extension:practice-license";
+inline constexpr const char* kPracticeSinceExtension =
+    "urn:medbridge:extension:independent-practice-since";
+inline constexpr const char* kPoolExtension = "urn:medbridge:extension:expert-pool";
 
 }  // namespace medbridge::workflow

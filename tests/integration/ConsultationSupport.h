@@ -15,24 +15,54 @@
 
 namespace medbridge::testing {
 
-inline std::string organization(const std::string& id, const std::string& region) {
-  return R"({"resourceType":"Organization","id":")" + id +
-         R"(","extension":[{"url":"urn:medbridge:extension:region-code","valueCode":")" + region +
-         R"("}],"name":")" + id + R"( hospital"})";
+// An Organization with its region, level, registered departments and telemedicine qualification.
+inline std::string organization(const std::string& id, const std::string& region,
+                                const std::string& level = "3A",
+                                const std::vector<std::string>& departments = {"03", "32"}) {
+  std::string out =
+      R"({"resourceType":"Organization","id":")" + id +
+      R"(","extension":[{"url":"urn:medbridge:extension:region-code","valueCode":")" + region +
+      R"("},{"url":"urn:medbridge:extension:hospital-level","valueCoding":{"system":"urn:medbridge:codesystem:hospital-level","code":")" +
+      level + R"("}},{"url":"urn:medbridge:extension:telemedicine-qualified","valueBoolean":true})";
+  for (const auto& d : departments)
+    out +=
+        R"(,{"url":"urn:medbridge:extension:registered-department","valueCoding":{"system":"urn:medbridge:codesystem:department","code":")" +
+        d + "\"}}";
+  return out + R"(],"name":")" + id + R"( hospital"})";
 }
 
+// A PractitionerRole: function (practitioner-function), title, licence, independent practice
+// since, practice scope.
 inline std::string practitionerRole(const std::string& id, const std::string& org,
-                                    const std::string& function) {
+                                    const std::string& function,
+                                    const std::string& title = "attending-physician",
+                                    const std::string& since = "2015-07-01",
+                                    const std::string& scope = "03") {
   return R"({"resourceType":"PractitionerRole","id":")" + id +
-         R"(","organization":{"reference":"Organization/)" + org +
+         R"(","extension":[{"url":"urn:medbridge:extension:practice-license","valueIdentifier":{"system":"urn:medbridge:practice-license","value":"L-)" +
+         id + R"("}},{"url":"urn:medbridge:extension:independent-practice-since","valueDate":")" +
+         since + R"("}],"organization":{"reference":"Organization/)" + org +
          R"("},"code":[{"coding":[{"system":"urn:medbridge:codesystem:practitioner-function","code":")" +
-         function + R"("}]}]})";
+         function +
+         R"("}]},{"coding":[{"system":"urn:medbridge:codesystem:professional-title","code":")" +
+         title +
+         R"("}]}],"specialty":[{"coding":[{"system":"urn:medbridge:codesystem:department","code":")" +
+         scope + R"("}]}]})";
 }
 
-inline std::string serviceRequest(const std::string& id, const std::string& type) {
+// A complete application of this service type to `invited`, department 03.01 (respiratory).
+inline std::string serviceRequest(const std::string& id, const std::string& type,
+                                  const std::string& invited = "tertiary") {
   return R"({"resourceType":"ServiceRequest","id":")" + id +
-         R"(","status":"active","intent":"order","code":{"coding":[{"system":"urn:medbridge:codesystem:consultation-service-type","code":")" +
-         type + R"("}]},"subject":{"reference":"Patient/p1"}})";
+         R"(","status":"active","intent":"order","category":[{"coding":[{"system":"urn:medbridge:codesystem:workflow-task","code":"consultation"}]}],)"
+         R"("code":{"coding":[{"system":"urn:medbridge:codesystem:consultation-service-type","code":")" +
+         type +
+         R"("}]},"subject":{"reference":"Patient/p1"},"occurrenceDateTime":"2026-11-25T10:00:00+08:00",)"
+         R"("requester":{"reference":"PractitionerRole/doc"},"performerType":{"coding":[{"system":"urn:medbridge:codesystem:department","code":"03.01"}]},)"
+         R"("performer":[{"reference":"Organization/)" +
+         invited +
+         R"("}],"reasonCode":[{"text":"肺部感染抗感染治疗3天无效"}],)"
+         R"("supportingInfo":[{"reference":"DocumentReference/d1"},{"reference":"Consent/consent1"}]})";
 }
 
 inline std::string appointment(const std::string& id, const std::string& start) {
@@ -164,8 +194,13 @@ class WorkflowPlatform {
         {"PractitionerRole/far-desk", practitionerRole("far-desk", "faraway", "medical-affairs")},
         {"PractitionerRole/stranger", practitionerRole("stranger", "faraway", "physician")},
         {"Patient/p1", R"({"resourceType":"Patient","id":"p1","name":[{"text":"张三"}]})"},
+        {"DocumentReference/d1",
+         R"({"resourceType":"DocumentReference","id":"d1","status":"current","subject":{"reference":"Patient/p1"},"content":[{"attachment":{"contentType":"text/plain","title":"入院记录"}}]})"},
+        {"Consent/consent1",
+         R"({"resourceType":"Consent","id":"consent1","status":"active","scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"treatment"}]},"category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],"patient":{"reference":"Patient/p1"},"dateTime":"2026-11-24T08:30:00+08:00","sourceAttachment":{"contentType":"application/pdf","title":"远程会诊知情同意书"}})"},
         {"ServiceRequest/regular", serviceRequest("regular", "regular")},
         {"ServiceRequest/urgent", serviceRequest("urgent", "urgent")},
+        {"ServiceRequest/urgent-far", serviceRequest("urgent-far", "urgent", "faraway")},
         {"DiagnosticReport/r1",
          R"({"resourceType":"DiagnosticReport","id":"r1","status":"final","code":{"text":"远程会诊报告"},"subject":{"reference":"Patient/p1"},"conclusion":"建议继续抗感染治疗"})"}};
     for (const auto& [path, body] : resources) {

@@ -116,8 +116,8 @@ TEST(ConsultationWorkflow, AcceptanceIsDueTheSameDayBeforeThreeInTheAfternoonEls
 TEST(ConsultationWorkflow, AnUrgentConsultationBreachingTwoHoursIsFlaggedNotifiedAndStaysFlagged) {
   WorkflowPlatform p;
   p.setClock("2026-11-24T02:00:00Z");
-  p.submit("u1", "urgent");             // in the region: expert within 2 h
-  p.submit("u2", "urgent", "faraway");  // out of the region: 5 h
+  p.submit("u1", "urgent");                 // in the region: expert within 2 h
+  p.submit("u2", "urgent-far", "faraway");  // out of the region: 5 h
   for (auto [id, desk] :
        {std::pair{"u1", "PractitionerRole/desk"}, {"u2", "PractitionerRole/far-desk"}}) {
     ASSERT_EQ(p.move(id, "received", "received", desk).status, 200);
@@ -318,6 +318,87 @@ TEST(ConsultationWorkflow, WhoMayActIsChecked) {
   auto notEmergency =
       p.put("Task/e2", newTask("e2", "urgent", "tertiary", "requested", "submitted"));
   EXPECT_EQ(notEmergency.status, 409);
+}
+
+// Every problem of an incomplete, ineligible application in one OperationOutcome.
+std::vector<std::string> issues(const std::string& body) {
+  std::vector<std::string> out;
+  auto d = parsed(body);
+  for (const auto& i : d["issue"].GetArray()) out.push_back(field(i, "diagnostics"));
+  return out;
+}
+
+TEST(ConsultationWorkflow, TheApplicationCheckListsEveryProblem) {
+  WorkflowPlatform p({"workflow.submitSteps=", "workflow.requirePoolExpert=true"});
+  p.setClock("2026-11-24T01:00:00Z");
+  ASSERT_EQ(p.put("PractitionerRole/village",
+                  practitionerRole("village", "county", "physician", "village-doctor"))
+                .status,
+            201);
+  ASSERT_EQ(
+      p.put("PractitionerRole/junior", practitionerRole("junior", "tertiary", "physician",
+                                                        "resident-physician", "2024-12-01", "04"))
+          .status,
+      201);
+  // Obstetrics, which neither hospital registered; no purpose, time, records or consent; a
+  // village doctor accompanies at a secondary hospital; the named expert is junior.
+  ASSERT_EQ(
+      p.put(
+           "ServiceRequest/bad",
+           R"({"resourceType":"ServiceRequest","id":"bad","status":"active","intent":"order",)"
+           R"("code":{"coding":[{"system":"urn:medbridge:codesystem:consultation-service-type","code":"named-expert"}]},)"
+           R"("subject":{"reference":"Patient/p1"},"requester":{"reference":"PractitionerRole/village"},)"
+           R"("performerType":{"coding":[{"system":"urn:medbridge:codesystem:department","code":"05"}]},)"
+           R"("performer":[{"reference":"Organization/tertiary"},{"reference":"PractitionerRole/junior"}]})")
+          .status,
+      201);
+  ASSERT_EQ(p.put("Organization/county", organization("county", "330521", "2A", {"03"})).status,
+            200);
+  auto r = p.put("Task/bad", newTask("bad", "bad", "tertiary", "requested", "submitted"));
+  ASSERT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(issues(r.body),
+            (std::vector<std::string>{
+                "the purpose (ServiceRequest.reasonCode or note) is missing",
+                "the suggested time (ServiceRequest.occurrence[x]) is missing",
+                "the patient's records (ServiceRequest.supportingInfo: DocumentReference, "
+                "DiagnosticReport, Observation, Encounter or ImagingStudy) are missing",
+                "the signed informed consent (a Consent in ServiceRequest.supportingInfo, status "
+                "active, with the signed form) is missing",
+                "the invited physician (PractitionerRole/junior) has 1 years of independent "
+                "practice; at least 3 years are required",
+                "department 05 is outside the practice scope of the invited physician "
+                "(PractitionerRole/junior)",
+                "the invited physician (PractitionerRole/junior) is not in the expert pool "
+                "(workflow.requirePoolExpert)",
+                "the inviting institution is not registered for department 05",
+                "the invited institution is not registered for department 05",
+                "an assistant physician or village doctor may accompany a consultation only at a "
+                "primary-level institution"}));
+  EXPECT_EQ(httpRequest(p.gateway().httpPort(), "GET", "/fhir/Task/bad").status, 404);
+
+  // A complete application passes; assigning an expert outside the pool does not.
+  auto good = p.put("Task/good", newTask("good", "regular", "tertiary", "requested", "submitted"));
+  ASSERT_EQ(good.status, 201) << good.body;
+  ASSERT_EQ(p.move("good", "received", "received", "PractitionerRole/desk").status, 200);
+  ASSERT_EQ(p.operation("good", "accept", {{"actor", "PractitionerRole/desk"}}).status, 200);
+  auto notPool =
+      p.operation("good", "assign",
+                  {{"actor", "PractitionerRole/desk"}, {"expert", "PractitionerRole/expert"}});
+  EXPECT_EQ(notPool.status, 422);
+  EXPECT_EQ(
+      issues(notPool.body),
+      std::vector<std::string>{"the invited physician (PractitionerRole/expert) is not in the "
+                               "expert pool (workflow.requirePoolExpert)"});
+  std::string pooled =
+      practitionerRole("expert", "tertiary", "physician", "deputy-chief-physician");
+  pooled.insert(pooled.find("\"extension\":[") + 13,
+                R"({"url":"urn:medbridge:extension:expert-pool","valueBoolean":true},)");
+  ASSERT_EQ(p.put("PractitionerRole/expert", pooled).status, 200);
+  auto assigned =
+      p.operation("good", "assign",
+                  {{"actor", "PractitionerRole/desk"}, {"expert", "PractitionerRole/expert"}});
+  EXPECT_EQ(assigned.status, 200) << assigned.body;
+  EXPECT_EQ(p.received().schemaProblems(), "");
 }
 
 }  // namespace

@@ -74,7 +74,7 @@ int refusedEntry(const std::string& operationOutcome) {
 HttpResult httpExchange(const std::string& method, const std::string& url,
                         const std::string& contentType, const std::string& body,
                         const std::string& authorization, const TlsSettings& tls,
-                        int timeoutSeconds) {
+                        int timeoutSeconds, const std::string& ifMatch) {
   HttpResult result;
   try {
     Poco::URI uri(url);
@@ -94,6 +94,7 @@ HttpResult httpExchange(const std::string& method, const std::string& url,
     if (!contentType.empty()) request.setContentType(contentType);
     request.set("Accept", "application/fhir+json, application/json");
     if (!authorization.empty()) request.set("Authorization", authorization);
+    if (!ifMatch.empty()) request.set("If-Match", ifMatch);
     if (method != "GET") request.setContentLength(static_cast<std::streamsize>(body.size()));
     session->sendRequest(request) << body;
     Poco::Net::HTTPResponse response;
@@ -135,8 +136,15 @@ PlatformAnswer PlatformClient::get(const std::string& relative, std::int64_t now
   return exchange("GET", absolute ? relative : endpoint_.baseUrl + "/" + relative, "", nowMs);
 }
 
+PlatformAnswer PlatformClient::send(const std::string& method, const std::string& relative,
+                                    const std::string& body, const std::string& ifMatch,
+                                    std::int64_t nowMs) const {
+  return exchange(method, endpoint_.baseUrl + "/" + relative, body, nowMs, ifMatch);
+}
+
 PlatformAnswer PlatformClient::exchange(const std::string& method, const std::string& url,
-                                        const std::string& body, std::int64_t nowMs) const {
+                                        const std::string& body, std::int64_t nowMs,
+                                        const std::string& ifMatch) const {
   PlatformAnswer answer;
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::string authorization;
@@ -150,7 +158,7 @@ PlatformAnswer PlatformClient::exchange(const std::string& method, const std::st
       authorization = "Bearer " + token;
     }
     auto r = httpExchange(method, url, method == "GET" ? "" : "application/fhir+json", body,
-                          authorization, endpoint_.tls, endpoint_.timeoutSeconds);
+                          authorization, endpoint_.tls, endpoint_.timeoutSeconds, ifMatch);
     answer.status = r.status;
     answer.body = std::move(r.body);
     answer.problem = std::move(r.problem);

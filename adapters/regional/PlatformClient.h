@@ -54,7 +54,7 @@ struct HttpResult {
 HttpResult httpExchange(const std::string& method, const std::string& url,
                         const std::string& contentType, const std::string& body,
                         const std::string& authorization, const TlsSettings& tls,
-                        int timeoutSeconds);
+                        int timeoutSeconds, const std::string& ifMatch = "");
 
 class PlatformClient {
  public:
@@ -64,11 +64,16 @@ class PlatformClient {
   // GET base URL + relative (e.g. "Task?owner=…"; an absolute URL as it is — a next link),
   // same classification.
   PlatformAnswer get(const std::string& relative, std::int64_t nowMs) const;
+  // PUT or POST a resource to base URL + relative ("Task/1"), with If-Match when given.
+  PlatformAnswer send(const std::string& method, const std::string& relative,
+                      const std::string& body, const std::string& ifMatch,
+                      std::int64_t nowMs) const;
   const std::string& baseUrl() const { return endpoint_.baseUrl; }
 
  private:
   PlatformAnswer exchange(const std::string& method, const std::string& url,
-                          const std::string& body, std::int64_t nowMs) const;
+                          const std::string& body, std::int64_t nowMs,
+                          const std::string& ifMatch = "") const;
   PlatformEndpoint endpoint_;
 };
 

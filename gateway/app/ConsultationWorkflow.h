@@ -43,7 +43,6 @@ class ConsultationWorkflow {
              const workflow::TransitionOutcome& outcome, const std::string& actor);
   void notifyBreach(store::IResourceTx& tx, const rapidjson::Document& task,
                     const std::string& rule, const std::string& responsible);
-  fhir::FhirResponse propose(const fhir::OperationRequest& o, const std::string& operation);
 
   const core::GatewayConfig& config_;
   fhir::FhirServer& fhir_;

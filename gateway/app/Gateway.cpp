@@ -23,6 +23,7 @@
 #include "gateway/app/PlatformPoller.h"
 #include "gateway/app/RegionalSender.h"
 #include "gateway/app/ScopeCheck.h"
+#include "gateway/app/WorkflowProxy.h"
 #include "gateway/core/ErrorCode.h"
 #include "gateway/core/Time.h"
 #include "gateway/http/HttpServer.h"
@@ -253,6 +254,9 @@ void Gateway::startWorkflow() {
     workflow_ = std::make_unique<ConsultationWorkflow>(config_, *fhir_, *store_, clock_);
     workflow_->install();
     workflow_->start();
+  } else if (!config_.regional.urls.empty()) {
+    proxy_ = std::make_unique<WorkflowProxy>(config_, *fhir_, *store_, *inbound_, clock_);
+    proxy_->install();
   }
   if (!config_.controlledClock) return;
   log().warning("testing.controlledClock: POST /admin/clock sets this gateway's time");

@@ -43,6 +43,7 @@ class ImagingStudyPublisher;
 class ImageFetcher;
 class DicomForwarder;
 class ConsultationWorkflow;
+class WorkflowProxy;
 
 // The wiring of one running gateway: store, ingest, workers, MLLP and HTTP listeners.
 class Gateway {
@@ -67,7 +68,8 @@ class Gateway {
   // platform sends: its inbound endpoint and, when configured, the poller.
   void startRegional();
   std::vector<RegionalSender*> senders() const;
-  // profile platform: the consultation workflow; with testing.controlledClock, /admin/clock.
+  // profile platform: the consultation workflow; a hospital connected to a platform proposes
+  // workflow Tasks to it; with testing.controlledClock, /admin/clock.
   void startWorkflow();
 
   core::GatewayConfig config_;
@@ -90,6 +92,7 @@ class Gateway {
   std::unique_ptr<PlatformPoller> poller_;
   std::unique_ptr<fhir::FhirServer> fhir_;
   std::unique_ptr<ConsultationWorkflow> workflow_;
+  std::unique_ptr<WorkflowProxy> proxy_;
   std::unique_ptr<auth::TokenVerifier> verifier_;
   std::unique_ptr<http::HttpServer> http_;
 };

@@ -166,6 +166,9 @@ FhirResponse FhirServer::dispatch(const FhirRequest& r) {
   bool reads = !write || (s.size() >= 2 &&
                           (s[1] == "_search" || s.back() == "$validate" || s.back() == "$match"));
   authorize(r, type, !reads);
+  bool isOperation = s.size() >= 2 && s.back().rfind('$', 0) == 0;
+  if (auto it = interceptors_.find(type); !reads && !isOperation && it != interceptors_.end())
+    if (auto answer = it->second(r)) return *answer;
   if (s.size() == 1) {
     if (m == "GET") return search(r, type, r.query);
     if (m == "POST") return create(r, type);

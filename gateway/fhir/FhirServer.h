@@ -72,6 +72,11 @@ class FhirServer {
       std::function<bool(store::IResourceTx&, const std::optional<store::ResourceVersion>&,
                          rapidjson::Document& proposed)>;
   void guardWrites(const std::string& type, WriteGuard guard);
+  // Runs before a create, update or delete of `type` (operations excluded): an answer it returns
+  // is the request's answer (a hospital proposes workflow Tasks to the platform); nullopt lets
+  // the server go on.
+  using WriteInterceptor = std::function<std::optional<FhirResponse>(const FhirRequest&)>;
+  void interceptWrites(const std::string& type, WriteInterceptor interceptor);
 
  private:
   FhirResponse dispatch(const FhirRequest& r);
@@ -138,6 +143,7 @@ class FhirServer {
   std::vector<Registered> operations_;
   std::multimap<std::string, WriteHook> writeHooks_;
   std::map<std::string, WriteGuard> guards_;
+  std::map<std::string, WriteInterceptor> interceptors_;
   // w as the guard of its type completes it; nullopt when the guard keeps the current version.
   std::optional<PreparedWrite> guarded(store::IResourceTx& tx,
                                        const std::optional<store::ResourceVersion>& current,

@@ -220,6 +220,10 @@ void FhirServer::guardWrites(const std::string& type, WriteGuard guard) {
   guards_[type] = std::move(guard);
 }
 
+void FhirServer::interceptWrites(const std::string& type, WriteInterceptor interceptor) {
+  interceptors_[type] = std::move(interceptor);
+}
+
 void FhirServer::putVersion(store::IResourceTx& tx, const store::ResourceVersion& v,
                             const PreparedWrite& w) {
   tx.put(v, w.hash, w.index);

@@ -89,6 +89,27 @@ inline std::string newTask(const std::string& id, const std::string& request,
          invited + "\"}" + extra + "}";
 }
 
+// Moves Task/id on the gateway at `port` to status/businessStatus: GET, edit (the acting party,
+// then `change`), PUT with If-Match of the version read.
+inline HttpResult moveTask(int port, const std::string& id, const std::string& status,
+                           const std::string& business, const std::string& actor,
+                           const std::function<void(rapidjson::Document&)>& change = nullptr) {
+  auto read = httpRequest(port, "GET", "/fhir/Task/" + id, "", kFhirJson);
+  EXPECT_EQ(read.status, 200) << read.body;
+  auto task = parsed(read.body);
+  std::string version = field(task["meta"], "versionId");
+  auto& a = task.GetAllocator();
+  task["status"].SetString(status.c_str(), a);
+  task["businessStatus"]["coding"][0]["code"].SetString(business.c_str(), a);
+  for (auto& e : task["extension"].GetArray())
+    if (field(e, "url") == "urn:medbridge:extension:workflow-actor")
+      e["valueReference"]["reference"].SetString(actor.c_str(), a);
+  if (change) change(task);
+  auto headers = kFhirJson;
+  headers.push_back({"If-Match", "W/\"" + version + "\""});
+  return httpRequest(port, "PUT", "/fhir/Task/" + id, mappings::fhir::toJson(task), headers);
+}
+
 class WorkflowPlatform {
  public:
   explicit WorkflowPlatform(std::vector<std::string> sets = {})
@@ -139,21 +160,12 @@ class WorkflowPlatform {
     received_.add(r.body);
     return r;
   }
-  // Moves Task/id to status/businessStatus by PUT of its current version as `actor` proposes,
-  // after `change` edits it.
   HttpResult move(const std::string& id, const std::string& status, const std::string& business,
                   const std::string& actor,
                   const std::function<void(rapidjson::Document&)>& change = nullptr) {
-    auto task = read("Task/" + id);
-    std::string version = field(task["meta"], "versionId");
-    auto& a = task.GetAllocator();
-    task["status"].SetString(status.c_str(), a);
-    task["businessStatus"]["coding"][0]["code"].SetString(business.c_str(), a);
-    for (auto& e : task["extension"].GetArray())
-      if (field(e, "url") == "urn:medbridge:extension:workflow-actor")
-        e["valueReference"]["reference"].SetString(actor.c_str(), a);
-    if (change) change(task);
-    return put("Task/" + id, mappings::fhir::toJson(task), "W/\"" + version + "\"");
+    auto r = moveTask(gw_.httpPort(), id, status, business, actor, change);
+    received_.add(r.body);
+    return r;
   }
   // Creates Task/id and moves it through the internal steps to requested/submitted.
   void submit(const std::string& id, const std::string& request,

@@ -1,0 +1,158 @@
+#include "gateway/app/TaskOperations.h"
+
+#include <map>
+
+#include "gateway/fhir/ResourceJson.h"
+#include "gateway/workflow/WorkflowCodes.h"
+#include "mappings/fhir/Json.h"
+
+namespace medbridge::app {
+namespace {
+
+using mappings::fhir::Value;
+
+std::string text(const Value& obj, const char* name) {
+  if (!obj.IsObject()) return "";
+  auto it = obj.FindMember(name);
+  return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+std::string codeOf(const Value& codeable, const char* system) {
+  if (!codeable.IsObject() || !codeable.HasMember("coding") || !codeable["coding"].IsArray())
+    return "";
+  for (const auto& c : codeable["coding"].GetArray())
+    if (text(c, "system") == system) return text(c, "code");
+  return "";
+}
+
+void setBusinessStatus(rapidjson::Document& task, const std::string& status,
+                       const std::string& business) {
+  auto& a = task.GetAllocator();
+  task["status"].SetString(status.c_str(), a);
+  task.RemoveMember("businessStatus");
+  Value coding(rapidjson::kObjectType), codeable(rapidjson::kObjectType);
+  coding.AddMember("system", mappings::fhir::str(workflow::kBusinessStatusSystem, a), a);
+  coding.AddMember("code", mappings::fhir::str(business, a), a);
+  codeable.AddMember("coding", Value(rapidjson::kArrayType), a);
+  codeable["coding"].PushBack(std::move(coding), a);
+  task.AddMember("businessStatus", std::move(codeable), a);
+}
+
+// Replaces the Task's input/output entry of this type with a reference.
+void setTyped(rapidjson::Document& task, const char* list, const char* type,
+              const std::string& reference) {
+  auto& a = task.GetAllocator();
+  if (!task.HasMember(list))
+    task.AddMember(rapidjson::StringRef(list), Value(rapidjson::kArrayType), a);
+  auto& entries = task[list];
+  for (auto e = entries.Begin(); e != entries.End();)
+    e = e->HasMember("type") && codeOf((*e)["type"], workflow::kTaskInputSystem) == type
+            ? entries.Erase(e)
+            : e + 1;
+  Value coding(rapidjson::kObjectType), codeable(rapidjson::kObjectType),
+      entry(rapidjson::kObjectType);
+  coding.AddMember("system", mappings::fhir::str(workflow::kTaskInputSystem, a), a);
+  coding.AddMember("code", mappings::fhir::str(type, a), a);
+  codeable.AddMember("coding", Value(rapidjson::kArrayType), a);
+  codeable["coding"].PushBack(std::move(coding), a);
+  entry.AddMember("type", std::move(codeable), a);
+  entry.AddMember("valueReference", mappings::fhir::reference(reference, a), a);
+  entries.PushBack(std::move(entry), a);
+}
+
+// The operations' targets: $name → status / businessStatus.
+const std::map<std::string, std::pair<std::string, std::string>>& operationTargets() {
+  static const std::map<std::string, std::pair<std::string, std::string>> kTargets = {
+      {"accept", {"accepted", "accepted"}},        {"reject", {"rejected", "refused"}},
+      {"assign", {"accepted", "expert-assigned"}}, {"schedule", {"ready", "scheduled"}},
+      {"start", {"in-progress", "in-session"}},    {"complete", {"completed", "reported"}},
+      {"cancel", {"cancelled", "cancelled"}}};
+  return kTargets;
+}
+
+fhir::FhirResponse propose(fhir::FhirServer& fhir, store::IStore& store,
+                           const fhir::OperationRequest& o, const std::string& operation) {
+  if (o.request.method != "POST")
+    throw fhir::FhirError(405, "not-supported",
+                          "$" + operation + " proposes a transition: use POST");
+  auto stored = store.readResource("Task", o.id);
+  if (!stored || stored->deleted)
+    throw fhir::FhirError(404, "not-found", "Task/" + o.id + " is not known");
+  rapidjson::Document params;
+  if (!o.request.body.empty() &&
+      (mappings::fhir::parseJson(o.request.body, params) || !params.IsObject() ||
+       text(params, "resourceType") != "Parameters"))
+    throw fhir::FhirError(400, "structure", "$" + operation + " takes a Parameters resource");
+  auto reference = [&](const char* name) -> std::string {
+    if (!params.IsObject() || !params.HasMember("parameter")) return "";
+    for (const auto& p : params["parameter"].GetArray())
+      if (text(p, "name") == name && p.HasMember("valueReference"))
+        return text(p["valueReference"], "reference");
+    return "";
+  };
+  rapidjson::Document task;
+  mappings::fhir::parseJson(stored->json, task);
+  auto& a = task.GetAllocator();
+  auto [status, business] = operationTargets().at(operation);
+  setBusinessStatus(task, status, business);
+  std::string actor = reference("actor");
+  if (actor.empty())
+    throw fhir::FhirError(400, "required",
+                          "$" + operation + " needs parameter actor (a Reference)");
+  bool named = false;  // the acting party replaces the one of the stored version
+  if (task.HasMember("extension"))
+    for (auto& e : task["extension"].GetArray())
+      if (text(e, "url") == workflow::kActorExtension) {
+        e.RemoveMember("valueReference");
+        e.AddMember("valueReference", mappings::fhir::reference(actor, a), a);
+        named = true;
+      }
+  if (!named) {
+    Value actorExt(rapidjson::kObjectType);
+    actorExt.AddMember("url", mappings::fhir::str(workflow::kActorExtension, a), a);
+    actorExt.AddMember("valueReference", mappings::fhir::reference(actor, a), a);
+    mappings::fhir::push(task, "extension", std::move(actorExt), a);
+  }
+  if (params.IsObject() && params.HasMember("parameter"))
+    for (const auto& p : params["parameter"].GetArray())
+      if (text(p, "name") == "reason") {
+        task.RemoveMember("statusReason");
+        if (p.HasMember("valueCodeableConcept")) {
+          task.AddMember("statusReason", Value().CopyFrom(p["valueCodeableConcept"], a), a);
+        } else if (auto code = text(p, "valueCode"); !code.empty()) {
+          Value coding(rapidjson::kObjectType), codeable(rapidjson::kObjectType);
+          coding.AddMember("system", mappings::fhir::str(workflow::kReasonSystem, a), a);
+          coding.AddMember("code", mappings::fhir::str(code, a), a);
+          codeable.AddMember("coding", Value(rapidjson::kArrayType), a);
+          codeable["coding"].PushBack(std::move(coding), a);
+          task.AddMember("statusReason", std::move(codeable), a);
+        }
+      }
+  if (auto expert = reference("expert"); !expert.empty()) {
+    task.RemoveMember("owner");
+    task.AddMember("owner", mappings::fhir::reference(expert, a), a);
+  }
+  if (auto appointment = reference("appointment"); !appointment.empty())
+    setTyped(task, "input", "appointment", appointment);
+  if (auto report = reference("report"); !report.empty())
+    setTyped(task, "output", "report", report);
+  fhir::FhirRequest put = o.request;
+  put.method = "PUT";
+  put.setPath("Task/" + o.id);
+  put.query.clear();
+  put.body = mappings::fhir::toJson(task);
+  if (put.header("if-match").empty()) put.headers["if-match"] = fhir::etag(stored->version);
+  return fhir.handle(put);
+}
+
+}  // namespace
+
+void registerTaskOperations(fhir::FhirServer& fhir, store::IStore& store) {
+  for (const auto& [name, target] : operationTargets())
+    fhir.registerOperation("Task", name, false, true,
+                           [&fhir, &store, name = name](const fhir::OperationRequest& o) {
+                             return propose(fhir, store, o, name);
+                           });
+}
+
+}  // namespace medbridge::app

@@ -206,7 +206,10 @@ const std::map<std::string, Setter>& schema() {
          c.workflow.rescheduleNoticeMinutes = asInt(k, v, 0, 10080);
        }},
       {"workflow.regionCode",
-       [](auto& c, auto& k, auto& v) { c.workflow.regionCode = asString(k, v, true); }},
+       [](auto& c, auto& k, auto& v) {
+         // Digits: "--set workflow.regionCode=3301" arrives as a number.
+         c.workflow.regionCode = v.isInteger() ? v.toString() : asString(k, v, true);
+       }},
       {"workflow.deadlineCheckSeconds",
        [](auto& c, auto& k, auto& v) { c.workflow.deadlineCheckSeconds = asInt(k, v, 1, 3600); }},
       {"workflow.requirePoolExpert",

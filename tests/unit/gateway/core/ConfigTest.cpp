@@ -102,6 +102,30 @@ TEST(Config, RegionalCredentialsAndPolicies) {
               "needs both regional.tls.clientCertFile and clientKeyFile");
 }
 
+TEST(Config, WorkflowKeysAndTheControlledClock) {
+  GatewayConfig shipped = loadConfig(testing::sourceDir() + "/config/medbridge.json", {});
+  EXPECT_EQ(
+      shipped.workflow.submitSteps,
+      (std::vector<std::string>{"department-head-signed", "medical-affairs-approved", "fee-paid"}));
+  EXPECT_EQ(shipped.workflow.rescheduleNoticeMinutes, 120);
+  EXPECT_EQ(shipped.workflow.deadlineCheckSeconds, 30);
+  EXPECT_FALSE(shipped.workflow.requirePoolExpert);
+  EXPECT_FALSE(shipped.controlledClock);
+  GatewayConfig c =
+      parseConfig("{}", {"workflow.submitSteps=", "workflow.regionCode=3301",
+                         "workflow.requirePoolExpert=true", "testing.controlledClock=true"});
+  EXPECT_TRUE(c.workflow.submitSteps.empty());
+  EXPECT_EQ(c.workflow.regionCode, "3301");
+  EXPECT_TRUE(c.workflow.requirePoolExpert);
+  EXPECT_TRUE(c.controlledClock);
+  expectError("{}",
+              {"testing.controlledClock=true", "auth.mode=jwt", "auth.jwt.issuer=i",
+               "auth.jwt.audience=a", "auth.jwt.publicKeyFiles=/k.pem"},
+              ErrorCode::ConfigInvalid,
+              "MB-1001 invalid configuration: testing.controlledClock: a controlled clock needs "
+              "auth.mode none (tests only)");
+}
+
 TEST(Config, DicomPeersByAeTitle) {
   GatewayConfig c = parseConfig(
       R"({"dicom": {"knownPeersOnly": true, "peers": {

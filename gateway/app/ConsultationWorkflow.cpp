@@ -1,5 +1,6 @@
 #include "gateway/app/ConsultationWorkflow.h"
 
+#include "gateway/app/ExpertSearch.h"
 #include "gateway/app/TaskOperations.h"
 
 #include <Poco/Logger.h>
@@ -13,6 +14,7 @@
 #include "gateway/routing/Processor.h"
 #include "gateway/workflow/ActorRoles.h"
 #include "gateway/workflow/ApplicationCheck.h"
+#include "gateway/workflow/ExpertPool.h"
 #include "gateway/workflow/WorkflowCodes.h"
 #include "mappings/fhir/Json.h"
 #include "mappings/fhir/SearchQuery.h"
@@ -109,6 +111,19 @@ void ConsultationWorkflow::install() {
       "Task", [this](store::IResourceTx& tx, const std::optional<store::ResourceVersion>& current,
                      rapidjson::Document& proposed) { return guard(tx, current, proposed); });
   registerTaskOperations(fhir_, store_);
+  registerExpertSearch(fhir_, store_);
+  // The expert pool's entry rules, when a PractitionerRole is written as a member.
+  fhir_.guardWrites("PractitionerRole",
+                    [this](store::IResourceTx&, const std::optional<store::ResourceVersion>&,
+                           rapidjson::Document& role) {
+                      if (!workflow::inPool(role)) return true;
+                      auto problems = workflow::checkPoolEntry(role, today());
+                      if (problems.empty()) return true;
+                      std::vector<fhir::OutcomeIssue> issues;
+                      for (const auto& p : problems)
+                        issues.push_back({"error", "business-rule", p.message, p.expression});
+                      throw fhir::FhirError(422, std::move(issues));
+                    });
 }
 
 void ConsultationWorkflow::start() {
@@ -216,10 +231,14 @@ workflow::TransitionFacts ConsultationWorkflow::facts(store::IResourceTx& tx,
   return f;
 }
 
+std::string ConsultationWorkflow::today() const {
+  return core::instantOf(clock_.nowMillis() + offsetMinutes_ * 60'000LL).substr(0, 10);
+}
+
 void ConsultationWorkflow::checkContent(store::IResourceTx& tx, const rapidjson::Document& task,
                                         const workflow::TransitionOutcome& outcome) {
   if (outcome.from == outcome.to) return;
-  std::string today = core::instantOf(clock_.nowMillis() + offsetMinutes_ * 60'000LL).substr(0, 10);
+  std::string today = this->today();
   std::vector<workflow::Problem> problems;
   rapidjson::Document request, inviting, invited, attending, named, consent, expert;
   bool haveRequest = readIn(tx, ConsultationMachine::reference(task, "focus"), request);

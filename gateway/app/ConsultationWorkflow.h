@@ -36,6 +36,7 @@ class ConsultationWorkflow {
              rapidjson::Document& proposed);
   workflow::TransitionFacts facts(store::IResourceTx& tx, const rapidjson::Value* current,
                                   const rapidjson::Document& proposed);
+  std::string today() const;  // YYYY-MM-DD in workflow.timeZone
   // The application check on submit and the expert check on assignment (422 when they fail).
   void checkContent(store::IResourceTx& tx, const rapidjson::Document& task,
                     const workflow::TransitionOutcome& outcome);

@@ -1,5 +1,6 @@
 #include "gateway/workflow/ApplicationCheck.h"
 
+#include "gateway/workflow/ExpertPool.h"
 #include "gateway/workflow/WorkflowCodes.h"
 
 namespace medbridge::workflow {
@@ -50,14 +51,9 @@ bool flag(const Value& resource, const char* url) {
   return !v.empty() && v[0]->IsBool() && v[0]->GetBool();
 }
 
-// A registered department covers its sub-specialties: "03" covers "03.01".
-bool covers(const std::string& registered, const std::string& requested) {
-  return registered == requested || requested.rfind(registered + ".", 0) == 0;
-}
-
 bool registeredFor(const Value& organization, const std::string& department) {
   for (const Value* v : extensions(organization, kDepartmentExtension, "valueCoding"))
-    if (text(*v, "system") == kDepartmentSystem && covers(text(*v, "code"), department))
+    if (text(*v, "system") == kDepartmentSystem && departmentCovers(text(*v, "code"), department))
       return true;
   return false;
 }
@@ -75,14 +71,6 @@ std::string title(const Value& role) {
 
 bool licensed(const Value& role) {
   return !extensions(role, kLicenseExtension, "valueIdentifier").empty() && !title(role).empty();
-}
-
-// Whole years from YYYY-MM-DD `since` to `today`; -1 when unknown.
-int yearsSince(const std::string& since, const std::string& today) {
-  if (since.size() < 10 || today.size() < 10) return -1;
-  int years = std::stoi(today.substr(0, 4)) - std::stoi(since.substr(0, 4));
-  if (today.substr(5, 5) < since.substr(5, 5)) --years;
-  return years;
 }
 
 bool hasAny(const Value* v) {
@@ -106,19 +94,16 @@ std::vector<Problem> checkExpert(const Value& role, const std::string& departmen
                    "PractitionerRole.extension"});
   auto since = extensions(role, kPracticeSinceExtension, "valueDate");
   int years =
-      since.empty() || !since[0]->IsString() ? -1 : yearsSince(since[0]->GetString(), today);
+      since.empty() || !since[0]->IsString() ? -1 : yearsBetween(since[0]->GetString(), today);
   if (years < 3)
     out.push_back({who + " has " +
                        (years < 0 ? "no recorded" : std::to_string(years) + " years of") +
                        " independent practice; at least 3 years are required",
                    "PractitionerRole.extension"});
-  bool inScope = false;
-  for (const auto& s : codes(member(role, "specialty"), kDepartmentSystem))
-    inScope = inScope || covers(s, department);
-  if (!department.empty() && !inScope)
+  if (!department.empty() && !practisesIn(role, department))
     out.push_back({"department " + department + " is outside the practice scope of " + who,
                    "PractitionerRole.specialty"});
-  if (requirePool && !flag(role, kPoolExtension))
+  if (requirePool && !inPool(role))
     out.push_back({who + " is not in the expert pool (workflow.requirePoolExpert)",
                    "PractitionerRole.extension"});
   return out;

@@ -29,5 +29,9 @@ inline constexpr const char* kLicenseExtension = "urn:medbridge:extension:practi
 inline constexpr const char* kPracticeSinceExtension =
     "urn:medbridge:extension:independent-practice-since";
 inline constexpr const char* kPoolExtension = "urn:medbridge:extension:expert-pool";
+inline constexpr const char* kAccidentExtension = "urn:medbridge:extension:medical-accident";
+inline constexpr const char* kEmployerApprovalExtension =
+    "urn:medbridge:extension:employer-approved";
+inline constexpr const char* kTrainingExtension = "urn:medbridge:extension:telemedicine-trained";
 
 }  // namespace medbridge::workflow

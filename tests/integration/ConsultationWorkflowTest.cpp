@@ -320,6 +320,11 @@ TEST(ConsultationWorkflow, WhoMayActIsChecked) {
   EXPECT_EQ(notEmergency.status, 409);
 }
 
+const char* kPoolMember =
+    R"({"url":"urn:medbridge:extension:expert-pool","valueBoolean":true},)"
+    R"({"url":"urn:medbridge:extension:employer-approved","valueBoolean":true},)"
+    R"({"url":"urn:medbridge:extension:telemedicine-trained","valueBoolean":true},)";
+
 // Every problem of an incomplete, ineligible application in one OperationOutcome.
 std::vector<std::string> issues(const std::string& body) {
   std::vector<std::string> out;
@@ -391,13 +396,89 @@ TEST(ConsultationWorkflow, TheApplicationCheckListsEveryProblem) {
                                "expert pool (workflow.requirePoolExpert)"});
   std::string pooled =
       practitionerRole("expert", "tertiary", "physician", "deputy-chief-physician");
-  pooled.insert(pooled.find("\"extension\":[") + 13,
-                R"({"url":"urn:medbridge:extension:expert-pool","valueBoolean":true},)");
+  pooled.insert(pooled.find("\"extension\":[") + 13, kPoolMember);
   ASSERT_EQ(p.put("PractitionerRole/expert", pooled).status, 200);
   auto assigned =
       p.operation("good", "assign",
                   {{"actor", "PractitionerRole/desk"}, {"expert", "PractitionerRole/expert"}});
   EXPECT_EQ(assigned.status, 200) << assigned.body;
+  EXPECT_EQ(p.received().schemaProblems(), "");
+}
+
+TEST(ConsultationWorkflow, TheExpertPoolTakesOnlyWhoMeetsItsRulesAndExpertsAreFoundWithFreeSlots) {
+  WorkflowPlatform p;
+  p.setClock("2026-11-24T01:00:00Z");
+  // An attending physician with 3 years, a recent grade-2 accident, no approval or training.
+  std::string junior = practitionerRole("junior", "tertiary", "physician", "attending-physician",
+                                        "2023-06-01", "03");
+  junior.insert(
+      junior.find("\"extension\":[") + 13,
+      R"({"url":"urn:medbridge:extension:expert-pool","valueBoolean":true},)"
+      R"({"url":"urn:medbridge:extension:medical-accident","extension":[{"url":"grade","valueInteger":2},{"url":"date","valueDate":"2025-03-01"}]},)");
+  auto refused = p.put("PractitionerRole/junior", junior);
+  ASSERT_EQ(refused.status, 422);
+  EXPECT_EQ(issues(refused.body),
+            (std::vector<std::string>{
+                "the expert pool takes deputy-senior titles or above (副高及以上)",
+                "the expert pool takes physicians with at least 5 years of practice in the "
+                "specialty (3)",
+                "a grade-2 medical accident on 2025-03-01 keeps the physician out of the expert "
+                "pool for 3 years",
+                "the employer's approval (extension employer-approved) is missing",
+                "telemedicine training (extension telemedicine-trained) is missing"}));
+  // Two pool members in internal medicine, one in surgery; one has free slots tomorrow.
+  for (auto [id, title, scope] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"chief", "chief-physician", "03"},
+           {"deputy", "deputy-chief-physician", "03"},
+           {"surgeon", "chief-physician", "04"}}) {
+    std::string role = practitionerRole(id, "tertiary", "expert", title, "2010-01-01", scope);
+    role.insert(role.find("\"extension\":[") + 13, kPoolMember);
+    role.insert(role.find("\"organization\""),
+                R"("practitioner":{"display":")" +
+                    std::string(id == "deputy" ? "王医生" : "李医生") + "\"},");
+    auto r = p.put("PractitionerRole/" + id, role);
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  ASSERT_EQ(
+      p.put(
+           "Schedule/s-deputy",
+           R"({"resourceType":"Schedule","id":"s-deputy","actor":[{"reference":"PractitionerRole/deputy"}]})")
+          .status,
+      201);
+  for (auto [id, start, status] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"slot1", "2026-11-25T02:00:00Z", "free"},
+           {"slot2", "2026-11-25T02:20:00Z", "busy"},
+           {"slot3", "2026-11-26T02:00:00Z", "free"}})
+    ASSERT_EQ(
+        p.put("Slot/" + id, R"({"resourceType":"Slot","id":")" + id +
+                                R"(","schedule":{"reference":"Schedule/s-deputy"},"status":")" +
+                                status + R"(","start":")" + start + R"(","end":")" +
+                                start.substr(0, 14) + "40:00Z\"}")
+            .status,
+        201);
+  auto find = [&](const std::string& query) {
+    auto r = httpRequest(p.gateway().httpPort(), "GET",
+                         "/fhir/PractitionerRole/$find-experts?" + query, "", kFhirJson);
+    EXPECT_EQ(r.status, 200) << r.body;
+    p.received().add(r.body);
+    std::vector<std::string> ids;
+    auto d = parsed(r.body);
+    for (const auto& e : d["entry"].GetArray()) ids.push_back(field(e["resource"], "id"));
+    return ids;
+  };
+  EXPECT_EQ(find("department=03.01"), (std::vector<std::string>{"chief", "deputy"}));
+  EXPECT_EQ(find("department=03&title=chief-physician"), std::vector<std::string>{"chief"});
+  EXPECT_EQ(find("name=%E7%8E%8B"), std::vector<std::string>{"deputy"});  // 王
+  EXPECT_EQ(find("department=03&start=2026-11-25T00:00:00Z&end=2026-11-26T00:00:00Z"),
+            (std::vector<std::string>{"deputy", "slot1"}));
+  EXPECT_EQ(find("department=04&start=2026-11-25T00:00:00Z&end=2026-11-26T00:00:00Z"),
+            std::vector<std::string>{});
+  EXPECT_EQ(find("pool=false&department=03&organization=Organization/county"),
+            (std::vector<std::string>{"doc", "head", "office"}));
+  EXPECT_EQ(httpRequest(p.gateway().httpPort(), "GET",
+                        "/fhir/PractitionerRole/$find-experts?title=professor")
+                .status,
+            400);
   EXPECT_EQ(p.received().schemaProblems(), "");
 }
 

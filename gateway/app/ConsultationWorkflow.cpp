@@ -1,6 +1,7 @@
 #include "gateway/app/ConsultationWorkflow.h"
 
 #include "gateway/app/ExpertSearch.h"
+#include "gateway/app/ReportSigning.h"
 #include "gateway/app/TaskOperations.h"
 
 #include <Poco/Logger.h>
@@ -87,10 +88,11 @@ workflow::DeadlineTable deadlineTable(const core::WorkflowConfig& w) {
 
 ConsultationWorkflow::ConsultationWorkflow(const core::GatewayConfig& config,
                                            fhir::FhirServer& fhir, store::IStore& store,
-                                           const core::IClock& clock)
+                                           ReportSigning& signing, const core::IClock& clock)
     : config_(config),
       fhir_(fhir),
       store_(store),
+      signing_(signing),
       clock_(clock),
       offsetMinutes_(zoneOffsetMinutes(config.timeZone)) {
   try {
@@ -285,6 +287,14 @@ void ConsultationWorkflow::checkContent(store::IResourceTx& tx, const rapidjson:
     problems =
         workflow::checkExpert(expert, haveRequest ? workflow::requestedDepartment(request) : "",
                               config_.workflow.requirePoolExpert, today);
+  }
+  if (outcome.to == "completed/reported") {
+    std::string why =
+        signing_.check(tx, ConsultationMachine::inputReference(task, "output", "report"));
+    if (why == "unsigned" && config_.workflow.requireSignedReport)
+      problems.push_back({"the report is not signed (DiagnosticReport/{id}/$sign)", "Task.output"});
+    else if (!why.empty() && why != "unsigned")
+      problems.push_back({"the report's signature fails: " + why, "Task.output"});
   }
   if (problems.empty()) return;
   std::vector<fhir::OutcomeIssue> issues;

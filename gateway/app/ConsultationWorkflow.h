@@ -14,6 +14,8 @@
 
 namespace medbridge::app {
 
+class ReportSigning;
+
 // The consultation workflow on the platform (docs/consultation-workflow.md): every write of a
 // consultation Task passes the state machine (actor, required content, deadlines) and leaves an
 // AuditEvent; $accept … $cancel propose transitions; a loop flags passed deadlines on the Task,
@@ -22,7 +24,7 @@ class ConsultationWorkflow {
  public:
   // Throws core::Error (ConfigInvalid) on a bad workflow.* setting.
   ConsultationWorkflow(const core::GatewayConfig& config, fhir::FhirServer& fhir,
-                       store::IStore& store, const core::IClock& clock);
+                       store::IStore& store, ReportSigning& signing, const core::IClock& clock);
   ~ConsultationWorkflow();
   void install();  // the write guard on Task and the operations
   void start();    // the deadline loop
@@ -48,6 +50,7 @@ class ConsultationWorkflow {
   const core::GatewayConfig& config_;
   fhir::FhirServer& fhir_;
   store::IStore& store_;
+  ReportSigning& signing_;
   const core::IClock& clock_;
   std::unique_ptr<workflow::ConsultationMachine> machine_;
   int offsetMinutes_;

@@ -22,6 +22,7 @@
 #include "gateway/app/PlatformInbound.h"
 #include "gateway/app/PlatformPoller.h"
 #include "gateway/app/RegionalSender.h"
+#include "gateway/app/ReportSigning.h"
 #include "gateway/app/ScopeCheck.h"
 #include "gateway/app/WorkflowProxy.h"
 #include "gateway/core/ErrorCode.h"
@@ -250,8 +251,10 @@ void Gateway::startRegional() {
 }
 
 void Gateway::startWorkflow() {
+  signing_ = std::make_unique<ReportSigning>(config_, *fhir_, *store_, clock_);
+  signing_->install();
   if (config_.profile == "platform") {
-    workflow_ = std::make_unique<ConsultationWorkflow>(config_, *fhir_, *store_, clock_);
+    workflow_ = std::make_unique<ConsultationWorkflow>(config_, *fhir_, *store_, *signing_, clock_);
     workflow_->install();
     workflow_->start();
   } else if (!config_.regional.urls.empty()) {

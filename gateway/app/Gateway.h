@@ -44,6 +44,7 @@ class ImageFetcher;
 class DicomForwarder;
 class ConsultationWorkflow;
 class WorkflowProxy;
+class ReportSigning;
 
 // The wiring of one running gateway: store, ingest, workers, MLLP and HTTP listeners.
 class Gateway {
@@ -93,6 +94,7 @@ class Gateway {
   std::unique_ptr<fhir::FhirServer> fhir_;
   std::unique_ptr<ConsultationWorkflow> workflow_;
   std::unique_ptr<WorkflowProxy> proxy_;
+  std::unique_ptr<ReportSigning> signing_;
   std::unique_ptr<auth::TokenVerifier> verifier_;
   std::unique_ptr<http::HttpServer> http_;
 };

@@ -118,6 +118,22 @@ bool setHospital(GatewayConfig& c, const std::string& key, const Var& v) {
   return true;
 }
 
+// workflow.signingKeys.<PractitionerRole id> / workflow.expertKeys.<PractitionerRole id>: PEM
+// files; false when `key` is not such a key.
+bool setExpertKey(GatewayConfig& c, const std::string& key, const Var& v) {
+  for (auto [prefix, keys] :
+       {std::pair{std::string("workflow.signingKeys."), &c.workflow.signingKeys},
+        std::pair{std::string("workflow.expertKeys."), &c.workflow.expertKeys}}) {
+    if (key.rfind(prefix, 0) != 0) continue;
+    std::string role = key.substr(prefix.size());
+    if (role.empty() || role.find('.') != std::string::npos)
+      invalid(key, "keys are " + prefix + "<PractitionerRole id>");
+    (*keys)[role] = asString(key, v);
+    return true;
+  }
+  return false;
+}
+
 void checkPeers(const GatewayConfig& c) {
   for (const auto& [aet, peer] : c.dicom.peers)
     if (peer.host.empty()) invalid("dicom.peers." + aet + ".host", "required");
@@ -214,6 +230,8 @@ const std::map<std::string, Setter>& schema() {
        [](auto& c, auto& k, auto& v) { c.workflow.deadlineCheckSeconds = asInt(k, v, 1, 3600); }},
       {"workflow.requirePoolExpert",
        [](auto& c, auto& k, auto& v) { c.workflow.requirePoolExpert = asBool(k, v); }},
+      {"workflow.requireSignedReport",
+       [](auto& c, auto& k, auto& v) { c.workflow.requireSignedReport = asBool(k, v); }},
       {"testing.controlledClock",
        [](auto& c, auto& k, auto& v) { c.controlledClock = asBool(k, v); }},
       {"regional.poll.owner",
@@ -400,7 +418,9 @@ GatewayConfig parseConfig(const std::string& text, const std::vector<std::string
   GatewayConfig config;
   const auto& keys = schema();
   for (const auto& [key, value] : values) {
-    if (setPeer(config, key, value) || setHospital(config, key, value)) continue;
+    if (setPeer(config, key, value) || setHospital(config, key, value) ||
+        setExpertKey(config, key, value))
+      continue;
     auto it = keys.find(key);
     if (it == keys.end()) throw Error(ErrorCode::ConfigUnknownKey, key);
     it->second(config, key, value);

@@ -135,6 +135,10 @@ struct WorkflowConfig {
   std::string regionCode;  // GB 2260 prefix of the platform's region ("" = same province)
   int deadlineCheckSeconds = 30;
   bool requirePoolExpert = false;  // invited physicians must be in the expert pool
+  // Report signatures: PEM private keys of the experts who sign here and PEM public keys of the
+  // experts whose reports are verified here, by PractitionerRole id.
+  std::map<std::string, std::string> signingKeys, expertKeys;
+  bool requireSignedReport = false;  // completing a consultation needs a verified signature
 };
 
 // The validated, immutable configuration of one gateway instance.

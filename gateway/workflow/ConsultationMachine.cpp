@@ -131,26 +131,6 @@ std::string joined(const std::set<std::string>& s) {
   return out;
 }
 
-// JSON text with every object's members in name order: equal content, equal text.
-std::string canonical(const Value& v) {
-  if (v.IsObject()) {
-    std::vector<std::pair<std::string, const Value*>> members;
-    for (const auto& m : v.GetObject()) members.emplace_back(m.name.GetString(), &m.value);
-    std::sort(members.begin(), members.end(),
-              [](const auto& x, const auto& y) { return x.first < y.first; });
-    std::string out = "{";
-    for (const auto& [name, value] : members)
-      out += (out.size() > 1 ? "," : "") + ("\"" + name + "\":") + canonical(*value);
-    return out + "}";
-  }
-  if (v.IsArray()) {
-    std::string out = "[";
-    for (const auto& e : v.GetArray()) out += (out.size() > 1 ? "," : "") + canonical(e);
-    return out + "]";
-  }
-  return mappings::fhir::toJson(v);
-}
-
 }  // namespace
 
 ConsultationMachine::ConsultationMachine(TransitionTable table, DeadlineTable deadlines,
@@ -168,7 +148,7 @@ bool ConsultationMachine::sameProposal(const Value& current, const Value& propos
          {"id", "meta", "restriction", "lastModified", "authoredOn", "executionPeriod"})
       d.RemoveMember(owned);
     dropExtensions(d, {kDeadlineExtension, kInvitedExtension});
-    return canonical(d);
+    return mappings::fhir::canonicalJson(d);
   };
   return essence(current) == essence(proposed);
 }

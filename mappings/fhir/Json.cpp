@@ -1,5 +1,8 @@
 #include "mappings/fhir/Json.h"
 
+#include <algorithm>
+#include <vector>
+
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
@@ -184,6 +187,25 @@ std::string toJson(const Value& v, const References* references) {
   Writer w(buf);
   write(v, w, references);
   return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string canonicalJson(const Value& v) {
+  if (v.IsObject()) {
+    std::vector<std::pair<std::string, const Value*>> members;
+    for (const auto& m : v.GetObject()) members.emplace_back(m.name.GetString(), &m.value);
+    std::sort(members.begin(), members.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::string out = "{";
+    for (const auto& [name, value] : members)
+      out += (out.size() > 1 ? "," : "") + ("\"" + name + "\":") + canonicalJson(*value);
+    return out + "}";
+  }
+  if (v.IsArray()) {
+    std::string out = "[";
+    for (const auto& e : v.GetArray()) out += (out.size() > 1 ? "," : "") + canonicalJson(e);
+    return out + "]";
+  }
+  return toJson(v);
 }
 
 }  // namespace medbridge::mappings::fhir

@@ -53,4 +53,8 @@ bool isEmpty(const Value& v);
 std::string toJson(const Value& v,
                    const std::map<std::string, std::string, std::less<>>* references = nullptr);
 
+// JSON text with every object's members in name order (arrays keep theirs): equal content, equal
+// text, whatever order the members were written in.
+std::string canonicalJson(const Value& v);
+
 }  // namespace medbridge::mappings::fhir

@@ -482,5 +482,101 @@ TEST(ConsultationWorkflow, TheExpertPoolTakesOnlyWhoMeetsItsRulesAndExpertsAreFo
   EXPECT_EQ(p.received().schemaProblems(), "");
 }
 
+TEST(ConsultationWorkflow, TheExpertsSignatureIsVerifiedAndATamperedReportRefused) {
+  TempDir keys;
+  ASSERT_EQ(runCommand({"openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-out", keys.file("expert.key")})
+                .exitCode,
+            0);
+  ASSERT_EQ(runCommand({"openssl", "pkey", "-in", keys.file("expert.key"), "-pubout", "-out",
+                        keys.file("expert.pub")})
+                .exitCode,
+            0);
+  WorkflowPlatform p({"workflow.signingKeys.expert=" + keys.file("expert.key"),
+                      "workflow.expertKeys.expert=" + keys.file("expert.pub"),
+                      "workflow.requireSignedReport=true"});
+  const std::string report =
+      R"({"resourceType":"DiagnosticReport","id":"r1","status":"final","code":{"text":"远程会诊报告"},"subject":{"reference":"Patient/p1"},"conclusion":"建议继续抗感染治疗"})";
+  auto pdf = [](const std::string& base64) {
+    return R"({"resourceType":"DocumentReference","id":"pdf1","status":"current","subject":{"reference":"Patient/p1"},"content":[{"attachment":{"contentType":"application/pdf","data":")" +
+           base64 + R"(","title":"远程会诊报告单"}}]})";
+  };
+  ASSERT_EQ(
+      p.put("DocumentReference/pdf1", pdf("JVBERi0xLjQKJcOkw7zDtsOfCjEgMCBvYmoKPDw+PgplbmRvYmoK"))
+          .status,
+      201);
+  ASSERT_EQ(p.put("Appointment/a1", appointment("a1", "2026-11-24T06:00:00Z")).status, 201);
+  p.setClock("2026-11-24T01:00:00Z");
+  p.submit("sig", "regular");
+  ASSERT_EQ(p.move("sig", "received", "received", "PractitionerRole/desk").status, 200);
+  ASSERT_EQ(p.operation("sig", "accept", {{"actor", "PractitionerRole/desk"}}).status, 200);
+  ASSERT_EQ(p.operation("sig", "assign",
+                        {{"actor", "PractitionerRole/desk"}, {"expert", "PractitionerRole/expert"}})
+                .status,
+            200);
+  ASSERT_EQ(p.operation("sig", "schedule",
+                        {{"actor", "PractitionerRole/expert"}, {"appointment", "Appointment/a1"}})
+                .status,
+            200);
+  ASSERT_EQ(p.operation("sig", "start", {{"actor", "PractitionerRole/expert"}}).status, 200);
+  auto complete = [&] {
+    return p.operation("sig", "complete",
+                       {{"actor", "PractitionerRole/expert"}, {"report", "DiagnosticReport/r1"}});
+  };
+  auto unsignedReport = complete();
+  EXPECT_EQ(unsignedReport.status, 422);
+  EXPECT_EQ(firstIssue(unsignedReport.body),
+            "the report is not signed (DiagnosticReport/{id}/$sign) @ Task.output");
+
+  auto sign = [&](const std::string& signer) {
+    return httpRequest(
+        p.gateway().httpPort(), "POST", "/fhir/DiagnosticReport/r1/$sign",
+        R"({"resourceType":"Parameters","parameter":[{"name":"signer","valueReference":{"reference":")" +
+            signer +
+            R"("}},{"name":"document","valueReference":{"reference":"DocumentReference/pdf1"}}]})",
+        kFhirJson);
+  };
+  auto noKey = sign("PractitionerRole/desk");
+  EXPECT_EQ(noKey.status, 422);
+  EXPECT_EQ(firstIssue(noKey.body),
+            "no signing key for PractitionerRole/desk here (workflow.signingKeys)");
+  auto signedByExpert = sign("PractitionerRole/expert");
+  ASSERT_EQ(signedByExpert.status, 201) << signedByExpert.body;
+  p.received().add(signedByExpert.body);
+  auto provenance = parsed(signedByExpert.body);
+  EXPECT_EQ(field(provenance["signature"][0], "sigFormat"), "application/jose");
+  EXPECT_EQ(field(provenance["signature"][0]["who"], "reference"), "PractitionerRole/expert");
+  auto verify = [&] {
+    return httpRequest(p.gateway().httpPort(), "GET",
+                       "/fhir/DiagnosticReport/r1/$verify-signature");
+  };
+  EXPECT_EQ(verify().status, 200);
+
+  // The conclusion changed after signing: refused, until it is as signed again.
+  std::string changed = report;
+  changed.replace(changed.find("继续"), 6, "停止");
+  ASSERT_EQ(p.put("DiagnosticReport/r1", changed).status, 200);
+  auto tampered = verify();
+  EXPECT_EQ(tampered.status, 422);
+  EXPECT_EQ(firstIssue(tampered.body),
+            "the report's signature fails: the report was changed after it was signed");
+  auto refused = complete();
+  EXPECT_EQ(refused.status, 422);
+  EXPECT_EQ(
+      firstIssue(refused.body),
+      "the report's signature fails: the report was changed after it was signed @ Task.output");
+  ASSERT_EQ(p.put("DiagnosticReport/r1", report).status, 200);
+  auto completed = complete();
+  ASSERT_EQ(completed.status, 200) << completed.body;
+  // The PDF replaced after signing.
+  ASSERT_EQ(
+      p.put("DocumentReference/pdf1", pdf("JVBERi0xLjQKJcOkw7zDtsOfCjIgMCBvYmoKPDw+PgplbmRvYmoK"))
+          .status,
+      200);
+  EXPECT_EQ(firstIssue(verify().body),
+            "the report's signature fails: the signed PDF was changed after it was signed");
+  EXPECT_EQ(p.received().schemaProblems(), "");
+}
+
 }  // namespace
 }  // namespace medbridge::testing

@@ -1,5 +1,6 @@
 #include "gateway/app/ConsultationWorkflow.h"
 
+#include "gateway/app/CaseExport.h"
 #include "gateway/app/ExpertSearch.h"
 #include "gateway/app/ReportSigning.h"
 #include "gateway/app/TaskOperations.h"
@@ -114,6 +115,7 @@ void ConsultationWorkflow::install() {
                      rapidjson::Document& proposed) { return guard(tx, current, proposed); });
   registerTaskOperations(fhir_, store_);
   registerExpertSearch(fhir_, store_);
+  registerCaseExport(fhir_, store_, clock_);
   // The expert pool's entry rules, when a PractitionerRole is written as a member.
   fhir_.guardWrites("PractitionerRole",
                     [this](store::IResourceTx&, const std::optional<store::ResourceVersion>&,

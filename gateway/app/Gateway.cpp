@@ -40,6 +40,8 @@ Poco::Logger& log() {
   return Poco::Logger::get("medbridge.app.gateway");
 }
 
+constexpr const char* kClockSetting = "testing.controlledClock";
+
 }  // namespace
 
 class Gateway::FrameHandler : public adapters::his_mllp::IFrameHandler {
@@ -251,6 +253,10 @@ void Gateway::startRegional() {
 }
 
 void Gateway::startWorkflow() {
+  // A controlled clock goes on from the time last set, also after a restart: deadlines are
+  // checked against it from the first pass.
+  if (config_.controlledClock && !store_->setting(kClockSetting).empty())
+    clock_.set(std::stoll(store_->setting(kClockSetting)));
   signing_ = std::make_unique<ReportSigning>(config_, *fhir_, *store_, clock_);
   signing_->install();
   if (config_.profile == "platform") {
@@ -280,6 +286,7 @@ void Gateway::startWorkflow() {
                               "{\\\"advanceSeconds\\\": n}\"}\n",
                               {}};
       clock_.set(*to);
+      store_->putSetting(kClockSetting, std::to_string(*to));
     }
     int flagged = workflow_ ? workflow_->checkDeadlines() : 0;
     return http::Response{200,

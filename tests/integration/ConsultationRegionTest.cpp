@@ -148,6 +148,35 @@ TEST(ConsultationRegion, AConcurrentCancelAndAcceptApplyOneAndBothHospitalsAgree
               expected);
 }
 
+TEST(ConsultationRegion, APassedDeadlineIsNotifiedToTheResponsibleHospitalAcrossARestart) {
+  Region r;
+  r.platform->setClock("2026-11-24T02:00:00Z");
+  r.platform->submit("u1", "urgent");
+  ASSERT_EQ(r.platform->move("u1", "received", "received", "PractitionerRole/desk").status, 200);
+  ASSERT_EQ(r.platform->operation("u1", "accept", {{"actor", "PractitionerRole/desk"}}).status,
+            200);
+  // The platform restarts while the 2-hour expert deadline runs.
+  ASSERT_EQ(r.platform->gateway().terminate(), 0);
+  r.platform->gateway().start();
+  EXPECT_EQ(r.platform->setClock("2026-11-24T04:00:01Z"), 1);
+  // The invited hospital gets the notice, both hospitals the flagged Task.
+  auto notices = [&](const GatewayProcess& g) {
+    return sqliteQuery(g.dbPath(),
+                       "SELECT json_extract(json, '$.about[0].reference'),"
+                       " json_extract(json, '$.recipient[0].reference') FROM resource_versions"
+                       " WHERE type = 'Communication'");
+  };
+  ASSERT_TRUE(waitFor([&] { return notices(r.tertiary).size() == 1; }, std::chrono::seconds(30)))
+      << r.platform->gateway().log();
+  EXPECT_EQ(notices(r.tertiary)[0], (std::vector<std::string>{"Task/u1", "Organization/tertiary"}));
+  EXPECT_TRUE(notices(r.county).empty());
+  ASSERT_TRUE(r.converged("u1"));
+  for (const auto* g : {&r.county, &r.tertiary}) {
+    auto task = parsed(httpRequest(g->httpPort(), "GET", "/fhir/Task/u1").body);
+    EXPECT_EQ(field(task["meta"]["tag"][0], "code"), "deadline-breached");
+  }
+}
+
 TEST(ConsultationRegion, WithoutThePlatformAProposalIsRefusedNotAppliedLocally) {
   Region r;
   r.platform->setClock("2026-11-24T01:00:00Z");

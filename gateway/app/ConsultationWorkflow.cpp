@@ -17,10 +17,12 @@
 #include "gateway/workflow/ActorRoles.h"
 #include "gateway/workflow/ApplicationCheck.h"
 #include "gateway/workflow/ExpertPool.h"
+#include "gateway/workflow/RatingCheck.h"
 #include "gateway/workflow/WorkflowCodes.h"
 #include "mappings/fhir/Json.h"
 #include "mappings/fhir/SearchQuery.h"
 #include "mappings/fhir/SearchValues.h"
+#include "mappings/tables/Tables.h"
 
 namespace medbridge::app {
 namespace {
@@ -67,6 +69,26 @@ int zoneOffsetMinutes(const std::string& zone) {
   if (offset.size() != 6) return 480;
   int minutes = std::stoi(offset.substr(1, 2)) * 60 + std::stoi(offset.substr(4, 2));
   return offset[0] == '-' ? -minutes : minutes;
+}
+
+// The acting PractitionerRole or Organization as the platform knows it; 422 when unknown.
+workflow::Actor readActor(store::IResourceTx& tx, const std::string& reference,
+                          const std::string& expression) {
+  workflow::Actor actor{reference, "", {}};
+  rapidjson::Document who;
+  if (!readIn(tx, reference, who))
+    throw fhir::FhirError(422, "not-found", "the acting party " + reference + " is not known here",
+                          expression);
+  if (reference.rfind("Organization/", 0) == 0) {
+    actor.organization = reference;
+  } else {
+    actor.organization = ConsultationMachine::reference(who, "organization");
+    if (auto it = who.FindMember("code"); it != who.MemberEnd() && it->value.IsArray())
+      for (const auto& c : it->value.GetArray())
+        if (auto code = codeOf(c, workflow::kFunctionSystem); !code.empty())
+          actor.functions.insert(code);
+  }
+  return actor;
 }
 
 workflow::DeadlineTable deadlineTable(const core::WorkflowConfig& w) {
@@ -116,6 +138,19 @@ void ConsultationWorkflow::install() {
   registerTaskOperations(fhir_, store_);
   registerExpertSearch(fhir_, store_);
   registerCaseExport(fhir_, store_, clock_);
+  // The rating questionnaire, shipped with the binary; its answers are checked.
+  store_.transact([&](store::IResourceTx& tx) {
+    rapidjson::Document questionnaire;
+    mappings::fhir::parseJson(mappings::embeddedTables().at("consultation-rating-questionnaire"),
+                              questionnaire);
+    fhir_.storeVersion(tx, fhir_.prepare(questionnaire, "Questionnaire", "consultation-rating"), 0);
+  });
+  fhir_.guardWrites("QuestionnaireResponse",
+                    [this](store::IResourceTx& tx, const std::optional<store::ResourceVersion>&,
+                           rapidjson::Document& response) {
+                      checkRating(tx, response);
+                      return true;
+                    });
   // The expert pool's entry rules, when a PractitionerRole is written as a member.
   fhir_.guardWrites("PractitionerRole",
                     [this](store::IResourceTx&, const std::optional<store::ResourceVersion>&,
@@ -163,6 +198,9 @@ bool ConsultationWorkflow::guard(store::IResourceTx& tx,
     throw fhir::FhirError(outcome.status, std::move(issues));
   }
   checkContent(tx, proposed, outcome);
+  if (outcome.to == "accepted/accepted" && outcome.from != "received/received" &&
+      outcome.from != "received/material-supplied" && outcome.from != outcome.to)
+    notifyReassignment(tx, proposed, ConsultationMachine::reference(stored, "owner"));
   audit(tx, proposed, current ? current->version + 1 : 1, outcome, f.actor);
   std::lock_guard lock(mutex_);
   ++transitions_[outcome.from + " " + outcome.to];
@@ -184,20 +222,7 @@ workflow::TransitionFacts ConsultationWorkflow::facts(store::IResourceTx& tx,
                               std::string(workflow::kActorExtension) +
                               " (a PractitionerRole or Organization reference)",
                           "Task.extension");
-  workflow::Actor actor{f.actor, "", {}};
-  rapidjson::Document who;
-  if (!readIn(tx, f.actor, who))
-    throw fhir::FhirError(422, "not-found", "the acting party " + f.actor + " is not known here",
-                          "Task.extension");
-  if (f.actor.rfind("Organization/", 0) == 0) {
-    actor.organization = f.actor;
-  } else {
-    actor.organization = ConsultationMachine::reference(who, "organization");
-    if (auto it = who.FindMember("code"); it != who.MemberEnd() && it->value.IsArray())
-      for (const auto& c : it->value.GetArray())
-        if (auto code = codeOf(c, workflow::kFunctionSystem); !code.empty())
-          actor.functions.insert(code);
-  }
+  workflow::Actor actor = readActor(tx, f.actor, "Task.extension");
   const rapidjson::Value& base = current ? *current : proposed;
   std::string requester = ConsultationMachine::reference(base, "requester");
   std::string invited = current ? ConsultationMachine::invitedOrganization(*current)
@@ -233,6 +258,51 @@ workflow::TransitionFacts ConsultationWorkflow::facts(store::IResourceTx& tx,
   f.ownerIsInvitedExpert = owner.rfind("PractitionerRole/", 0) == 0 && readIn(tx, owner, expert) &&
                            ConsultationMachine::reference(expert, "organization") == invited;
   return f;
+}
+
+void ConsultationWorkflow::checkRating(store::IResourceTx& tx,
+                                       const rapidjson::Document& response) {
+  if (text(response, "questionnaire") != workflow::kRatingQuestionnaire) return;
+  std::string taskRef, author = ConsultationMachine::reference(response, "author");
+  if (auto it = response.FindMember("basedOn");
+      it != response.MemberEnd() && it->value.IsArray() && !it->value.Empty())
+    taskRef = text(it->value[0], "reference");
+  rapidjson::Document task;
+  bool haveTask = taskRef.rfind("Task/", 0) == 0 && readIn(tx, taskRef, task) &&
+                  ConsultationMachine::isConsultation(task);
+  std::set<std::string> roles;
+  if (haveTask)
+    roles = workflow::actorRoles(readActor(tx, author, "QuestionnaireResponse.author"),
+                                 ConsultationMachine::reference(task, "requester"),
+                                 ConsultationMachine::invitedOrganization(task),
+                                 ConsultationMachine::reference(task, "owner"));
+  auto problems = workflow::checkRating(response, haveTask ? &task : nullptr, roles);
+  if (!problems.empty()) {
+    std::vector<fhir::OutcomeIssue> issues;
+    for (const auto& p : problems)
+      issues.push_back({"error", "business-rule", p.message, p.expression});
+    throw fhir::FhirError(422, std::move(issues));
+  }
+  // One rating per side.
+  std::string side = workflow::ratingSide(roles);
+  for (const auto& id : tx.search(
+           mappings::fhir::parseSearch("QuestionnaireResponse", {{"based-on", taskRef}}, true))) {
+    rapidjson::Document other;
+    if (id == text(response, "id") || !readIn(tx, "QuestionnaireResponse/" + id, other)) continue;
+    std::string by = ConsultationMachine::reference(other, "author");
+    if (by.empty()) continue;
+    auto otherRoles = workflow::actorRoles(readActor(tx, by, "QuestionnaireResponse.author"),
+                                           ConsultationMachine::reference(task, "requester"),
+                                           ConsultationMachine::invitedOrganization(task),
+                                           ConsultationMachine::reference(task, "owner"));
+    if (workflow::ratingSide(otherRoles) == side)
+      throw fhir::FhirError(409, "duplicate",
+                            "the " + side +
+                                " side has rated this consultation already "
+                                "(QuestionnaireResponse/" +
+                                id + ")",
+                            "QuestionnaireResponse.author");
+  }
 }
 
 std::string ConsultationWorkflow::today() const {
@@ -393,9 +463,6 @@ int ConsultationWorkflow::checkDeadlines() {
 
 void ConsultationWorkflow::notifyBreach(store::IResourceTx& tx, const rapidjson::Document& task,
                                         const std::string& rule, const std::string& responsible) {
-  rapidjson::Document d(rapidjson::kObjectType);
-  auto& a = d.GetAllocator();
-  std::string id = text(task, "id");
   std::vector<std::string> recipients;
   std::string invited = ConsultationMachine::invitedOrganization(task);
   if (responsible == "requester") {
@@ -405,29 +472,55 @@ void ConsultationWorkflow::notifyBreach(store::IResourceTx& tx, const rapidjson:
     if (std::find(recipients.begin(), recipients.end(), invited) == recipients.end())
       recipients.push_back(invited);
   }
+  notify(tx, task, workflow::kBreachedFlag, recipients,
+         "The consultation's deadline '" + rule + "' has passed; Task/" + text(task, "id") +
+             " is flagged.");
+}
+
+void ConsultationWorkflow::notifyReassignment(store::IResourceTx& tx,
+                                              const rapidjson::Document& task,
+                                              const std::string& expert) {
+  // The invited organisation's heads of department (PractitionerRole function department-head).
+  std::string invited = ConsultationMachine::invitedOrganization(task);
+  std::vector<std::string> recipients;
+  for (const auto& id : tx.search(
+           mappings::fhir::parseSearch("PractitionerRole", {{"organization", invited}}, true))) {
+    if (!readActor(tx, "PractitionerRole/" + id, "").functions.count("department-head")) continue;
+    recipients.push_back("PractitionerRole/" + id);
+  }
+  recipients.push_back(invited);
+  std::string reason =
+      task.HasMember("statusReason") ? codeOf(task["statusReason"], workflow::kReasonSystem) : "";
+  notify(tx, task, "reassignment-requested", recipients,
+         expert + " cannot take Task/" + text(task, "id") + " (" + reason +
+             "): please assign another expert.");
+}
+
+void ConsultationWorkflow::notify(store::IResourceTx& tx, const rapidjson::Document& task,
+                                  const std::string& category,
+                                  const std::vector<std::string>& recipients,
+                                  const std::string& message) {
+  rapidjson::Document d(rapidjson::kObjectType);
+  auto& a = d.GetAllocator();
   d.AddMember("resourceType", "Communication", a);
   d.AddMember("status", "completed", a);
-  Value coding(rapidjson::kObjectType), category(rapidjson::kObjectType);
+  Value coding(rapidjson::kObjectType), codeable(rapidjson::kObjectType);
   coding.AddMember("system", mappings::fhir::str(workflow::kFlagSystem, a), a);
-  coding.AddMember("code", mappings::fhir::str(workflow::kBreachedFlag, a), a);
-  category.AddMember("coding", Value(rapidjson::kArrayType), a);
-  category["coding"].PushBack(std::move(coding), a);
+  coding.AddMember("code", mappings::fhir::str(category, a), a);
+  codeable.AddMember("coding", Value(rapidjson::kArrayType), a);
+  codeable["coding"].PushBack(std::move(coding), a);
   d.AddMember("category", Value(rapidjson::kArrayType), a);
-  d["category"].PushBack(std::move(category), a);
+  d["category"].PushBack(std::move(codeable), a);
   d.AddMember("priority", "urgent", a);
   if (task.HasMember("for")) d.AddMember("subject", Value().CopyFrom(task["for"], a), a);
   d.AddMember("about", Value(rapidjson::kArrayType), a);
-  d["about"].PushBack(mappings::fhir::reference("Task/" + id, a), a);
+  d["about"].PushBack(mappings::fhir::reference("Task/" + text(task, "id"), a), a);
   d.AddMember("sent", mappings::fhir::str(core::instantOf(clock_.nowMillis()), a), a);
   d.AddMember("recipient", Value(rapidjson::kArrayType), a);
   for (const auto& r : recipients)
     if (!r.empty()) d["recipient"].PushBack(mappings::fhir::reference(r, a), a);
   Value payload(rapidjson::kObjectType);
-  payload.AddMember(
-      "contentString",
-      mappings::fhir::str(
-          "The consultation's deadline '" + rule + "' has passed; Task/" + id + " is flagged.", a),
-      a);
+  payload.AddMember("contentString", mappings::fhir::str(message, a), a);
   d.AddMember("payload", Value(rapidjson::kArrayType), a);
   d["payload"].PushBack(std::move(payload), a);
   auto w = fhir_.prepare(d, "Communication", fhir::newId());

@@ -39,6 +39,8 @@ class ConsultationWorkflow {
   workflow::TransitionFacts facts(store::IResourceTx& tx, const rapidjson::Value* current,
                                   const rapidjson::Document& proposed);
   std::string today() const;  // YYYY-MM-DD in workflow.timeZone
+  // A rating (QuestionnaireResponse to the shipped questionnaire): 422 / 409 when refused.
+  void checkRating(store::IResourceTx& tx, const rapidjson::Document& response);
   // The application check on submit and the expert check on assignment (422 when they fail).
   void checkContent(store::IResourceTx& tx, const rapidjson::Document& task,
                     const workflow::TransitionOutcome& outcome);
@@ -46,6 +48,12 @@ class ConsultationWorkflow {
              const workflow::TransitionOutcome& outcome, const std::string& actor);
   void notifyBreach(store::IResourceTx& tx, const rapidjson::Document& task,
                     const std::string& rule, const std::string& responsible);
+  // The assigned expert cannot take it: the invited department heads are asked to reassign.
+  void notifyReassignment(store::IResourceTx& tx, const rapidjson::Document& task,
+                          const std::string& expert);
+  // A Communication about the Task (category from workflow-flag), routed to the recipients.
+  void notify(store::IResourceTx& tx, const rapidjson::Document& task, const std::string& category,
+              const std::vector<std::string>& recipients, const std::string& message);
 
   const core::GatewayConfig& config_;
   fhir::FhirServer& fhir_;

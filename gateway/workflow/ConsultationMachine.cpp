@@ -119,6 +119,7 @@ bool reasonFits(const std::string& code, const std::string& use) {
 }
 
 std::string reasonUse(const std::string& to) {
+  if (to == "accepted/accepted") return "unavailability";
   if (to.rfind("rejected/", 0) == 0) return "refusal";
   if (to.rfind("on-hold/", 0) == 0) return "return";
   if (to.rfind("cancelled/", 0) == 0) return "cancellation";
@@ -235,8 +236,15 @@ TransitionOutcome ConsultationMachine::apply(const Value* current, rapidjson::Do
                std::string("Task.") + member);
       }
     }
-    if (reference(proposed, "owner") != reference(*current, "owner") && !row->needs.count("expert"))
+    if (reference(proposed, "owner") != reference(*current, "owner") &&
+        !row->needs.count("expert") && !row->needs.count("owner-invited"))
       refuse(409, "Task.owner changes only when an expert is assigned", "Task.owner");
+    if (row->needs.count("owner-invited") &&
+        reference(proposed, "owner") != invitedOrganization(*current))
+      refuse(422,
+             "Task.owner goes back to the invited organisation (" + invitedOrganization(*current) +
+                 ") for the department head to reassign",
+             "Task.owner");
   } else {
     auto need = [&](const char* member, const char* type) {
       if (reference(proposed, member).rfind(std::string(type) + "/", 0) != 0)

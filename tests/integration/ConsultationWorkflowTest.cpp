@@ -85,7 +85,36 @@ TEST(ConsultationWorkflow, ARegularConsultationRunsFromDraftToReportWithItsDeadl
           metrics,
           R"(medbridge_workflow_transitions_total{from="received/received",to="accepted/accepted"})"),
       1);
-  for (const char* type : {"AuditEvent", "Task"}) {
+  // Each side rates the consultation once, on the shipped questionnaire.
+  EXPECT_EQ(field(p.read("Questionnaire/consultation-rating"), "url"),
+            "urn:medbridge:questionnaire:consultation-rating");
+  auto rating = [&](const std::string& id, const std::string& author, const std::string& task,
+                    const std::string& satisfaction) {
+    return p.put(
+        "QuestionnaireResponse/" + id,
+        R"({"resourceType":"QuestionnaireResponse","id":")" + id +
+            R"(","questionnaire":"urn:medbridge:questionnaire:consultation-rating","status":"completed",)"
+            R"("basedOn":[{"reference":"Task/)" +
+            task +
+            R"("}],"subject":{"reference":"Patient/p1"},)"
+            R"("author":{"reference":")" +
+            author + R"("},"item":[{"linkId":"satisfaction","answer":[{"valueInteger":)" +
+            satisfaction +
+            R"(}]},{"linkId":"comment","answer":[{"valueString":"专家意见明确"}]}]})");
+  };
+  EXPECT_EQ(rating("q1", "PractitionerRole/doc", "c1", "5").status, 201);
+  EXPECT_EQ(rating("q2", "PractitionerRole/expert", "c1", "4").status, 201);
+  auto again2 = rating("q3", "PractitionerRole/office", "c1", "3");
+  EXPECT_EQ(again2.status, 409);
+  EXPECT_EQ(firstIssue(again2.body),
+            "the inviting side has rated this consultation already (QuestionnaireResponse/q1) @ "
+            "QuestionnaireResponse.author");
+  auto outOfRange = rating("q1", "PractitionerRole/doc", "c1", "6");
+  EXPECT_EQ(outOfRange.status, 422);
+  EXPECT_EQ(firstIssue(outOfRange.body),
+            "satisfaction is an integer from 1 to 5 @ QuestionnaireResponse.item");
+  EXPECT_EQ(rating("q4", "PractitionerRole/stranger", "c1", "1").status, 422);
+  for (const char* type : {"AuditEvent", "Task", "QuestionnaireResponse"}) {
     auto bundle = httpRequest(p.gateway().httpPort(), "GET",
                               std::string("/fhir/") + type + "?_count=100", "", kFhirJson);
     p.received().add(bundle.body);
@@ -215,6 +244,66 @@ TEST(ConsultationWorkflow, RefusalsReturnsAndCancellationsNeedACodedReason) {
                 .status,
             200);
   EXPECT_EQ(p.state("r2"), "cancelled/cancelled");
+}
+
+TEST(ConsultationWorkflow, AnExpertWhoCannotComeHandsTheConsultationBackForReassignment) {
+  WorkflowPlatform p;
+  ASSERT_EQ(
+      p.put("PractitionerRole/tertiary-head",
+            practitionerRole("tertiary-head", "tertiary", "department-head", "chief-physician"))
+          .status,
+      201);
+  p.setClock("2026-11-24T01:00:00Z");
+  p.submit("x1", "regular");
+  ASSERT_EQ(p.move("x1", "received", "received", "PractitionerRole/desk").status, 200);
+  ASSERT_EQ(p.operation("x1", "accept", {{"actor", "PractitionerRole/desk"}}).status, 200);
+  ASSERT_EQ(p.operation("x1", "assign",
+                        {{"actor", "PractitionerRole/desk"}, {"expert", "PractitionerRole/expert"}})
+                .status,
+            200);
+  p.setClock("2026-11-24T05:00:00Z");
+  auto away = [](const std::string& owner, const std::string& reason) {
+    return [=](rapidjson::Document& t) {
+      t["owner"]["reference"].SetString(owner.c_str(), t.GetAllocator());
+      if (reason.empty()) return;
+      rapidjson::Document r;
+      r.Parse((R"({"coding":[{"system":"urn:medbridge:codesystem:workflow-reason","code":")" +
+               reason + "\"}]}")
+                  .c_str());
+      t.AddMember("statusReason", rapidjson::Value().CopyFrom(r, t.GetAllocator()),
+                  t.GetAllocator());
+    };
+  };
+  auto noReason = p.move("x1", "accepted", "accepted", "PractitionerRole/expert",
+                         away("Organization/tertiary", ""));
+  EXPECT_EQ(noReason.status, 422);
+  auto keepsOwner = p.move("x1", "accepted", "accepted", "PractitionerRole/expert",
+                           away("PractitionerRole/expert", "expert-away"));
+  EXPECT_EQ(keepsOwner.status, 422);
+  EXPECT_EQ(firstIssue(keepsOwner.body),
+            "Task.owner goes back to the invited organisation (Organization/tertiary) for the "
+            "department head to reassign @ Task.owner");
+  auto handedBack = p.move("x1", "accepted", "accepted", "PractitionerRole/expert",
+                           away("Organization/tertiary", "expert-away"));
+  ASSERT_EQ(handedBack.status, 200) << handedBack.body;
+  EXPECT_EQ(p.nextDeadline("x1"), "2026-11-25T05:00:00");  // a new expert within 24 h
+  auto notices = sqliteQuery(
+      p.gateway().dbPath(),
+      "SELECT json_extract(json, '$.category[0].coding[0].code'),"
+      " json_extract(json, '$.recipient'), json_extract(json, '$.payload[0].contentString')"
+      " FROM resource_versions WHERE type = 'Communication'");
+  EXPECT_EQ(
+      notices,
+      (std::vector<std::vector<std::string>>{
+          {"reassignment-requested",
+           R"([{"reference":"PractitionerRole/tertiary-head"},{"reference":"Organization/tertiary"}])",
+           "PractitionerRole/expert cannot take Task/x1 (expert-away): please assign another "
+           "expert."}}));
+  auto reassigned = p.operation(
+      "x1", "assign",
+      {{"actor", "PractitionerRole/tertiary-head"}, {"expert", "PractitionerRole/expert2"}});
+  EXPECT_EQ(reassigned.status, 200) << reassigned.body;
+  EXPECT_EQ(p.nextDeadline("x1"), "2026-11-26T01:00:00");  // the session deadline runs on
 }
 
 TEST(ConsultationWorkflow, ARescheduleInsideTwoHoursIsRefused) {

@@ -139,12 +139,10 @@ void ConsultationWorkflow::install() {
   registerExpertSearch(fhir_, store_);
   registerCaseExport(fhir_, store_, clock_);
   // The rating questionnaire, shipped with the binary; its answers are checked.
-  store_.transact([&](store::IResourceTx& tx) {
-    rapidjson::Document questionnaire;
-    mappings::fhir::parseJson(mappings::embeddedTables().at("consultation-rating-questionnaire"),
-                              questionnaire);
-    fhir_.storeVersion(tx, fhir_.prepare(questionnaire, "Questionnaire", "consultation-rating"), 0);
-  });
+  rapidjson::Document questionnaire;
+  mappings::fhir::parseJson(mappings::embeddedTables().at("consultation-rating-questionnaire"),
+                            questionnaire);
+  fhir_.ship("Questionnaire", "consultation-rating", mappings::fhir::toJson(questionnaire));
   fhir_.guardWrites("QuestionnaireResponse",
                     [this](store::IResourceTx& tx, const std::optional<store::ResourceVersion>&,
                            rapidjson::Document& response) {

@@ -213,6 +213,10 @@ FhirResponse FhirServer::dispatch(const FhirRequest& r) {
 FhirResponse FhirServer::read(const FhirRequest& r, const std::string& type,
                               const std::string& id) {
   auto v = store_.readResource(type, id);
+  if (!v) {
+    if (auto shipped = shipped_.find(type + "/" + id); shipped != shipped_.end())
+      v = store::ResourceVersion{type, id, shipped->second, "2026-01-01T00:00:00.000Z", 1, false};
+  }
   if (!v) throw FhirError(404, "not-found", type + "/" + id + " is not known");
   if (v->deleted) throw FhirError(410, "deleted", type + "/" + id + " was deleted");
   FhirResponse out{

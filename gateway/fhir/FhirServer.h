@@ -77,6 +77,9 @@ class FhirServer {
   // the server go on.
   using WriteInterceptor = std::function<std::optional<FhirResponse>(const FhirRequest&)>;
   void interceptWrites(const std::string& type, WriteInterceptor interceptor);
+  // A definition shipped with the binary (the rating Questionnaire): read answers it as version 1
+  // while the store holds no resource of that id; it is not stored, searched or delivered.
+  void ship(const std::string& type, const std::string& id, std::string json);
 
  private:
   FhirResponse dispatch(const FhirRequest& r);
@@ -144,6 +147,7 @@ class FhirServer {
   std::multimap<std::string, WriteHook> writeHooks_;
   std::map<std::string, WriteGuard> guards_;
   std::map<std::string, WriteInterceptor> interceptors_;
+  std::map<std::string, std::string> shipped_;  // "Type/id" -> JSON
   // w as the guard of its type completes it; nullopt when the guard keeps the current version.
   std::optional<PreparedWrite> guarded(store::IResourceTx& tx,
                                        const std::optional<store::ResourceVersion>& current,

@@ -220,6 +220,10 @@ void FhirServer::guardWrites(const std::string& type, WriteGuard guard) {
   guards_[type] = std::move(guard);
 }
 
+void FhirServer::ship(const std::string& type, const std::string& id, std::string json) {
+  shipped_[type + "/" + id] = std::move(json);
+}
+
 void FhirServer::interceptWrites(const std::string& type, WriteInterceptor interceptor) {
   interceptors_[type] = std::move(interceptor);
 }

@@ -51,7 +51,6 @@ class ConsultationMachine {
   // returns their rules with who is responsible ("rule responsible").
   std::vector<std::pair<std::string, std::string>> flagBreaches(rapidjson::Document& task,
                                                                 std::int64_t now) const;
-  const TransitionTable& table() const { return table_; }
 
   // Whether `proposed` is the proposal `current` came from, made again by the same party (a
   // replayed delivery): equal once the engine's fields are left out of both.

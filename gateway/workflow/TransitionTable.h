@@ -27,7 +27,6 @@ class TransitionTable {
                          const std::set<std::string>& actors, bool emergency) const;
   // Whether any row leads from → to (whoever the actor).
   bool leads(const std::string& from, const std::string& to) const;
-  const std::vector<Transition>& rows() const { return rows_; }
   // Every concrete state, "-" first.
   const std::vector<std::string>& states() const { return states_; }
   static bool terminal(const std::string& state);

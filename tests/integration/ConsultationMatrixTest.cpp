@@ -120,10 +120,12 @@ TEST(ConsultationMatrix, EveryMoveOutsideTheTableIsAConflict) {
     std::string version = from == "-" ? "" : field(parsed(before)["meta"], "versionId");
     std::string owner = from == "-" ? "" : field(parsed(before)["owner"], "reference");
     std::string lastActor;
-    if (from != "-")
-      for (const auto& e : parsed(before)["extension"].GetArray())
+    if (from != "-") {
+      auto stored = parsed(before);  // kept alive while its extensions are read
+      for (const auto& e : stored["extension"].GetArray())
         if (field(e, "url") == "urn:medbridge:extension:workflow-actor")
           lastActor = field(e["valueReference"], "reference");
+    }
     for (const auto& to : table.states()) {
       if (to == "-") continue;
       for (const auto& party : kParties) {

@@ -34,11 +34,7 @@ Poco::Logger& log() {
   return Poco::Logger::get("medbridge.workflow.consultation");
 }
 
-std::string text(const Value& obj, const char* name) {
-  if (!obj.IsObject()) return "";
-  auto it = obj.FindMember(name);
-  return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
+constexpr auto text = mappings::fhir::stringMember;
 
 // The parsed current version of type/id in the transaction (null document when none).
 bool readIn(store::IResourceTx& tx, const std::string& reference, rapidjson::Document& out) {
@@ -56,13 +52,7 @@ std::string extensionCode(const Value& resource, const char* url) {
   return "";
 }
 
-std::string codeOf(const Value& codeable, const char* system) {
-  if (!codeable.IsObject() || !codeable.HasMember("coding") || !codeable["coding"].IsArray())
-    return "";
-  for (const auto& c : codeable["coding"].GetArray())
-    if (text(c, "system") == system) return text(c, "code");
-  return "";
-}
+constexpr auto codeOf = mappings::fhir::codeIn;
 
 int zoneOffsetMinutes(const std::string& zone) {
   std::string offset = routing::offsetForZone(zone);  // "+08:00"

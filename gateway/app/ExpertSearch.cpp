@@ -14,11 +14,7 @@ namespace {
 
 using mappings::fhir::Value;
 
-std::string text(const Value& obj, const char* name) {
-  if (!obj.IsObject()) return "";
-  auto it = obj.FindMember(name);
-  return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
+constexpr auto text = mappings::fhir::stringMember;
 
 std::string parameter(const fhir::OperationRequest& o, const std::string& name) {
   for (const auto& [k, v] : o.parameters)

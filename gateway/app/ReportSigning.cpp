@@ -18,11 +18,7 @@ namespace {
 
 using mappings::fhir::Value;
 
-std::string text(const Value& obj, const char* name) {
-  if (!obj.IsObject()) return "";
-  auto it = obj.FindMember(name);
-  return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
+constexpr auto text = mappings::fhir::stringMember;
 
 std::map<std::string, std::string> readKeys(const std::map<std::string, std::string>& files,
                                             const std::string& key) {

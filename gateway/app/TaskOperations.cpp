@@ -11,19 +11,9 @@ namespace {
 
 using mappings::fhir::Value;
 
-std::string text(const Value& obj, const char* name) {
-  if (!obj.IsObject()) return "";
-  auto it = obj.FindMember(name);
-  return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
+constexpr auto text = mappings::fhir::stringMember;
 
-std::string codeOf(const Value& codeable, const char* system) {
-  if (!codeable.IsObject() || !codeable.HasMember("coding") || !codeable["coding"].IsArray())
-    return "";
-  for (const auto& c : codeable["coding"].GetArray())
-    if (text(c, "system") == system) return text(c, "code");
-  return "";
-}
+constexpr auto codeOf = mappings::fhir::codeIn;
 
 void setBusinessStatus(rapidjson::Document& task, const std::string& status,
                        const std::string& business) {

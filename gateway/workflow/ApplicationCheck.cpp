@@ -3,16 +3,14 @@
 #include "gateway/workflow/ExpertPool.h"
 #include "gateway/workflow/WorkflowCodes.h"
 
+#include "mappings/fhir/Json.h"
+
 namespace medbridge::workflow {
 namespace {
 
 using Value = rapidjson::Value;
 
-std::string text(const Value& obj, const char* name) {
-  if (!obj.IsObject()) return "";
-  auto it = obj.FindMember(name);
-  return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
+constexpr auto text = mappings::fhir::stringMember;
 
 const Value* member(const Value& obj, const char* name) {
   if (!obj.IsObject()) return nullptr;

@@ -14,11 +14,7 @@ namespace {
 using mappings::fhir::Value;
 using Alloc = rapidjson::Document::AllocatorType;
 
-std::string text(const Value& obj, const char* name) {
-  if (!obj.IsObject()) return "";
-  auto it = obj.FindMember(name);
-  return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
+constexpr auto text = mappings::fhir::stringMember;
 
 // The code of the first coding of `system` in a CodeableConcept member ("" when none).
 std::string codeIn(const Value& obj, const char* member, const char* system) {

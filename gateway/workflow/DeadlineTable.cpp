@@ -6,6 +6,8 @@
 
 #include "mappings/tables/Tables.h"
 
+#include "mappings/fhir/Json.h"
+
 namespace medbridge::workflow {
 namespace {
 
@@ -25,10 +27,7 @@ std::set<std::string> strings(const rapidjson::Value& obj, const char* name,
   return out;
 }
 
-std::string text(const rapidjson::Value& obj, const char* name) {
-  auto it = obj.FindMember(name);
-  return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
+constexpr auto text = mappings::fhir::stringMember;
 
 // "15:00" -> 900
 int minuteOfDay(const std::string& hhmm, const std::string& where) {

@@ -9,11 +9,7 @@ namespace {
 
 using Value = rapidjson::Value;
 
-std::string text(const Value& obj, const char* name) {
-  if (!obj.IsObject()) return "";
-  auto it = obj.FindMember(name);
-  return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
+constexpr auto text = mappings::fhir::stringMember;
 
 std::vector<const Value*> extensions(const Value& resource, const char* url) {
   std::vector<const Value*> out;

@@ -9,11 +9,7 @@ namespace {
 
 using Value = rapidjson::Value;
 
-std::string text(const Value& obj, const char* name) {
-  if (!obj.IsObject()) return "";
-  auto it = obj.FindMember(name);
-  return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
+constexpr auto text = mappings::fhir::stringMember;
 
 // The integer answer of an item (-1 when absent, -2 when not an integer).
 int integerAnswer(const Value& item) {

@@ -8,6 +8,8 @@
 
 #include "mappings/tables/Tables.h"
 
+#include "mappings/fhir/Json.h"
+
 namespace medbridge::workflow {
 namespace {
 
@@ -18,10 +20,7 @@ std::set<std::string> strings(const rapidjson::Value& obj, const char* name) {
   return out;
 }
 
-std::string text(const rapidjson::Value& obj, const char* name) {
-  auto it = obj.FindMember(name);
-  return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
+constexpr auto text = mappings::fhir::stringMember;
 
 bool matches(const std::string& pattern, const std::string& state) {
   if (pattern == "open/*") return state != "-" && !TransitionTable::terminal(state);

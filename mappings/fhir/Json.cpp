@@ -208,4 +208,18 @@ std::string canonicalJson(const Value& v) {
   return toJson(v);
 }
 
+std::string stringMember(const Value& obj, const char* name) {
+  if (!obj.IsObject()) return "";
+  auto it = obj.FindMember(name);
+  return it != obj.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+std::string codeIn(const Value& codeable, const char* system) {
+  if (!codeable.IsObject() || !codeable.HasMember("coding") || !codeable["coding"].IsArray())
+    return "";
+  for (const auto& c : codeable["coding"].GetArray())
+    if (stringMember(c, "system") == system) return stringMember(c, "code");
+  return "";
+}
+
 }  // namespace medbridge::mappings::fhir

@@ -53,6 +53,11 @@ bool isEmpty(const Value& v);
 std::string toJson(const Value& v,
                    const std::map<std::string, std::string, std::less<>>* references = nullptr);
 
+// The string member `name` of an object ("" when absent, not a string, or obj not an object).
+std::string stringMember(const Value& obj, const char* name);
+// The code of the first coding of `system` in a CodeableConcept ("" when none).
+std::string codeIn(const Value& codeable, const char* system);
+
 // JSON text with every object's members in name order (arrays keep theirs): equal content, equal
 // text, whatever order the members were written in.
 std::string canonicalJson(const Value& v);

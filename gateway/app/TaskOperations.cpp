@@ -15,17 +15,24 @@ constexpr auto text = mappings::fhir::stringMember;
 
 constexpr auto codeOf = mappings::fhir::codeIn;
 
+// {"coding":[{"system": system, "code": code}]}
+Value codeableConcept(const char* system, const std::string& code,
+                      rapidjson::Document::AllocatorType& a) {
+  Value coding(rapidjson::kObjectType), codeable(rapidjson::kObjectType);
+  coding.AddMember("system", mappings::fhir::str(system, a), a);
+  coding.AddMember("code", mappings::fhir::str(code, a), a);
+  codeable.AddMember("coding", Value(rapidjson::kArrayType), a);
+  codeable["coding"].PushBack(std::move(coding), a);
+  return codeable;
+}
+
 void setBusinessStatus(rapidjson::Document& task, const std::string& status,
                        const std::string& business) {
   auto& a = task.GetAllocator();
   task["status"].SetString(status.c_str(), a);
   task.RemoveMember("businessStatus");
-  Value coding(rapidjson::kObjectType), codeable(rapidjson::kObjectType);
-  coding.AddMember("system", mappings::fhir::str(workflow::kBusinessStatusSystem, a), a);
-  coding.AddMember("code", mappings::fhir::str(business, a), a);
-  codeable.AddMember("coding", Value(rapidjson::kArrayType), a);
-  codeable["coding"].PushBack(std::move(coding), a);
-  task.AddMember("businessStatus", std::move(codeable), a);
+  task.AddMember("businessStatus", codeableConcept(workflow::kBusinessStatusSystem, business, a),
+                 a);
 }
 
 // Replaces the Task's input/output entry of this type with a reference.
@@ -39,13 +46,8 @@ void setTyped(rapidjson::Document& task, const char* list, const char* type,
     e = e->HasMember("type") && codeOf((*e)["type"], workflow::kTaskInputSystem) == type
             ? entries.Erase(e)
             : e + 1;
-  Value coding(rapidjson::kObjectType), codeable(rapidjson::kObjectType),
-      entry(rapidjson::kObjectType);
-  coding.AddMember("system", mappings::fhir::str(workflow::kTaskInputSystem, a), a);
-  coding.AddMember("code", mappings::fhir::str(type, a), a);
-  codeable.AddMember("coding", Value(rapidjson::kArrayType), a);
-  codeable["coding"].PushBack(std::move(coding), a);
-  entry.AddMember("type", std::move(codeable), a);
+  Value entry(rapidjson::kObjectType);
+  entry.AddMember("type", codeableConcept(workflow::kTaskInputSystem, type, a), a);
   entry.AddMember("valueReference", mappings::fhir::reference(reference, a), a);
   entries.PushBack(std::move(entry), a);
 }
@@ -110,12 +112,7 @@ fhir::FhirResponse propose(fhir::FhirServer& fhir, store::IStore& store,
         if (p.HasMember("valueCodeableConcept")) {
           task.AddMember("statusReason", Value().CopyFrom(p["valueCodeableConcept"], a), a);
         } else if (auto code = text(p, "valueCode"); !code.empty()) {
-          Value coding(rapidjson::kObjectType), codeable(rapidjson::kObjectType);
-          coding.AddMember("system", mappings::fhir::str(workflow::kReasonSystem, a), a);
-          coding.AddMember("code", mappings::fhir::str(code, a), a);
-          codeable.AddMember("coding", Value(rapidjson::kArrayType), a);
-          codeable["coding"].PushBack(std::move(coding), a);
-          task.AddMember("statusReason", std::move(codeable), a);
+          task.AddMember("statusReason", codeableConcept(workflow::kReasonSystem, code, a), a);
         }
       }
   if (auto expert = reference("expert"); !expert.empty()) {

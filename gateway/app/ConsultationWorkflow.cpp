@@ -186,6 +186,9 @@ bool ConsultationWorkflow::guard(store::IResourceTx& tx,
     throw fhir::FhirError(outcome.status, std::move(issues));
   }
   checkContent(tx, proposed, outcome);
+  if (outcome.from != outcome.to &&
+      (outcome.to == "requested/submitted" || outcome.to == "received/material-supplied"))
+    sharePackage(tx, proposed);
   if (outcome.to == "accepted/accepted" && outcome.from != "received/received" &&
       outcome.from != "received/material-supplied" && outcome.from != outcome.to)
     notifyReassignment(tx, proposed, ConsultationMachine::reference(stored, "owner"));
@@ -361,6 +364,29 @@ void ConsultationWorkflow::checkContent(store::IResourceTx& tx, const rapidjson:
   for (const auto& p : problems)
     issues.push_back({"error", "business-rule", p.message, p.expression});
   throw fhir::FhirError(422, std::move(issues));
+}
+
+void ConsultationWorkflow::sharePackage(store::IResourceTx& tx, const rapidjson::Document& task) {
+  std::string invited = ConsultationMachine::invitedOrganization(task);
+  if (invited.rfind("Organization/", 0) != 0 ||
+      !config_.platform.hospitals.count(invited.substr(13)))
+    return;
+  std::string hospital = invited.substr(13), patient = ConsultationMachine::reference(task, "for");
+  std::string focus = ConsultationMachine::reference(task, "focus");
+  std::vector<std::string> shared{patient, focus};
+  rapidjson::Document request;
+  if (readIn(tx, focus, request))
+    if (auto it = request.FindMember("supportingInfo");
+        it != request.MemberEnd() && it->value.IsArray())
+      for (const auto& s : it->value.GetArray())
+        // Images reach the invited gateway as instances; it describes them itself.
+        if (text(s, "reference").rfind("ImagingStudy/", 0) != 0)
+          shared.push_back(text(s, "reference"));
+  for (const auto& reference : shared) {
+    std::size_t slash = reference.find('/');
+    if (slash == std::string::npos || reference.find('/', slash + 1) != std::string::npos) continue;
+    tx.deliverCurrent(reference.substr(0, slash), reference.substr(slash + 1), hospital, patient);
+  }
 }
 
 void ConsultationWorkflow::audit(store::IResourceTx& tx, const rapidjson::Document& task,

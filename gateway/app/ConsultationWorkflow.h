@@ -44,6 +44,9 @@ class ConsultationWorkflow {
   // The application check on submit and the expert check on assignment (422 when they fail).
   void checkContent(store::IResourceTx& tx, const rapidjson::Document& task,
                     const workflow::TransitionOutcome& outcome);
+  // The consult package (the patient, the application and its records except images) queued for
+  // the invited hospital, ahead of the Task version that submits it.
+  void sharePackage(store::IResourceTx& tx, const rapidjson::Document& task);
   void audit(store::IResourceTx& tx, const rapidjson::Document& task, int version,
              const workflow::TransitionOutcome& outcome, const std::string& actor);
   void notifyBreach(store::IResourceTx& tx, const rapidjson::Document& task,

@@ -264,7 +264,10 @@ void Gateway::startWorkflow() {
     workflow_->install();
     workflow_->start();
   } else if (!config_.regional.urls.empty()) {
-    proxy_ = std::make_unique<WorkflowProxy>(config_, *fhir_, *store_, *inbound_, clock_);
+    package_ =
+        std::make_unique<ConsultPackage>(config_, *fhir_, *store_, *fetcher_, *forwarder_, clock_);
+    proxy_ = std::make_unique<WorkflowProxy>(config_, *fhir_, *store_, *inbound_, *package_,
+                                             *systems_, clock_);
     proxy_->install();
   }
   if (!config_.controlledClock) return;

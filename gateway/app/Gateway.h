@@ -44,6 +44,7 @@ class ImageFetcher;
 class DicomForwarder;
 class ConsultationWorkflow;
 class WorkflowProxy;
+class ConsultPackage;
 class ReportSigning;
 
 // The wiring of one running gateway: store, ingest, workers, MLLP and HTTP listeners.
@@ -93,6 +94,7 @@ class Gateway {
   std::unique_ptr<PlatformPoller> poller_;
   std::unique_ptr<fhir::FhirServer> fhir_;
   std::unique_ptr<ConsultationWorkflow> workflow_;
+  std::unique_ptr<ConsultPackage> package_;
   std::unique_ptr<WorkflowProxy> proxy_;
   std::unique_ptr<ReportSigning> signing_;
   std::unique_ptr<auth::TokenVerifier> verifier_;

@@ -4,9 +4,11 @@
 
 #include "gateway/app/PlatformClients.h"
 #include "gateway/app/TaskOperations.h"
+#include "gateway/core/Time.h"
 #include "gateway/fhir/ResourceJson.h"
 #include "gateway/workflow/ConsultationMachine.h"
 #include "mappings/fhir/Json.h"
+#include "mappings/identity/RegionalKey.h"
 
 namespace medbridge::app {
 namespace {
@@ -31,10 +33,14 @@ int versionOf(std::string tag) {
 
 WorkflowProxy::WorkflowProxy(const core::GatewayConfig& config, fhir::FhirServer& fhir,
                              store::IStore& store, PlatformInbound& inbound,
+                             ConsultPackage& package,
+                             const mappings::identity::IdentifierSystems& systems,
                              const core::IClock& clock)
     : fhir_(fhir),
       store_(store),
       inbound_(inbound),
+      package_(package),
+      systems_(systems),
       clock_(clock),
       clients_(platformClients(config.regional, config.regional.urls)) {}
 
@@ -88,13 +94,13 @@ std::optional<fhir::FhirResponse> WorkflowProxy::forward(const fhir::FhirRequest
     ifMatch = fhir::etag(static_cast<int>(platformVersion));
   }
   fhir::stripVersionMeta(task);
-  std::string body = mappings::fhir::toJson(task);
-  adapters::regional::PlatformAnswer answer;
-  for (const auto& client : clients_) {
-    answer = client.send(r.method, id.empty() ? "Task" : "Task/" + id, body, ifMatch,
-                         clock_.nowMillis());
-    if (answer.status != 0) break;
-  }
+  auto local = id.empty() ? std::nullopt : store_.readResource("Task", id);
+  rapidjson::Document current;
+  bool haveCurrent = local && !local->deleted && !mappings::fhir::parseJson(local->json, current);
+  if (ConsultPackage::hands(haveCurrent ? &current : nullptr, task)) package_.prepare(task);
+  toPlatformPatient(task);
+  auto answer =
+      send(r.method, id.empty() ? "Task" : "Task/" + id, mappings::fhir::toJson(task), ifMatch);
   if (answer.status == 0 || answer.status >= 500) {
     log().warning("a consultation Task proposal could not reach the platform: %s",
                   answer.status == 0 ? answer.problem : "HTTP " + std::to_string(answer.status));
@@ -116,10 +122,66 @@ std::optional<fhir::FhirResponse> WorkflowProxy::forward(const fhir::FhirRequest
                           "the platform's Task could not be kept here: " + outcome.problem);
   std::string storedId =
       stored.HasMember("id") && stored["id"].IsString() ? stored["id"].GetString() : "";
-  auto local = store_.readResource("Task", storedId);
-  fhir::FhirResponse out{answer.status, local ? fhir::served(*local) : answer.body, {}};
-  if (local) out.headers.push_back({"ETag", fhir::etag(local->version)});
+  auto kept = store_.readResource("Task", storedId);
+  fhir::FhirResponse out{answer.status, kept ? fhir::served(*kept) : answer.body, {}};
+  if (kept) out.headers.push_back({"ETag", fhir::etag(kept->version)});
   return out;
+}
+
+adapters::regional::PlatformAnswer WorkflowProxy::send(const std::string& method,
+                                                       const std::string& path,
+                                                       const std::string& body,
+                                                       const std::string& ifMatch) {
+  adapters::regional::PlatformAnswer answer;
+  for (const auto& client : clients_) {
+    answer = client.send(method, path, body, ifMatch, clock_.nowMillis());
+    if (answer.status != 0) break;
+  }
+  return answer;
+}
+
+void WorkflowProxy::toPlatformPatient(rapidjson::Document& task) {
+  std::string reference = ConsultationMachine::reference(task, "for");
+  if (reference.rfind("Patient/", 0) != 0) return;
+  std::string id = reference.substr(8);
+  auto patient = store_.readResource("Patient", id);
+  std::int64_t replicated = 0;
+  store_.transact([&](store::IResourceTx& tx) { replicated = tx.replicaVersion("Patient", id); });
+  rapidjson::Document d;
+  // The platform's own Patient (a replica), or one this gateway does not have: as it is.
+  if (!patient || patient->deleted || replicated != 0 ||
+      mappings::fhir::parseJson(patient->json, d))
+    return;
+  auto keys = mappings::identity::regionalKeys(d, systems_,
+                                               core::instantOf(clock_.nowMillis()).substr(0, 10));
+  if (keys.empty())
+    throw fhir::FhirError(422, "business-rule",
+                          reference +
+                              " has neither a valid national ID number nor a medical "
+                              "record number the regional platform could find it by",
+                          "Task.for");
+  std::string query = mappings::identity::conditionalPatientUrl(keys);
+  auto answer = send("GET", query, "", "");
+  rapidjson::Document bundle;
+  std::vector<std::string> ids;
+  if (answer.status == 200 && !mappings::fhir::parseJson(answer.body, bundle) &&
+      bundle.HasMember("entry") && bundle["entry"].IsArray())
+    for (const auto& e : bundle["entry"].GetArray())
+      if (e.HasMember("resource") && e["resource"].IsObject())
+        ids.push_back(mappings::fhir::stringMember(e["resource"], "id"));
+  if (answer.status == 0 || answer.status >= 500 || (answer.status == 200 && ids.empty()))
+    throw fhir::FhirError(
+        503, "transient",
+        reference + " is not known to the regional platform yet (" +
+            (answer.status == 0 ? answer.problem : "HTTP " + std::to_string(answer.status)) +
+            "); the proposal was not applied: try again");
+  if (answer.status != 200 || ids.size() != 1)
+    throw fhir::FhirError(422, "business-rule",
+                          "the regional platform does not find exactly one Patient for " +
+                              reference + " (HTTP " + std::to_string(answer.status) + ", " +
+                              std::to_string(ids.size()) + " found)",
+                          "Task.for");
+  task["for"]["reference"].SetString(("Patient/" + ids[0]).c_str(), task.GetAllocator());
 }
 
 }  // namespace medbridge::app

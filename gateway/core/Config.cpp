@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <sstream>
+#include <tuple>
 
 #include "gateway/core/ErrorCode.h"
 
@@ -119,16 +120,20 @@ bool setHospital(GatewayConfig& c, const std::string& key, const Var& v) {
 }
 
 // workflow.signingKeys.<PractitionerRole id> / workflow.expertKeys.<PractitionerRole id>: PEM
-// files; false when `key` is not such a key.
-bool setExpertKey(GatewayConfig& c, const std::string& key, const Var& v) {
-  for (auto [prefix, keys] :
-       {std::pair{std::string("workflow.signingKeys."), &c.workflow.signingKeys},
-        std::pair{std::string("workflow.expertKeys."), &c.workflow.expertKeys}}) {
+// files; workflow.package.imageDestinations.<Organization id>: a DICOM peer. False when `key` is
+// not such a key.
+bool setWorkflowMap(GatewayConfig& c, const std::string& key, const Var& v) {
+  for (auto [prefix, map, what] : {std::tuple{std::string("workflow.signingKeys."),
+                                              &c.workflow.signingKeys, "PractitionerRole id"},
+                                   std::tuple{std::string("workflow.expertKeys."),
+                                              &c.workflow.expertKeys, "PractitionerRole id"},
+                                   std::tuple{std::string("workflow.package.imageDestinations."),
+                                              &c.workflow.imageDestinations, "Organization id"}}) {
     if (key.rfind(prefix, 0) != 0) continue;
-    std::string role = key.substr(prefix.size());
-    if (role.empty() || role.find('.') != std::string::npos)
-      invalid(key, "keys are " + prefix + "<PractitionerRole id>");
-    (*keys)[role] = asString(key, v);
+    std::string name = key.substr(prefix.size());
+    if (name.empty() || name.find('.') != std::string::npos)
+      invalid(key, "keys are " + prefix + "<" + what + ">");
+    (*map)[name] = asString(key, v);
     return true;
   }
   return false;
@@ -137,6 +142,12 @@ bool setExpertKey(GatewayConfig& c, const std::string& key, const Var& v) {
 void checkPeers(const GatewayConfig& c) {
   for (const auto& [aet, peer] : c.dicom.peers)
     if (peer.host.empty()) invalid("dicom.peers." + aet + ".host", "required");
+  auto known = [&](const std::string& key, const std::string& aet) {
+    if (!c.dicom.peers.count(aet)) invalid(key, "'" + aet + "' is not in dicom.peers");
+  };
+  if (!c.workflow.packagePacs.empty()) known("workflow.package.pacs", c.workflow.packagePacs);
+  for (const auto& [org, aet] : c.workflow.imageDestinations)
+    known("workflow.package.imageDestinations." + org, aet);
 }
 
 // Every key the gateway understands; anything else in the file is an error.
@@ -230,6 +241,12 @@ const std::map<std::string, Setter>& schema() {
        [](auto& c, auto& k, auto& v) { c.workflow.deadlineCheckSeconds = asInt(k, v, 1, 3600); }},
       {"workflow.requirePoolExpert",
        [](auto& c, auto& k, auto& v) { c.workflow.requirePoolExpert = asBool(k, v); }},
+      {"workflow.package.lookbackDays",
+       [](auto& c, auto& k, auto& v) { c.workflow.packageLookbackDays = asInt(k, v, 0, 3650); }},
+      {"workflow.package.pacs",
+       [](auto& c, auto& k, auto& v) { c.workflow.packagePacs = asString(k, v, true); }},
+      {"workflow.package.waitSeconds",
+       [](auto& c, auto& k, auto& v) { c.workflow.packageWaitSeconds = asInt(k, v, 1, 600); }},
       {"workflow.requireSignedReport",
        [](auto& c, auto& k, auto& v) { c.workflow.requireSignedReport = asBool(k, v); }},
       {"testing.controlledClock",
@@ -419,7 +436,7 @@ GatewayConfig parseConfig(const std::string& text, const std::vector<std::string
   const auto& keys = schema();
   for (const auto& [key, value] : values) {
     if (setPeer(config, key, value) || setHospital(config, key, value) ||
-        setExpertKey(config, key, value))
+        setWorkflowMap(config, key, value))
       continue;
     auto it = keys.find(key);
     if (it == keys.end()) throw Error(ErrorCode::ConfigUnknownKey, key);

@@ -97,7 +97,9 @@ struct RegionalConfig {
   std::set<std::string> resourceTypes = {
       "Patient",      "Encounter",         "Observation",       "DiagnosticReport",
       "ImagingStudy", "DocumentReference", "ServiceRequest",    "Task",
-      "Condition",    "Procedure",         "MedicationRequest", "AllergyIntolerance"};
+      "Condition",    "Procedure",         "MedicationRequest", "AllergyIntolerance",
+      // A consultation's consent, session, report signature and ratings.
+      "Consent",      "Appointment",       "Provenance",        "QuestionnaireResponse"};
   int retryMaxSeconds = 600;  // the backoff between attempts grows to this at most
   int maxAttempts = 0;        // a change tried this often is dead-lettered (0 = no limit)
   int maxAgeHours = 168;      // a change waiting this long is dead-lettered (0 = no limit)
@@ -139,6 +141,14 @@ struct WorkflowConfig {
   // experts whose reports are verified here, by PractitionerRole id.
   std::map<std::string, std::string> signingKeys, expertKeys;
   bool requireSignedReport = false;  // completing a consultation needs a verified signature
+  // The consult package the inviting hospital sends on submit: records of the last lookbackDays,
+  // images fetched from the PACS peer `pacs` ("" = none), the studies pushed to the DICOM peer
+  // named for the invited Organization id; the submission waits up to waitSeconds for the
+  // package to reach the platform.
+  int packageLookbackDays = 30;
+  std::string packagePacs;
+  std::map<std::string, std::string> imageDestinations;
+  int packageWaitSeconds = 30;
 };
 
 // The validated, immutable configuration of one gateway instance.

@@ -99,6 +99,11 @@ class IResourceTx {
                                        std::int64_t receivedAtMs) = 0;
   // Records that the study's ImagingStudy describes its instances received up to lastInstanceAt.
   virtual void markStudyPublished(const std::string& studyUid, std::int64_t lastInstanceAt) = 0;
+  // Queues the current version of type/id (unless deleted or missing) for `destination` as a
+  // change of `patient` (mappings/fhir/PatientKey): a consult package shared with the invited
+  // hospital. False when there is no version to queue.
+  virtual bool deliverCurrent(const std::string& type, const std::string& id,
+                              const std::string& destination, const std::string& patient) = 0;
   // The versions this transaction writes are replicas of the platform's resources: none is
   // queued for delivery.
   virtual void replicaOfPlatform() = 0;

@@ -358,13 +358,12 @@ void SqliteStore::appendVersion(Writer& w, const ResourceVersion& v, const std::
   }
   w.searchIndex.replace(v.type, rk, entries, previous != 0);
   if (w.router && !w.replicating)
-    for (const auto& destination : w.router(v, index)) queueDelivery(w, v, seq, index, destination);
+    for (const auto& destination : w.router(v, index))
+      queueDelivery(w, v, seq, mappings::fhir::patientKey(v.type, v.id, index), destination);
 }
 
 void SqliteStore::queueDelivery(Writer& w, const ResourceVersion& v, std::int64_t versionSeq,
-                                const std::vector<mappings::fhir::IndexEntry>& index,
-                                const std::string& destination) {
-  std::string patient = mappings::fhir::patientKey(v.type, v.id, index);
+                                const std::string& patient, const std::string& destination) {
   auto created = mappings::fhir::dateRange(v.lastUpdated);
   w.nextDeliverySeq.bind(1, destination).bind(2, patient);
   w.nextDeliverySeq.step();

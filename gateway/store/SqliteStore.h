@@ -103,10 +103,9 @@ class SqliteStore : public IStore {
   // Applies pending migrations; returns the schema version found.
   int migrate(Session& s);
   static int putResourceIn(Writer& w, const ResourceWrite& r, std::int64_t nowMs);
-  // Queues version `v` for the regional platform with its patient's next sequence number.
+  // Queues version `v` for `destination` with its patient's next sequence number there.
   static void queueDelivery(Writer& w, const ResourceVersion& v, std::int64_t versionSeq,
-                            const std::vector<mappings::fhir::IndexEntry>& index,
-                            const std::string& destination);
+                            const std::string& patient, const std::string& destination);
   // Appends v after the resource's latest version and replaces its search index entries.
   static void appendVersion(Writer& w, const ResourceVersion& v, const std::string& hash,
                             const std::vector<mappings::fhir::IndexEntry>& index);

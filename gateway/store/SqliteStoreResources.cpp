@@ -74,6 +74,16 @@ class SqliteStore::ResourceTx : public IResourceTx {
   void markStudyPublished(const std::string& studyUid, std::int64_t lastInstanceAt) override {
     w_.markStudyPublished.bind(1, lastInstanceAt).bind(2, studyUid).run();
   }
+  bool deliverCurrent(const std::string& type, const std::string& id,
+                      const std::string& destination, const std::string& patient) override {
+    auto v = current(type, id);
+    if (!v || v->deleted) return false;
+    w_.head.bind(1, type).bind(2, id);
+    std::int64_t seq = w_.head.step() ? w_.head.integer(3) : 0;
+    w_.head.reset();
+    queueDelivery(w_, *v, seq, patient, destination);
+    return true;
+  }
   void replicaOfPlatform() override { w_.replicating = true; }
   std::int64_t replicaVersion(const std::string& type, const std::string& id) override {
     w_.replicaVersion.bind(1, type).bind(2, id);

@@ -94,12 +94,13 @@ std::map<FaultProxy::Fault, std::int64_t> FaultProxy::counts() {
 }
 
 void FaultProxy::acceptLoop() {
-  for (std::int64_t n = 0; !stopping_; ++n) {
+  // n counts connections (not idle polls): a schedule names the n-th exchange.
+  for (std::int64_t n = 0; !stopping_;) {
     pollfd p{listenFd_, POLLIN, 0};
     if (::poll(&p, 1, 200) <= 0) continue;
     int client = ::accept(listenFd_, nullptr, nullptr);
     if (client < 0) continue;
-    Fault fault = schedule_(n);
+    Fault fault = schedule_(n++);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       ++counts_[fault];

@@ -126,6 +126,27 @@ TEST(Config, WorkflowKeysAndTheControlledClock) {
               "auth.mode none (tests only)");
 }
 
+TEST(Config, TheConsultPackageNamesKnownDicomPeers) {
+  GatewayConfig shipped = loadConfig(testing::sourceDir() + "/config/medbridge.json", {});
+  EXPECT_EQ(shipped.workflow.packageLookbackDays, 30);
+  EXPECT_EQ(shipped.workflow.packagePacs, "");
+  EXPECT_TRUE(shipped.workflow.imageDestinations.empty());
+  EXPECT_EQ(shipped.workflow.packageWaitSeconds, 30);
+  GatewayConfig c = parseConfig(
+      R"({"dicom": {"peers": {"PACS": {"host": "10.1.2.3"}, "TERTIARY": {"host": "10.9.9.9"}}},
+          "workflow": {"package": {"imageDestinations": {"tertiary": "TERTIARY"}}}})",
+      {"workflow.package.pacs=PACS", "workflow.package.lookbackDays=7"});
+  EXPECT_EQ(c.workflow.packagePacs, "PACS");
+  EXPECT_EQ(c.workflow.packageLookbackDays, 7);
+  EXPECT_EQ(c.workflow.imageDestinations,
+            (std::map<std::string, std::string>{{"tertiary", "TERTIARY"}}));
+  expectError("{}", {"workflow.package.pacs=NOPE"}, ErrorCode::ConfigInvalid,
+              "MB-1001 invalid configuration: workflow.package.pacs: 'NOPE' is not in dicom.peers");
+  expectError("{}", {"workflow.package.imageDestinations.a.b=X"}, ErrorCode::ConfigInvalid,
+              "MB-1001 invalid configuration: workflow.package.imageDestinations.a.b: keys are "
+              "workflow.package.imageDestinations.<Organization id>");
+}
+
 TEST(Config, DicomPeersByAeTitle) {
   GatewayConfig c = parseConfig(
       R"({"dicom": {"knownPeersOnly": true, "peers": {

@@ -30,15 +30,6 @@ const std::vector<std::pair<std::string, std::string>> kRecordTypes = {
     {"DocumentReference", "date"},
     {"ImagingStudy", "started"}};
 
-std::string state(const rapidjson::Value& task) {
-  std::string business;
-  if (auto it = task.FindMember("businessStatus"); it != task.MemberEnd() && it->value.IsObject())
-    if (auto c = it->value.FindMember("coding");
-        c != it->value.MemberEnd() && c->value.IsArray() && !c->value.Empty())
-      business = mappings::fhir::stringMember(c->value[0], "code");
-  return mappings::fhir::stringMember(task, "status") + "/" + business;
-}
-
 }  // namespace
 
 ConsultPackage::ConsultPackage(const core::GatewayConfig& config, fhir::FhirServer& fhir,
@@ -52,7 +43,8 @@ ConsultPackage::ConsultPackage(const core::GatewayConfig& config, fhir::FhirServ
       clock_(clock) {}
 
 bool ConsultPackage::hands(const rapidjson::Value* current, const rapidjson::Document& proposed) {
-  std::string from = current ? state(*current) : "", to = state(proposed);
+  std::string from = current ? ConsultationMachine::state(*current) : "",
+              to = ConsultationMachine::state(proposed);
   if (to == "requested/submitted") return !current || from.rfind("draft/", 0) == 0;
   return to == "received/material-supplied" && from == "on-hold/material-requested";
 }
@@ -117,7 +109,7 @@ void ConsultPackage::prepare(const rapidjson::Document& task) {
                         destination->second);
     }
   }
-  waitUntilDelivered(patient, package);
+  waitForPlatform(package);
 }
 
 std::vector<std::string> ConsultPackage::records(const std::string& patient) {
@@ -165,37 +157,34 @@ void ConsultPackage::fetchImages(const std::string& patientId) {
                             "; the application was not submitted: " + problem);
 }
 
-void ConsultPackage::waitUntilDelivered(const std::string& patient,
-                                        const std::vector<std::string>& package) {
-  std::set<std::string> members(package.begin(), package.end());
-  auto concerns = [&](const store::Delivery& d) {
-    return d.destination.empty() && d.patient == patient &&
-           members.count(d.type + "/" + d.resourceId);
-  };
+void ConsultPackage::waitForPlatform(const std::vector<std::string>& mustArrive) {
+  // Everything queued for the platform up to now, by the newest such delivery.
+  std::int64_t newest = 0;
+  store::DeliveryFilter pending{std::string(), "pending", 0, 1000};
+  for (auto page = store_.deliveries(pending); !page.empty(); page = store_.deliveries(pending))
+    newest = pending.afterId = page.back().id;
+  std::set<std::string> members(mustArrive.begin(), mustArrive.end());
   auto until =
       std::chrono::steady_clock::now() + std::chrono::seconds(config_.workflow.packageWaitSeconds);
   for (;;) {
     for (const auto& d : store_.deliveries({std::string(), "dead", 0, 1000})) {
-      auto current = concerns(d) ? store_.readResource(d.type, d.resourceId) : std::nullopt;
+      auto current = members.count(d.type + "/" + d.resourceId)
+                         ? store_.readResource(d.type, d.resourceId)
+                         : std::nullopt;
       if (current && current->version == d.version)
         throw fhir::FhirError(502, "processing",
-                              "the platform refused " + d.type + "/" + d.resourceId +
-                                  " of the consult package (" + d.lastError +
-                                  "); see /admin/deliveries. The application was not submitted");
+                              "the platform refused " + d.type + "/" + d.resourceId + " (" +
+                                  d.lastError +
+                                  "); see /admin/deliveries. The proposal was not sent");
     }
-    bool waiting = false;
-    store::DeliveryFilter pending{std::string(), "pending", 0, 1000};
-    for (auto page = store_.deliveries(pending); !page.empty() && !waiting;
-         page = store_.deliveries(pending)) {
-      for (const auto& d : page) waiting = waiting || concerns(d);
-      pending.afterId = page.back().id;
-    }
-    if (!waiting) return;
+    auto oldest = store_.deliveries({std::string(), "pending", 0, 1});
+    if (oldest.empty() || oldest.front().id > newest) return;
     if (std::chrono::steady_clock::now() >= until)
       throw fhir::FhirError(503, "transient",
-                            "the consult package has not reached the regional platform within " +
+                            "what this proposal refers to has not reached the regional platform "
+                            "within " +
                                 std::to_string(config_.workflow.packageWaitSeconds) +
-                                " s; the application was not submitted: try again");
+                                " s; the proposal was not sent: try again");
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }

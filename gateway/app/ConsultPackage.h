@@ -33,12 +33,15 @@ class ConsultPackage {
   // Gathers, queues and waits (above). Throws fhir::FhirError: 502 when the PACS or the platform
   // refused part of it, 503 when the platform has not taken it within waitSeconds.
   void prepare(const rapidjson::Document& task);
+  // Waits (workflow.package.waitSeconds) until every change queued for the platform before now
+  // has been delivered, so a proposal never reaches the platform before what it refers to.
+  // Throws fhir::FhirError: 502 when the platform refused one of `mustArrive`, 503 on timeout.
+  void waitForPlatform(const std::vector<std::string>& mustArrive);
 
  private:
   // The references of the patient's records of the look-back period, oldest type first.
   std::vector<std::string> records(const std::string& patient);
   void fetchImages(const std::string& patientId);
-  void waitUntilDelivered(const std::string& patient, const std::vector<std::string>& package);
 
   const core::GatewayConfig& config_;
   fhir::FhirServer& fhir_;

@@ -189,6 +189,7 @@ bool ConsultationWorkflow::guard(store::IResourceTx& tx,
   if (outcome.from != outcome.to &&
       (outcome.to == "requested/submitted" || outcome.to == "received/material-supplied"))
     sharePackage(tx, proposed);
+  if (outcome.from != outcome.to && outcome.to == "completed/reported") shareReport(tx, proposed);
   if (outcome.to == "accepted/accepted" && outcome.from != "received/received" &&
       outcome.from != "received/material-supplied" && outcome.from != outcome.to)
     notifyReassignment(tx, proposed, ConsultationMachine::reference(stored, "owner"));
@@ -367,13 +368,8 @@ void ConsultationWorkflow::checkContent(store::IResourceTx& tx, const rapidjson:
 }
 
 void ConsultationWorkflow::sharePackage(store::IResourceTx& tx, const rapidjson::Document& task) {
-  std::string invited = ConsultationMachine::invitedOrganization(task);
-  if (invited.rfind("Organization/", 0) != 0 ||
-      !config_.platform.hospitals.count(invited.substr(13)))
-    return;
-  std::string hospital = invited.substr(13), patient = ConsultationMachine::reference(task, "for");
   std::string focus = ConsultationMachine::reference(task, "focus");
-  std::vector<std::string> shared{patient, focus};
+  std::vector<std::string> shared{ConsultationMachine::reference(task, "for"), focus};
   rapidjson::Document request;
   if (readIn(tx, focus, request))
     if (auto it = request.FindMember("supportingInfo");
@@ -382,10 +378,37 @@ void ConsultationWorkflow::sharePackage(store::IResourceTx& tx, const rapidjson:
         // Images reach the invited gateway as instances; it describes them itself.
         if (text(s, "reference").rfind("ImagingStudy/", 0) != 0)
           shared.push_back(text(s, "reference"));
-  for (const auto& reference : shared) {
+  shareWith(tx, ConsultationMachine::invitedOrganization(task), task, shared);
+}
+
+void ConsultationWorkflow::shareReport(store::IResourceTx& tx, const rapidjson::Document& task) {
+  std::string report = ConsultationMachine::inputReference(task, "output", "report");
+  std::vector<std::string> shared{report};
+  for (const auto& id :
+       tx.search(mappings::fhir::parseSearch("Provenance", {{"target", report}}, true))) {
+    shared.push_back("Provenance/" + id);
+    rapidjson::Document provenance;
+    if (readIn(tx, "Provenance/" + id, provenance) && provenance.HasMember("target") &&
+        provenance["target"].IsArray())
+      for (const auto& t : provenance["target"].GetArray())
+        if (text(t, "reference").rfind("DocumentReference/", 0) == 0)
+          shared.push_back(text(t, "reference"));
+  }
+  shareWith(tx, ConsultationMachine::reference(task, "requester"), task, shared);
+}
+
+void ConsultationWorkflow::shareWith(store::IResourceTx& tx, const std::string& organization,
+                                     const rapidjson::Document& task,
+                                     const std::vector<std::string>& references) {
+  if (organization.rfind("Organization/", 0) != 0 ||
+      !config_.platform.hospitals.count(organization.substr(13)))
+    return;
+  std::string patient = ConsultationMachine::reference(task, "for");
+  for (const auto& reference : references) {
     std::size_t slash = reference.find('/');
     if (slash == std::string::npos || reference.find('/', slash + 1) != std::string::npos) continue;
-    tx.deliverCurrent(reference.substr(0, slash), reference.substr(slash + 1), hospital, patient);
+    tx.deliverCurrent(reference.substr(0, slash), reference.substr(slash + 1),
+                      organization.substr(13), patient);
   }
 }
 

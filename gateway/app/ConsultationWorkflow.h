@@ -47,6 +47,12 @@ class ConsultationWorkflow {
   // The consult package (the patient, the application and its records except images) queued for
   // the invited hospital, ahead of the Task version that submits it.
   void sharePackage(store::IResourceTx& tx, const rapidjson::Document& task);
+  // The report (DiagnosticReport, its signatures and signed PDFs) queued for the inviting
+  // hospital, ahead of the Task version that completes the consultation.
+  void shareReport(store::IResourceTx& tx, const rapidjson::Document& task);
+  // Queues the current versions of `references` for `organization` when it is a hospital.
+  void shareWith(store::IResourceTx& tx, const std::string& organization,
+                 const rapidjson::Document& task, const std::vector<std::string>& references);
   void audit(store::IResourceTx& tx, const rapidjson::Document& task, int version,
              const workflow::TransitionOutcome& outcome, const std::string& actor);
   void notifyBreach(store::IResourceTx& tx, const rapidjson::Document& task,

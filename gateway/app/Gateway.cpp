@@ -11,11 +11,13 @@
 #include "adapters/pacs_dicom/DicomClient.h"
 #include "adapters/pacs_dicom/DicomServer.h"
 #include "adapters/pacs_dicom/InstanceArchive.h"
+#include "gateway/app/ConsultPackage.h"
 #include "gateway/app/ConsultationWorkflow.h"
 #include "gateway/app/DeliveriesAdmin.h"
 #include "gateway/app/DeliveryRouting.h"
 #include "gateway/app/DicomForwarder.h"
 #include "gateway/app/DicomIntake.h"
+#include "gateway/app/HisReports.h"
 #include "gateway/app/ImageFetcher.h"
 #include "gateway/app/ImagingStudyPublisher.h"
 #include "gateway/app/PlatformClients.h"
@@ -211,8 +213,9 @@ void Gateway::stop() {
     dicom_.reset();
   }
   if (workflow_) workflow_->stop();
-  fetcher_.reset();    // waits for fetches in progress
-  forwarder_.reset();  // the forward in hand ends; the rest stays queued
+  if (his_) his_->stop();  // the message in hand is answered or times out; the rest stays queued
+  fetcher_.reset();        // waits for fetches in progress
+  forwarder_.reset();      // the forward in hand ends; the rest stays queued
   poller_.reset();
   senders_.clear();  // the Bundle in hand is answered or times out; the rest stays queued
   if (imaging_) {
@@ -268,6 +271,13 @@ void Gateway::startWorkflow() {
         std::make_unique<ConsultPackage>(config_, *fhir_, *store_, *fetcher_, *forwarder_, clock_);
     proxy_ = std::make_unique<WorkflowProxy>(config_, *fhir_, *store_, *inbound_, *package_,
                                              *systems_, clock_);
+    if (!config_.his.host.empty()) {
+      his_ = std::make_unique<HisReports>(config_, *store_, *systems_, clock_);
+      inbound_->onReplica([this](store::IResourceTx& tx, const store::ResourceVersion& v) {
+        his_->onReplica(tx, v);
+      });
+      his_->start();
+    }
     proxy_->install();
   }
   if (!config_.controlledClock) return;

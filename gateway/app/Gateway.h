@@ -45,6 +45,7 @@ class DicomForwarder;
 class ConsultationWorkflow;
 class WorkflowProxy;
 class ConsultPackage;
+class HisReports;
 class ReportSigning;
 
 // The wiring of one running gateway: store, ingest, workers, MLLP and HTTP listeners.
@@ -96,6 +97,7 @@ class Gateway {
   std::unique_ptr<ConsultationWorkflow> workflow_;
   std::unique_ptr<ConsultPackage> package_;
   std::unique_ptr<WorkflowProxy> proxy_;
+  std::unique_ptr<HisReports> his_;
   std::unique_ptr<ReportSigning> signing_;
   std::unique_ptr<auth::TokenVerifier> verifier_;
   std::unique_ptr<http::HttpServer> http_;

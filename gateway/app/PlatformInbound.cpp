@@ -114,9 +114,11 @@ std::string PlatformInbound::applyResource(const rapidjson::Value& resource, boo
     auto current = tx.current(type, id);
     applied = true;
     if (current && !current->deleted && current->json == json) return;
-    tx.put({type, id, json, core::instantOf(clock_.nowMillis()), current ? current->version + 1 : 1,
-            false},
-           core::sha256Hex(json), index);
+    store::ResourceVersion v{
+        type, id, json, core::instantOf(clock_.nowMillis()), current ? current->version + 1 : 1,
+        false};
+    tx.put(v, core::sha256Hex(json), index);
+    if (hook_) hook_(tx, v);
   });
   if (applied) log().information("%s/%s version %Ld of the platform applied", type, id, versionId);
   return "";

@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include <functional>
 #include <string>
 
 #include "gateway/auth/TokenVerifier.h"
@@ -26,6 +27,10 @@ class PlatformInbound {
     std::string problem;    // why
   };
   PlatformInbound(store::IStore& store, const core::IClock& clock) : store_(store), clock_(clock) {}
+  // Runs in the transaction that applies each new replica version (what follows from it, such
+  // as a message for the HIS, is stored with it or not at all).
+  using ReplicaHook = std::function<void(store::IResourceTx&, const store::ResourceVersion&)>;
+  void onReplica(ReplicaHook hook) { hook_ = std::move(hook); }
   // A Bundle's entries (resource with meta.versionId; a DELETE request names Type/id), or one
   // resource, in order until one cannot be taken.
   Outcome apply(const rapidjson::Value& bundleOrResource);
@@ -42,6 +47,7 @@ class PlatformInbound {
   store::IStore& store_;
   const core::IClock& clock_;
   mappings::fhir::Validator validator_;
+  ReplicaHook hook_;
 };
 
 }  // namespace medbridge::app

@@ -97,7 +97,18 @@ std::optional<fhir::FhirResponse> WorkflowProxy::forward(const fhir::FhirRequest
   auto local = id.empty() ? std::nullopt : store_.readResource("Task", id);
   rapidjson::Document current;
   bool haveCurrent = local && !local->deleted && !mappings::fhir::parseJson(local->json, current);
-  if (ConsultPackage::hands(haveCurrent ? &current : nullptr, task)) package_.prepare(task);
+  if (ConsultPackage::hands(haveCurrent ? &current : nullptr, task)) {
+    package_.prepare(task);
+  } else {
+    // The appointment, the report… the proposal names are on the platform before it.
+    std::vector<std::string> named;
+    for (const char* list : {"input", "output"})
+      if (auto it = task.FindMember(list); it != task.MemberEnd() && it->value.IsArray())
+        for (const auto& item : it->value.GetArray())
+          if (item.HasMember("valueReference"))
+            named.push_back(mappings::fhir::stringMember(item["valueReference"], "reference"));
+    if (!named.empty()) package_.waitForPlatform(named);
+  }
   toPlatformPatient(task);
   auto answer =
       send(r.method, id.empty() ? "Task" : "Task/" + id, mappings::fhir::toJson(task), ifMatch);

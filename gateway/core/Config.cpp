@@ -139,12 +139,14 @@ bool setWorkflowMap(GatewayConfig& c, const std::string& key, const Var& v) {
   return false;
 }
 
-void checkPeers(const GatewayConfig& c) {
+void checkCrossKeys(const GatewayConfig& c) {
   for (const auto& [aet, peer] : c.dicom.peers)
     if (peer.host.empty()) invalid("dicom.peers." + aet + ".host", "required");
   auto known = [&](const std::string& key, const std::string& aet) {
     if (!c.dicom.peers.count(aet)) invalid(key, "'" + aet + "' is not in dicom.peers");
   };
+  if (!c.his.host.empty() && (c.his.port == 0 || c.his.organization.empty()))
+    invalid("his.host", "an HIS to send reports to needs his.port and his.organization");
   if (!c.workflow.packagePacs.empty()) known("workflow.package.pacs", c.workflow.packagePacs);
   for (const auto& [org, aet] : c.workflow.imageDestinations)
     known("workflow.package.imageDestinations." + org, aet);
@@ -192,6 +194,18 @@ const std::map<std::string, Setter>& schema() {
        [](auto& c, auto& k, auto& v) { c.dicom.stableSeconds = asInt(k, v, 1, 86400); }},
       {"dicom.knownPeersOnly",
        [](auto& c, auto& k, auto& v) { c.dicom.knownPeersOnly = asBool(k, v); }},
+      {"his.host", [](auto& c, auto& k, auto& v) { c.his.host = asString(k, v, true); }},
+      {"his.port", [](auto& c, auto& k, auto& v) { c.his.port = asInt(k, v, 0, 65535); }},
+      {"his.organization",
+       [](auto& c, auto& k, auto& v) { c.his.organization = asString(k, v, true); }},
+      {"his.reportMessage",
+       [](auto& c, auto& k, auto& v) { c.his.reportMessage = oneOf(k, v, {"MDM^T02", "ORU^R01"}); }},
+      {"his.receivingApplication",
+       [](auto& c, auto& k, auto& v) { c.his.receivingApplication = asString(k, v, true); }},
+      {"his.receivingFacility",
+       [](auto& c, auto& k, auto& v) { c.his.receivingFacility = asString(k, v, true); }},
+      {"his.timeoutSeconds",
+       [](auto& c, auto& k, auto& v) { c.his.timeoutSeconds = asInt(k, v, 1, 600); }},
       {"mllp.host", [](auto& c, auto& k, auto& v) { c.mllp.host = asString(k, v); }},
       {"mllp.port", [](auto& c, auto& k, auto& v) { c.mllp.port = asInt(k, v, 0, 65535); }},
       {"mllp.maxMessageBytes",
@@ -444,7 +458,7 @@ GatewayConfig parseConfig(const std::string& text, const std::vector<std::string
   }
   checkAuth(config);
   checkRegional(config);
-  checkPeers(config);
+  checkCrossKeys(config);
   return config;
 }
 

@@ -95,11 +95,11 @@ struct RegionalConfig {
   int failbackSeconds = 300;
   // Resource types whose changes are delivered.
   std::set<std::string> resourceTypes = {
-      "Patient",      "Encounter",         "Observation",       "DiagnosticReport",
-      "ImagingStudy", "DocumentReference", "ServiceRequest",    "Task",
-      "Condition",    "Procedure",         "MedicationRequest", "AllergyIntolerance",
+      "Patient", "Encounter", "Observation", "DiagnosticReport", "ImagingStudy",
+      "DocumentReference", "ServiceRequest", "Task", "Condition", "Procedure", "MedicationRequest",
+      "AllergyIntolerance",
       // A consultation's consent, session, report signature and ratings.
-      "Consent",      "Appointment",       "Provenance",        "QuestionnaireResponse"};
+      "Consent", "Appointment", "Provenance", "QuestionnaireResponse"};
   int retryMaxSeconds = 600;  // the backoff between attempts grows to this at most
   int maxAttempts = 0;        // a change tried this often is dead-lettered (0 = no limit)
   int maxAgeHours = 168;      // a change waiting this long is dead-lettered (0 = no limit)
@@ -151,6 +151,16 @@ struct WorkflowConfig {
   int packageWaitSeconds = 30;
 };
 
+// The inviting hospital's HIS, to which consultation reports go back as HL7 v2 over MLLP.
+struct HisConfig {
+  std::string host;  // "" = no HIS to send to
+  int port = 0;
+  std::string organization;               // this hospital's Organization id (Task.requester)
+  std::string reportMessage = "MDM^T02";  // or "ORU^R01"
+  std::string receivingApplication = "HIS", receivingFacility;  // MSH-5, MSH-6
+  int timeoutSeconds = 30;                                      // per connection and ACK
+};
+
 // The validated, immutable configuration of one gateway instance.
 struct GatewayConfig {
   std::string profile = "hospital";
@@ -158,6 +168,7 @@ struct GatewayConfig {
   std::string logLevel = "information";
   std::string timeZone = "Asia/Shanghai";
   WorkflowConfig workflow;
+  HisConfig his;
   // Tests drive time through POST /admin/clock (only with auth.mode none, all on loopback).
   bool controlledClock = false;
   StoreConfig store;

@@ -104,6 +104,10 @@ class IResourceTx {
   // hospital. False when there is no version to queue.
   virtual bool deliverCurrent(const std::string& type, const std::string& id,
                               const std::string& destination, const std::string& patient) = 0;
+  // Queues an HL7 v2 message of `kind` (e.g. "report") about Task/taskId at `taskVersion` for
+  // the HIS, once per Task and kind; false when it was queued before.
+  virtual bool queueHisMessage(const std::string& taskId, int taskVersion, const std::string& kind,
+                               std::int64_t nowMs) = 0;
   // The versions this transaction writes are replicas of the platform's resources: none is
   // queued for delivery.
   virtual void replicaOfPlatform() = 0;
@@ -117,6 +121,15 @@ class IResourceTx {
 // destinations — "" the regional platform, else a hospital — or none.
 using DeliveryRouter = std::function<std::vector<std::string>(
     const ResourceVersion&, const std::vector<mappings::fhir::IndexEntry>&)>;
+
+// A message waiting to be sent to the HIS (his_outbox).
+struct HisMessage {
+  std::int64_t id = 0;
+  std::string taskId;
+  int taskVersion = 0;
+  std::string kind;
+  int attempts = 0;
+};
 
 // One instance waiting to be sent to a DICOM peer.
 struct DicomForward {
@@ -275,6 +288,11 @@ class IStore {
                                   const std::string& error, std::int64_t retryAtMs) = 0;
   // The state and last error of a forward ("" when unknown).
   virtual std::pair<std::string, std::string> dicomForwardState(std::int64_t id) = 0;
+  // HIS messages ready to send at nowMs, oldest first; an attempt's end: state "done" (with the
+  // message's control id), "failed" (refused: the ACK's error) or "ready" again at retryAtMs.
+  virtual std::vector<HisMessage> dueHisMessages(std::int64_t nowMs, int limit) = 0;
+  virtual void finishHisMessage(std::int64_t id, const std::string& state, const std::string& error,
+                                const std::string& controlId, std::int64_t retryAtMs) = 0;
   // From now on every new version is queued, in the transaction that writes it, for the
   // destinations the router names.
   virtual void routeChanges(DeliveryRouter router) = 0;

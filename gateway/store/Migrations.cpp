@@ -212,6 +212,17 @@ const std::vector<Migration>& migrations() {
            "CREATE TABLE replicas (type TEXT NOT NULL, id TEXT NOT NULL, version_id INTEGER NOT"
            " NULL, PRIMARY KEY (type, id)) WITHOUT ROWID",
        }},
+      {11,
+       {
+           // HL7 v2 messages for the HIS about a consultation Task version (a report): queued in
+           // the transaction that applies the version, sent until the HIS acknowledges.
+           "CREATE TABLE his_outbox (id INTEGER PRIMARY KEY, task_id TEXT NOT NULL,"
+           " task_version INTEGER NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL DEFAULT"
+           " 'ready', attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,"
+           " error TEXT NOT NULL DEFAULT '', control_id TEXT NOT NULL DEFAULT '',"
+           " created_at INTEGER NOT NULL, UNIQUE (task_id, kind))",
+           "CREATE INDEX his_outbox_due ON his_outbox(state, next_at)",
+       }},
   };
   return kMigrations;
 }

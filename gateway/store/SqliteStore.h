@@ -63,6 +63,9 @@ class SqliteStore : public IStore {
   std::vector<DicomForward> dueDicomForwards(std::int64_t nowMs, int limit) override;
   void finishDicomForward(std::int64_t id, const std::string& state, const std::string& error,
                           std::int64_t retryAtMs) override;
+  std::vector<HisMessage> dueHisMessages(std::int64_t nowMs, int limit) override;
+  void finishHisMessage(std::int64_t id, const std::string& state, const std::string& error,
+                        const std::string& controlId, std::int64_t retryAtMs) override;
   std::pair<std::string, std::string> dicomForwardState(std::int64_t id) override;
   void routeChanges(DeliveryRouter router) override;
   std::vector<Delivery> deliveries(const DeliveryFilter& filter) override;

@@ -80,6 +80,32 @@ void SqliteStore::finishDicomForward(std::int64_t id, const std::string& state,
   });
 }
 
+std::vector<HisMessage> SqliteStore::dueHisMessages(std::int64_t nowMs, int limit) {
+  return readers_->with([&](SqliteReaderPool::Connection& c) {
+    auto& st = c.statement(
+        "SELECT id, task_id, task_version, kind, attempts FROM his_outbox"
+        " WHERE state = 'ready' AND next_at <= ? ORDER BY id LIMIT ?");
+    st.bind(1, nowMs).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<HisMessage> out;
+    while (st.step())
+      out.push_back({st.integer(0), st.text(1), static_cast<int>(st.integer(2)), st.text(3),
+                     static_cast<int>(st.integer(4))});
+    st.reset();
+    return out;
+  });
+}
+
+void SqliteStore::finishHisMessage(std::int64_t id, const std::string& state,
+                                   const std::string& error, const std::string& controlId,
+                                   std::int64_t retryAtMs) {
+  write([&](Writer& w) {
+    SqliteStatement update{w.db,
+                           "UPDATE his_outbox SET state = ?, error = ?, control_id = ?,"
+                           " next_at = ?, attempts = attempts + 1 WHERE id = ?"};
+    update.bind(1, state).bind(2, error).bind(3, controlId).bind(4, retryAtMs).bind(5, id).run();
+  });
+}
+
 std::pair<std::string, std::string> SqliteStore::dicomForwardState(std::int64_t id) {
   return readers_->with([&](SqliteReaderPool::Connection& c) {
     auto& st = c.statement("SELECT state, error FROM dicom_outbox WHERE id = ?");

@@ -84,6 +84,19 @@ class SqliteStore::ResourceTx : public IResourceTx {
     queueDelivery(w_, *v, seq, patient, destination);
     return true;
   }
+  bool queueHisMessage(const std::string& taskId, int taskVersion, const std::string& kind,
+                       std::int64_t nowMs) override {
+    SqliteStatement insert{w_.db,
+                           "INSERT OR IGNORE INTO his_outbox (task_id, task_version, kind, next_at,"
+                           " created_at) VALUES (?, ?, ?, ?, ?)"};
+    insert.bind(1, taskId)
+        .bind(2, static_cast<std::int64_t>(taskVersion))
+        .bind(3, kind)
+        .bind(4, nowMs)
+        .bind(5, nowMs)
+        .run();
+    return sqlite3_changes(w_.db) > 0;
+  }
   void replicaOfPlatform() override { w_.replicating = true; }
   std::int64_t replicaVersion(const std::string& type, const std::string& id) override {
     w_.replicaVersion.bind(1, type).bind(2, id);

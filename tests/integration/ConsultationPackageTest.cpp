@@ -31,20 +31,36 @@ std::string pending(const GatewayProcess& g) {
   return sqliteQuery(g.dbPath(), "SELECT COUNT(*) FROM deliveries WHERE state = 'pending'")[0][0];
 }
 
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
 struct PackageRegion {
-  int platformPort = freeLoopbackPort(), pacsPort = freeLoopbackPort();
+  int platformPort = freeLoopbackPort(), pacsPort = freeLoopbackPort(),
+      hisPort = freeLoopbackPort();
   TempDir countyDir, tertiaryDir, pacsDir;
+  std::unique_ptr<PeerProcess> his;  // the county's HIS, receiving reports
   std::unique_ptr<GatewayProcess> county, tertiary;
   std::unique_ptr<WorkflowPlatform> platform;
   std::unique_ptr<PeerProcess> pacs;
   std::vector<std::string> files;
 
   PackageRegion() {
+    his = std::make_unique<PeerProcess>(
+        std::vector<std::string>{"node", peersDir() + "/his-listener.js", std::to_string(hisPort),
+                                 pacsDir.file("his.jsonl")},
+        pacsDir.file("his.log"));
+    EXPECT_TRUE(waitForListener(hisPort, std::chrono::seconds(10)));
     std::string platformUrl = "http://127.0.0.1:" + std::to_string(platformPort) + "/fhir";
     tertiary = std::make_unique<GatewayProcess>(
         tertiaryDir.path(),
-        std::vector<std::string>{"regional.urls=" + platformUrl, "regional.resourceTypes=Patient",
-                                 "dicom.aet=TERTIARY", "dicom.stableSeconds=1"});
+        std::vector<std::string>{
+            "regional.urls=" + platformUrl,
+            "regional.resourceTypes=Patient,Appointment,DiagnosticReport,DocumentReference,"
+            "Provenance",
+            "dicom.aet=TERTIARY", "dicom.stableSeconds=1"});
     tertiary->start();
     county = std::make_unique<GatewayProcess>(
         countyDir.path(),
@@ -58,7 +74,8 @@ struct PackageRegion {
             "dicom.peers.TERTIARY.host=127.0.0.1",
             "dicom.peers.TERTIARY.port=" + std::to_string(tertiary->dicomPort()),
             "workflow.package.pacs=PACS", "workflow.package.imageDestinations.tertiary=TERTIARY",
-            "workflow.package.lookbackDays=30"});
+            "workflow.package.lookbackDays=30", "his.host=127.0.0.1",
+            "his.port=" + std::to_string(hisPort), "his.organization=county"});
     county->start();
     platform = std::make_unique<WorkflowPlatform>(std::vector<std::string>{
         "http.port=" + std::to_string(platformPort),
@@ -87,6 +104,73 @@ struct PackageRegion {
     CommandResult stored = dcmtk("storescu", args);
     EXPECT_EQ(stored.exitCode, 0) << stored.out << stored.err;
   }
+  // The HIS registers the patient (her MRN, the PACS's id); the county writes a recent and an
+  // old note, the consent and the application, and submits it through its gateway. Sets
+  // localPatient and platformPatient.
+  void submit() {
+    platform->setClock("2026-11-24T01:00:00Z");
+    // The HIS registers the patient: her MRN, the PACS's id and her national ID.
+    MllpClient his(county->mllpPort());
+    his.sendFrame(
+        "MSH|^~\\&|HIS|ZJYY|MEDBRIDGE|PLATFORM|20261123093000+0800||ADT^A01|PK-1|P|2.5||||||"
+        "UNICODE UTF-8\rPID|1||A1^^^ZJYY-HIS^MR~P100^^^ZJYY-PACS^PI||王^秀英||19491231|F\r"
+        "PV1|1|O\r");
+    EXPECT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
+    EXPECT_TRUE(waitForQueueDrained(*county, std::chrono::seconds(30)));
+    auto [status, found] =
+        httpGet(county->httpPort(), "/fhir/Patient?identifier=urn:oid:1.2.156.112604.1.2.1.1%7CA1");
+    EXPECT_EQ(status, 200);
+    localPatient = found.substr(found.find(R"("resourceType":"Patient","id":")") + 31);
+    localPatient = localPatient.substr(0, localPatient.find('"'));
+
+    // The application with its consent; a recent record and an old one in the county's store.
+    std::string subject = "Patient/" + localPatient;
+    EXPECT_EQ(
+        putAtCounty(
+            "DocumentReference/note",
+            R"({"resourceType":"DocumentReference","id":"note","status":"current","subject":{"reference":")" +
+                subject +
+                R"("},"date":"2026-11-22T09:00:00+08:00","content":[{"attachment":{"contentType":"text/plain","title":"入院记录"}}]})")
+            .status,
+        201);
+    EXPECT_EQ(
+        putAtCounty(
+            "DocumentReference/old",
+            R"({"resourceType":"DocumentReference","id":"old","status":"current","subject":{"reference":")" +
+                subject +
+                R"("},"date":"2025-01-10T09:00:00+08:00","content":[{"attachment":{"contentType":"text/plain","title":"旧病历"}}]})")
+            .status,
+        201);
+    EXPECT_EQ(
+        putAtCounty(
+            "Consent/pk-consent",
+            replace(
+                R"({"resourceType":"Consent","id":"pk-consent","status":"active","scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"treatment"}]},"category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],"patient":{"reference":"Patient/p1"},"dateTime":"2026-11-24T08:30:00+08:00","sourceAttachment":{"contentType":"application/pdf","title":"远程会诊知情同意书"}})",
+                "Patient/p1", subject))
+            .status,
+        201);
+    std::string request = replace(serviceRequest("pk", "regular"), "Patient/p1", subject);
+    request = replace(request, R"({"reference":"DocumentReference/d1"},)", "");
+    request = replace(request, "Consent/consent1", "Consent/pk-consent");
+    EXPECT_EQ(putAtCounty("ServiceRequest/pk", request).status, 201);
+    EXPECT_TRUE(waitFor([&] { return pending(*county) == "0"; }, std::chrono::seconds(30)));
+
+    // The Task about the county's Patient is proposed about the platform's.
+    auto created = putAtCounty("Task/pk", replace(newTask("pk", "pk"), "Patient/p1", subject));
+    EXPECT_EQ(created.status, 201) << created.body;
+    platformPatient = field(parsed(created.body)["for"], "reference");
+    EXPECT_NE(platformPatient, subject);
+    EXPECT_EQ(field(platform->read(platformPatient)["identifier"][0], "value"), "A1");
+    for (auto [business, who] : std::vector<std::pair<std::string, std::string>>{
+             {"department-head-signed", "PractitionerRole/head"},
+             {"medical-affairs-approved", "PractitionerRole/office"},
+             {"fee-paid", "PractitionerRole/office"}})
+      EXPECT_EQ(moveTask(county->httpPort(), "pk", "draft", business, who).status, 200);
+    auto submitted =
+        moveTask(county->httpPort(), "pk", "requested", "submitted", "PractitionerRole/doc");
+    EXPECT_EQ(submitted.status, 200) << submitted.body << county->log();
+  }
+  std::string localPatient, platformPatient;
   static std::string inbound(const GatewayProcess& g) {
     return "http://127.0.0.1:" + std::to_string(g.httpPort()) + "/regional/inbound";
   }
@@ -95,75 +179,11 @@ struct PackageRegion {
   }
 };
 
-std::string replace(std::string text, const std::string& from, const std::string& to) {
-  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
-  return text;
-}
-
 TEST(ConsultationPackage, RecordsAndImagesReachTheInvitedHospitalOnSubmit) {
   PackageRegion r;
-  r.platform->setClock("2026-11-24T01:00:00Z");
-  // The HIS registers the patient: her MRN, the PACS's id and her national ID.
-  MllpClient his(r.county->mllpPort());
-  his.sendFrame(
-      "MSH|^~\\&|HIS|ZJYY|MEDBRIDGE|PLATFORM|20261123093000+0800||ADT^A01|PK-1|P|2.5||||||"
-      "UNICODE UTF-8\rPID|1||A1^^^ZJYY-HIS^MR~P100^^^ZJYY-PACS^PI||王^秀英||19491231|F\r"
-      "PV1|1|O\r");
-  ASSERT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
-  ASSERT_TRUE(waitForQueueDrained(*r.county, std::chrono::seconds(30)));
-  auto [status, found] =
-      httpGet(r.county->httpPort(), "/fhir/Patient?identifier=urn:oid:1.2.156.112604.1.2.1.1%7CA1");
-  ASSERT_EQ(status, 200);
-  std::string local = found.substr(found.find(R"("resourceType":"Patient","id":")") + 31);
-  local = local.substr(0, local.find('"'));
-
-  // The application with its consent; a recent record and an old one in the county's store.
-  std::string subject = "Patient/" + local;
-  ASSERT_EQ(
-      r.putAtCounty(
-           "DocumentReference/note",
-           R"({"resourceType":"DocumentReference","id":"note","status":"current","subject":{"reference":")" +
-               subject +
-               R"("},"date":"2026-11-22T09:00:00+08:00","content":[{"attachment":{"contentType":"text/plain","title":"入院记录"}}]})")
-          .status,
-      201);
-  ASSERT_EQ(
-      r.putAtCounty(
-           "DocumentReference/old",
-           R"({"resourceType":"DocumentReference","id":"old","status":"current","subject":{"reference":")" +
-               subject +
-               R"("},"date":"2025-01-10T09:00:00+08:00","content":[{"attachment":{"contentType":"text/plain","title":"旧病历"}}]})")
-          .status,
-      201);
-  ASSERT_EQ(
-      r.putAtCounty(
-           "Consent/pk-consent",
-           replace(
-               R"({"resourceType":"Consent","id":"pk-consent","status":"active","scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"treatment"}]},"category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],"patient":{"reference":"Patient/p1"},"dateTime":"2026-11-24T08:30:00+08:00","sourceAttachment":{"contentType":"application/pdf","title":"远程会诊知情同意书"}})",
-               "Patient/p1", subject))
-          .status,
-      201);
-  std::string request = replace(serviceRequest("pk", "regular"), "Patient/p1", subject);
-  request = replace(request, R"({"reference":"DocumentReference/d1"},)", "");
-  request = replace(request, "Consent/consent1", "Consent/pk-consent");
-  ASSERT_EQ(r.putAtCounty("ServiceRequest/pk", request).status, 201);
-  ASSERT_TRUE(waitFor([&] { return pending(*r.county) == "0"; }, std::chrono::seconds(30)));
-
-  // The Task about the county's Patient is proposed about the platform's.
-  auto created = r.putAtCounty("Task/pk", replace(newTask("pk", "pk"), "Patient/p1", subject));
-  ASSERT_EQ(created.status, 201) << created.body;
-  std::string platformPatient = field(parsed(created.body)["for"], "reference");
-  EXPECT_NE(platformPatient, subject);
-  EXPECT_EQ(field(r.platform->read(platformPatient)["identifier"][0], "value"), "A1");
-  for (auto [business, who] : std::vector<std::pair<std::string, std::string>>{
-           {"department-head-signed", "PractitionerRole/head"},
-           {"medical-affairs-approved", "PractitionerRole/office"},
-           {"fee-paid", "PractitionerRole/office"}})
-    ASSERT_EQ(moveTask(r.county->httpPort(), "pk", "draft", business, who).status, 200);
-  auto submitted =
-      moveTask(r.county->httpPort(), "pk", "requested", "submitted", "PractitionerRole/doc");
-  ASSERT_EQ(submitted.status, 200) << submitted.body << r.county->log();
+  r.submit();
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  const std::string& platformPatient = r.platformPatient;
 
   // The application gained the recent records (the HIS's visit, the note) and the fetched
   // study, on the platform too; the old note stayed out.
@@ -233,6 +253,104 @@ TEST(ConsultationPackage, RecordsAndImagesReachTheInvitedHospitalOnSubmit) {
           r.county->dbPath(),
           "SELECT COUNT(*) FROM dicom_outbox WHERE peer = 'TERTIARY' AND state = 'done'")[0][0],
       "2");
+}
+
+// The consultation runs to its report at the invited hospital; the report and its PDF come back
+// through the platform ahead of the completed Task, and the county's HIS receives them as
+// MDM^T02 over MLLP, acknowledged once.
+TEST(ConsultationPackage, TheReportGoesBackToTheInvitingHisAsMdmT02) {
+  PackageRegion r;
+  r.submit();
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  ASSERT_TRUE(waitFor(
+      [&] {
+        auto rows =
+            sqliteQuery(r.tertiary->dbPath(),
+                        "SELECT version_id FROM replicas WHERE type = 'Task' AND id = 'pk'");
+        return !rows.empty() && rows[0][0] == "5";
+      },
+      std::chrono::seconds(30)));
+  auto& t = *r.tertiary;
+  ASSERT_EQ(moveTask(t.httpPort(), "pk", "received", "received", "PractitionerRole/desk").status,
+            200);
+  ASSERT_EQ(op(t, "pk", "accept", refParam("PractitionerRole/desk")).status, 200);
+  ASSERT_EQ(
+      op(t, "pk", "assign",
+         refParam("PractitionerRole/desk") + "," + refParam("PractitionerRole/expert", "expert"))
+          .status,
+      200);
+  ASSERT_EQ(httpRequest(t.httpPort(), "PUT", "/fhir/Appointment/pk-a",
+                        appointment("pk-a", "2026-11-25T02:00:00Z"), kFhirJson)
+                .status,
+            201);
+  // The appointment reaches the platform before the proposal that names it.
+  auto scheduled =
+      op(t, "pk", "schedule",
+         refParam("PractitionerRole/expert") + "," + refParam("Appointment/pk-a", "appointment"));
+  ASSERT_EQ(scheduled.status, 200) << scheduled.body;
+  r.platform->setClock("2026-11-25T02:00:00Z");
+  ASSERT_EQ(op(t, "pk", "start", refParam("PractitionerRole/expert")).status, 200);
+  r.platform->setClock("2026-11-25T02:25:00Z");
+  ASSERT_EQ(moveTask(t.httpPort(), "pk", "in-progress", "session-ended", "PractitionerRole/expert")
+                .status,
+            200);
+  const std::string pdf = "JVBERi0xLjQKJcfsj6IKJSVFT0YK";  // "%PDF-1.4 …%%EOF"
+  ASSERT_EQ(
+      httpRequest(
+          t.httpPort(), "PUT", "/fhir/DiagnosticReport/pk-r",
+          R"({"resourceType":"DiagnosticReport","id":"pk-r","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"11488-4"}]},"subject":{"reference":")" +
+              r.platformPatient +
+              R"("},"issued":"2026-11-25T10:40:00+08:00","conclusion":"建议继续抗感染治疗|复查胸片","presentedForm":[{"contentType":"application/pdf","data":")" +
+              pdf + R"("}]})",
+          kFhirJson)
+          .status,
+      201);
+  r.platform->setClock("2026-11-25T02:40:00Z");
+  auto completed =
+      op(t, "pk", "complete",
+         refParam("PractitionerRole/expert") + "," + refParam("DiagnosticReport/pk-r", "report"));
+  ASSERT_EQ(completed.status, 200) << completed.body;
+
+  // The county's HIS got one MDM^T02: the patient by the HIS's own MRN, the document numbers,
+  // the PDF and the conclusion (escaped).
+  std::string received;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        received = readFile(r.pacsDir.file("his.jsonl"));
+        return !received.empty();
+      },
+      std::chrono::seconds(30)))
+      << r.county->log();
+  auto line = parsed(received.substr(0, received.find('\n')));
+  std::string message = field(line, "message");
+  std::vector<std::string> segments;
+  for (std::size_t at = 0, end; at < message.size(); at = end + 1) {
+    end = message.find('\r', at);
+    if (end == std::string::npos) end = message.size();
+    segments.push_back(message.substr(at, end - at));
+  }
+  ASSERT_EQ(segments.size(), 7u) << message;
+  auto startsWith = [](const std::string& segment, const std::string& prefix) {
+    return segment.substr(0, prefix.size()) == prefix;
+  };
+  EXPECT_TRUE(startsWith(segments[0], "MSH|^~\\&|MEDBRIDGE|county|HIS||2026")) << segments[0];
+  EXPECT_NE(segments[0].find("||MDM^T02^MDM_T02|MBR1|P|2.5||||||UNICODE UTF-8"), std::string::npos)
+      << segments[0];
+  EXPECT_EQ(segments[1].substr(0, 8), "EVN|T02|");
+  EXPECT_EQ(segments[2], "PID|1||A1^^^ZJYY-HIS^MR~P100^^^ZJYY-PACS^PI||王^秀英");
+  EXPECT_EQ(segments[3], "PV1|1|O");
+  EXPECT_EQ(segments[4].substr(0, 14), "TXA|1|CN|AP|20");
+  EXPECT_NE(segments[4].find("|expert|||||||pk-r||pk|||DO||AV"), std::string::npos) << segments[4];
+  EXPECT_TRUE(startsWith(segments[5], "OBX|1|ED|11488-4^Consult note^LN||^AP^PDF^Base64^" + pdf))
+      << segments[5];
+  EXPECT_NE(segments[5].find("^Base64^" + pdf + "||||||F|||20261125"), std::string::npos)
+      << segments[5];
+  EXPECT_TRUE(startsWith(
+      segments[6], "OBX|2|TX|11488-4^Consult note^LN||建议继续抗感染治疗\\F\\复查胸片||||||F"))
+      << segments[6];
+  auto outbox = sqliteQuery(r.county->dbPath(),
+                            "SELECT task_id, kind, state, control_id, attempts FROM his_outbox");
+  EXPECT_EQ(outbox, (std::vector<std::vector<std::string>>{{"pk", "report", "done", "MBR1", "1"}}));
 }
 
 }  // namespace

@@ -53,18 +53,6 @@ struct Region {
   }
 };
 
-HttpResult op(const GatewayProcess& g, const std::string& id, const std::string& name,
-              const std::string& params, const std::string& ifMatch = "") {
-  auto headers = kFhirJson;
-  if (!ifMatch.empty()) headers.push_back({"If-Match", ifMatch});
-  return httpRequest(g.httpPort(), "POST", "/fhir/Task/" + id + "/$" + name,
-                     R"({"resourceType":"Parameters","parameter":[)" + params + "]}", headers);
-}
-
-std::string actor(const std::string& reference) {
-  return R"({"name":"actor","valueReference":{"reference":")" + reference + "\"}}";
-}
-
 TEST(ConsultationRegion, HospitalsProposeThroughTheirGatewaysAndConverge) {
   Region r;
   r.platform->setClock("2026-11-24T01:00:00Z");
@@ -88,7 +76,7 @@ TEST(ConsultationRegion, HospitalsProposeThroughTheirGatewaysAndConverge) {
   ASSERT_EQ(
       moveTask(r.tertiary.httpPort(), "c1", "received", "received", "PractitionerRole/desk").status,
       200);
-  auto accepted = op(r.tertiary, "c1", "accept", actor("PractitionerRole/desk"));
+  auto accepted = op(r.tertiary, "c1", "accept", refParam("PractitionerRole/desk"));
   ASSERT_EQ(accepted.status, 200) << accepted.body;
   EXPECT_EQ(field(parsed(accepted.body), "status"), "accepted");
   ASSERT_TRUE(r.converged("c1"));
@@ -96,7 +84,7 @@ TEST(ConsultationRegion, HospitalsProposeThroughTheirGatewaysAndConverge) {
   EXPECT_EQ(field(parsed(httpRequest(r.county.httpPort(), "GET", "/fhir/Task/c1").body), "status"),
             "accepted");
   // A move the table does not allow is refused by the platform, through the gateway.
-  auto wrong = op(r.county, "c1", "start", actor("PractitionerRole/doc"));
+  auto wrong = op(r.county, "c1", "start", refParam("PractitionerRole/doc"));
   EXPECT_EQ(wrong.status, 409) << wrong.body;
   EXPECT_EQ(r.platformVersion("c1"), "7");
   // Local copies are read-only: a Bundle cannot write a consultation Task here.
@@ -126,13 +114,13 @@ TEST(ConsultationRegion, AConcurrentCancelAndAcceptApplyOneAndBothHospitalsAgree
       parsed(httpRequest(r.tertiary.httpPort(), "GET", "/fhir/Task/c2").body)["meta"], "versionId");
   HttpResult cancel, accept;
   std::thread inviting([&] {
-    cancel =
-        op(r.county, "c2", "cancel",
-           actor("PractitionerRole/doc") + R"(,{"name":"reason","valueCode":"patient-withdrew"})",
-           "W/\"" + countyVersion + "\"");
+    cancel = op(
+        r.county, "c2", "cancel",
+        refParam("PractitionerRole/doc") + R"(,{"name":"reason","valueCode":"patient-withdrew"})",
+        "W/\"" + countyVersion + "\"");
   });
   std::thread invited([&] {
-    accept = op(r.tertiary, "c2", "accept", actor("PractitionerRole/desk"),
+    accept = op(r.tertiary, "c2", "accept", refParam("PractitionerRole/desk"),
                 "W/\"" + tertiaryVersion + "\"");
   });
   inviting.join();

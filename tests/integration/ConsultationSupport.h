@@ -110,6 +110,20 @@ inline HttpResult moveTask(int port, const std::string& id, const std::string& s
   return httpRequest(port, "PUT", "/fhir/Task/" + id, mappings::fhir::toJson(task), headers);
 }
 
+// POST Task/id/$name on a hospital gateway with these Parameters entries.
+inline HttpResult op(const GatewayProcess& g, const std::string& id, const std::string& name,
+                     const std::string& params, const std::string& ifMatch = "") {
+  auto headers = kFhirJson;
+  if (!ifMatch.empty()) headers.push_back({"If-Match", ifMatch});
+  return httpRequest(g.httpPort(), "POST", "/fhir/Task/" + id + "/$" + name,
+                     R"({"resourceType":"Parameters","parameter":[)" + params + "]}", headers);
+}
+
+// A Parameters entry naming a reference: the acting party ("actor"), the expert, the report…
+inline std::string refParam(const std::string& reference, const std::string& name = "actor") {
+  return R"({"name":")" + name + R"(","valueReference":{"reference":")" + reference + "\"}}";
+}
+
 class WorkflowPlatform {
  public:
   explicit WorkflowPlatform(std::vector<std::string> sets = {})

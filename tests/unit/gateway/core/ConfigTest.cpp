@@ -147,6 +147,21 @@ TEST(Config, TheConsultPackageNamesKnownDicomPeers) {
               "workflow.package.imageDestinations.<Organization id>");
 }
 
+TEST(Config, TheHisForReports) {
+  GatewayConfig shipped = loadConfig(testing::sourceDir() + "/config/medbridge.json", {});
+  EXPECT_EQ(shipped.his.host, "");
+  EXPECT_EQ(shipped.his.reportMessage, "MDM^T02");
+  GatewayConfig c = parseConfig("{}", {"his.host=10.0.0.5", "his.port=2575",
+                                       "his.organization=county", "his.reportMessage=ORU^R01"});
+  EXPECT_EQ(c.his.port, 2575);
+  EXPECT_EQ(c.his.reportMessage, "ORU^R01");
+  expectError("{}", {"his.host=10.0.0.5"}, ErrorCode::ConfigInvalid,
+              "MB-1001 invalid configuration: his.host: an HIS to send reports to needs his.port "
+              "and his.organization");
+  expectError("{}", {"his.reportMessage=ORU^R03"}, ErrorCode::ConfigInvalid,
+              "MB-1001 invalid configuration: his.reportMessage: must be one of MDM^T02, ORU^R01");
+}
+
 TEST(Config, DicomPeersByAeTitle) {
   GatewayConfig c = parseConfig(
       R"({"dicom": {"knownPeersOnly": true, "peers": {

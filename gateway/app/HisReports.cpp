@@ -1,0 +1,225 @@
+#include "gateway/app/HisReports.h"
+
+#include <Poco/Logger.h>
+
+#include <algorithm>
+
+#include "adapters/his_mllp/MllpSender.h"
+#include "gateway/core/Time.h"
+#include "gateway/workflow/ConsultationMachine.h"
+#include "mappings/fhir/Json.h"
+#include "mappings/fhir/SearchQuery.h"
+#include "mappings/fhir/SearchValues.h"
+#include "mappings/hl7v2/ReportMessage.h"
+
+namespace medbridge::app {
+namespace {
+
+using mappings::fhir::stringMember;
+using workflow::ConsultationMachine;
+
+Poco::Logger& log() {
+  return Poco::Logger::get("medbridge.his.reports");
+}
+
+bool readStored(store::IStore& store, const std::string& reference, rapidjson::Document& out) {
+  std::size_t slash = reference.find('/');
+  if (slash == std::string::npos) return false;
+  auto v = store.readResource(reference.substr(0, slash), reference.substr(slash + 1));
+  return v && !v->deleted && !mappings::fhir::parseJson(v->json, out) && out.IsObject();
+}
+
+// A FHIR dateTime as HL7 DTM ("" when there is none).
+std::string hl7Time(const std::string& fhirTime) {
+  auto range = mappings::fhir::dateRange(fhirTime);
+  return range ? core::hl7TimestampOf(range->from) : "";
+}
+
+// PID-3 type codes by the identifier-system table's type.
+std::string typeCodeFor(const std::string& type) {
+  if (type == "mrn") return "MR";
+  if (type == "pacs-id") return "PI";
+  if (type == "national-id") return "NNCHN";
+  return "";
+}
+
+// The first base64 PDF among attachments.
+std::string pdfOf(const rapidjson::Value& attachments, const char* wrapper) {
+  if (!attachments.IsArray()) return "";
+  for (const auto& a : attachments.GetArray()) {
+    const rapidjson::Value* attachment = &a;
+    if (wrapper) {
+      if (!a.HasMember(wrapper)) continue;
+      attachment = &a[wrapper];
+    }
+    if (stringMember(*attachment, "contentType") == "application/pdf")
+      return stringMember(*attachment, "data");
+  }
+  return "";
+}
+
+// MSA-1 and the HIS's reason (MSA-3 / ERR) of an ACK.
+std::pair<std::string, std::string> ackCode(const std::string& ack) {
+  std::string code, reason;
+  std::size_t at = 0;
+  while (at < ack.size()) {
+    std::size_t end = ack.find('\r', at);
+    std::string segment = ack.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    if (segment.rfind("MSA", 0) == 0 && segment.size() > 4) {
+      std::vector<std::string> fields;
+      std::size_t from = 0;
+      for (std::size_t bar; (bar = segment.find(segment[3], from)) != std::string::npos;
+           from = bar + 1)
+        fields.push_back(segment.substr(from, bar - from));
+      fields.push_back(segment.substr(from));
+      code = fields.size() > 1 ? fields[1] : "";
+      if (fields.size() > 3) reason = fields[3];
+    } else if (segment.rfind("ERR", 0) == 0) {
+      reason += (reason.empty() ? "" : "; ") + segment.substr(0, 300);
+    }
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return {code, reason};
+}
+
+}  // namespace
+
+HisReports::HisReports(const core::GatewayConfig& config, store::IStore& store,
+                       const mappings::identity::IdentifierSystems& systems,
+                       const core::IClock& clock)
+    : config_(config), store_(store), systems_(systems), clock_(clock) {}
+
+HisReports::~HisReports() {
+  stop();
+}
+
+void HisReports::onReplica(store::IResourceTx& tx, const store::ResourceVersion& v) {
+  if (v.type != "Task" || v.json.find("\"completed\"") == std::string::npos) return;
+  rapidjson::Document task;
+  if (mappings::fhir::parseJson(v.json, task) || !ConsultationMachine::isConsultation(task) ||
+      stringMember(task, "status") != "completed" ||
+      ConsultationMachine::reference(task, "requester") !=
+          "Organization/" + config_.his.organization)
+    return;
+  if (tx.queueHisMessage(v.id, v.version, "report", clock_.nowMillis())) loop_.wake();
+}
+
+void HisReports::start() {
+  loop_.start([this] { return sendDue(); }, std::chrono::milliseconds(500), "medbridge.his.reports",
+              "HIS report");
+}
+
+void HisReports::stop() {
+  loop_.stop();
+}
+
+int HisReports::sendDue() {
+  auto due = store_.dueHisMessages(clock_.nowMillis(), 16);
+  for (const auto& m : due) {
+    // One control id per message: the HIS sees a retry as the same message.
+    std::string controlId = "MBR" + std::to_string(m.id), problem;
+    auto message = compose(m, controlId, problem);
+    if (message) {
+      auto answer = adapters::his_mllp::sendMllp(config_.his.host, config_.his.port, *message,
+                                                 config_.his.timeoutSeconds);
+      if (answer.answered) {
+        auto [code, reason] = ackCode(answer.ack);
+        if (code == "AA" || code == "CA") {
+          store_.finishHisMessage(m.id, "done", "", controlId, clock_.nowMillis());
+          log().information("Task/%s: report sent to the HIS as %s (%s)", m.taskId,
+                            config_.his.reportMessage, controlId);
+          continue;
+        }
+        if (code == "AE" || code == "AR" || code == "CE" || code == "CR") {
+          store_.finishHisMessage(m.id, "failed", "the HIS answered " + code + ": " + reason,
+                                  controlId, clock_.nowMillis());
+          log().error("Task/%s: the HIS refused the report (%s %s)", m.taskId, code, reason);
+          continue;
+        }
+        problem = "the HIS's answer is not an ACK (MSA-1 '" + code + "')";
+      } else {
+        problem = "the HIS cannot be reached: " + answer.problem;
+      }
+    }
+    std::int64_t wait = std::min<std::int64_t>(
+        600'000, static_cast<std::int64_t>(config_.workers.retryBaseSeconds) * 1000LL
+                     << std::min(m.attempts, 10));
+    store_.finishHisMessage(m.id, "ready", problem, controlId, clock_.nowMillis() + wait);
+    log().warning("Task/%s: report to the HIS waits: %s", m.taskId, problem);
+  }
+  return static_cast<int>(due.size());
+}
+
+std::optional<std::string> HisReports::compose(const store::HisMessage& m,
+                                               const std::string& controlId, std::string& problem) {
+  auto version = store_.readVersion("Task", m.taskId, m.taskVersion);
+  rapidjson::Document task, request, patient, report;
+  if (!version || mappings::fhir::parseJson(version->json, task)) {
+    problem = "Task/" + m.taskId + " version " + std::to_string(m.taskVersion) + " is gone";
+    return std::nullopt;
+  }
+  std::string focus = ConsultationMachine::reference(task, "focus");
+  std::string reportReference = ConsultationMachine::inputReference(task, "output", "report");
+  if (!readStored(store_, focus, request) ||
+      !readStored(store_, ConsultationMachine::reference(request, "subject"), patient)) {
+    problem = "the application " + focus + " or its patient is not here";
+    return std::nullopt;
+  }
+  if (!readStored(store_, reportReference, report)) {
+    problem = "the report " + reportReference + " has not arrived from the platform yet";
+    return std::nullopt;
+  }
+  mappings::hl7v2::ConsultationReport r;
+  r.sendingFacility = config_.his.organization;
+  r.receivingApplication = config_.his.receivingApplication;
+  r.receivingFacility = config_.his.receivingFacility;
+  r.controlId = controlId;
+  r.timestamp = core::hl7TimestampOf(clock_.nowMillis());
+  if (patient.HasMember("identifier") && patient["identifier"].IsArray())
+    for (const auto& id : patient["identifier"].GetArray()) {
+      const auto* row = systems_.find(stringMember(id, "system"));
+      std::string type;
+      if (id.HasMember("type") && id["type"].HasMember("coding") &&
+          id["type"]["coding"].IsArray() && !id["type"]["coding"].Empty())
+        type = stringMember(id["type"]["coding"][0], "code");
+      r.patientIds.push_back({stringMember(id, "value"),
+                              row ? row->authority : stringMember(id, "system"),
+                              type.empty() && row ? typeCodeFor(row->type) : type});
+    }
+  if (patient.HasMember("name") && patient["name"].IsArray() && !patient["name"].Empty()) {
+    const auto& name = patient["name"][0];
+    r.familyName = stringMember(name, "family");
+    if (name.HasMember("given") && name["given"].IsArray() && !name["given"].Empty() &&
+        name["given"][0].IsString())
+      r.givenName = name["given"][0].GetString();
+    if (r.familyName.empty()) r.familyName = stringMember(name, "text");
+  }
+  r.orderId = focus.substr(focus.find('/') + 1);
+  r.reportId = reportReference.substr(reportReference.find('/') + 1);
+  r.issued = hl7Time(stringMember(report, "issued"));
+  if (r.issued.empty()) r.issued = hl7Time(stringMember(task, "lastModified"));
+  std::string owner = ConsultationMachine::reference(task, "owner");
+  r.expertId = owner.substr(owner.find('/') + 1);
+  rapidjson::Document role;
+  if (readStored(store_, owner, role) && role.HasMember("practitioner"))
+    r.expertName = stringMember(role["practitioner"], "display");
+  r.conclusion = stringMember(report, "conclusion");
+  if (report.HasMember("presentedForm")) r.pdfBase64 = pdfOf(report["presentedForm"], nullptr);
+  // The signed PDF: a DocumentReference the expert's Provenance names with the report.
+  for (const auto& id : store_.search(
+           mappings::fhir::parseSearch("Provenance", {{"target", reportReference}}, true))) {
+    rapidjson::Document provenance, document;
+    if (!readStored(store_, "Provenance/" + id, provenance)) continue;
+    r.authenticated = r.authenticated || provenance.HasMember("signature");
+    if (!provenance.HasMember("target") || !provenance["target"].IsArray()) continue;
+    for (const auto& t : provenance["target"].GetArray())
+      if (r.pdfBase64.empty() && readStored(store_, stringMember(t, "reference"), document) &&
+          stringMember(document, "resourceType") == "DocumentReference" &&
+          document.HasMember("content"))
+        r.pdfBase64 = pdfOf(document["content"], "attachment");
+  }
+  return mappings::hl7v2::buildReportMessage(r, config_.his.reportMessage);
+}
+
+}  // namespace medbridge::app

@@ -28,7 +28,8 @@ const std::vector<std::pair<std::string, std::string>> kRecordTypes = {
     {"Observation", "date"},
     {"DiagnosticReport", "date"},
     {"DocumentReference", "date"},
-    {"ImagingStudy", "started"}};
+    {"ImagingStudy", "started"},
+    {"Consent", "date"}};
 
 }  // namespace
 

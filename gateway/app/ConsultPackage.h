@@ -18,11 +18,11 @@ namespace medbridge::app {
 // The consult package of an inviting hospital (workflow.package.*): before a consultation is
 // submitted (or its missing material supplied), the patient's studies of the look-back period
 // are fetched from the PACS, the records of that period (Encounter, Observation,
-// DiagnosticReport, DocumentReference, ImagingStudy) join the ServiceRequest's supportingInfo,
-// every instance of its studies is queued for the invited hospital's DICOM peer (durable C-STORE
-// outbox), and the submission waits until the platform has the package (the delivery queue
-// carries it: the ServiceRequest's new version and every record not yet delivered). The
-// platform passes the package on to the invited hospital with the submitted Task.
+// DiagnosticReport, DocumentReference, ImagingStudy, Consent) join the ServiceRequest's
+// supportingInfo, every instance of its studies is queued for the invited hospital's DICOM peer
+// (durable C-STORE outbox), and the submission waits until the platform has the package (the
+// delivery queue carries it: the ServiceRequest's new version and every record not yet
+// delivered). The platform passes the package on to the invited hospital with the submitted Task.
 class ConsultPackage {
  public:
   ConsultPackage(const core::GatewayConfig& config, fhir::FhirServer& fhir, store::IStore& store,

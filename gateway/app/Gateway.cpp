@@ -17,7 +17,8 @@
 #include "gateway/app/DeliveryRouting.h"
 #include "gateway/app/DicomForwarder.h"
 #include "gateway/app/DicomIntake.h"
-#include "gateway/app/HisReports.h"
+#include "gateway/app/HisApplications.h"
+#include "gateway/app/HisMessages.h"
 #include "gateway/app/ImageFetcher.h"
 #include "gateway/app/ImagingStudyPublisher.h"
 #include "gateway/app/PlatformClients.h"
@@ -213,6 +214,7 @@ void Gateway::stop() {
     dicom_.reset();
   }
   if (workflow_) workflow_->stop();
+  if (applications_) applications_->stop();
   if (his_) his_->stop();  // the message in hand is answered or times out; the rest stays queued
   fetcher_.reset();        // waits for fetches in progress
   forwarder_.reset();      // the forward in hand ends; the rest stays queued
@@ -272,11 +274,16 @@ void Gateway::startWorkflow() {
     proxy_ = std::make_unique<WorkflowProxy>(config_, *fhir_, *store_, *inbound_, *package_,
                                              *systems_, clock_);
     if (!config_.his.host.empty()) {
-      his_ = std::make_unique<HisReports>(config_, *store_, *systems_, clock_);
-      inbound_->onReplica([this](store::IResourceTx& tx, const store::ResourceVersion& v) {
-        his_->onReplica(tx, v);
+      his_ = std::make_unique<HisMessages>(config_, *store_, *systems_, clock_);
+      inbound_->onReplica([this](store::IResourceTx& tx, const store::ResourceVersion& v,
+                                 const std::optional<store::ResourceVersion>& previous) {
+        his_->onReplica(tx, v, previous);
       });
       his_->start();
+    }
+    if (!config_.his.organization.empty()) {
+      applications_ = std::make_unique<HisApplications>(config_, *store_, *proxy_);
+      applications_->start();
     }
     proxy_->install();
   }

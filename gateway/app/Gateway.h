@@ -45,7 +45,8 @@ class DicomForwarder;
 class ConsultationWorkflow;
 class WorkflowProxy;
 class ConsultPackage;
-class HisReports;
+class HisMessages;
+class HisApplications;
 class ReportSigning;
 
 // The wiring of one running gateway: store, ingest, workers, MLLP and HTTP listeners.
@@ -97,7 +98,8 @@ class Gateway {
   std::unique_ptr<ConsultationWorkflow> workflow_;
   std::unique_ptr<ConsultPackage> package_;
   std::unique_ptr<WorkflowProxy> proxy_;
-  std::unique_ptr<HisReports> his_;
+  std::unique_ptr<HisMessages> his_;
+  std::unique_ptr<HisApplications> applications_;
   std::unique_ptr<ReportSigning> signing_;
   std::unique_ptr<auth::TokenVerifier> verifier_;
   std::unique_ptr<http::HttpServer> http_;

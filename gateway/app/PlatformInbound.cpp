@@ -118,7 +118,7 @@ std::string PlatformInbound::applyResource(const rapidjson::Value& resource, boo
         type, id, json, core::instantOf(clock_.nowMillis()), current ? current->version + 1 : 1,
         false};
     tx.put(v, core::sha256Hex(json), index);
-    if (hook_) hook_(tx, v);
+    if (hook_) hook_(tx, v, current);
   });
   if (applied) log().information("%s/%s version %Ld of the platform applied", type, id, versionId);
   return "";

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "gateway/auth/TokenVerifier.h"
@@ -27,9 +28,11 @@ class PlatformInbound {
     std::string problem;    // why
   };
   PlatformInbound(store::IStore& store, const core::IClock& clock) : store_(store), clock_(clock) {}
-  // Runs in the transaction that applies each new replica version (what follows from it, such
-  // as a message for the HIS, is stored with it or not at all).
-  using ReplicaHook = std::function<void(store::IResourceTx&, const store::ResourceVersion&)>;
+  // Runs in the transaction that applies each new replica version, with the version it
+  // replaces (what follows from it, such as a message for the HIS, is stored with it or not at
+  // all).
+  using ReplicaHook = std::function<void(store::IResourceTx&, const store::ResourceVersion&,
+                                         const std::optional<store::ResourceVersion>&)>;
   void onReplica(ReplicaHook hook) { hook_ = std::move(hook); }
   // A Bundle's entries (resource with meta.versionId; a DELETE request names Type/id), or one
   // resource, in order until one cannot be taken.

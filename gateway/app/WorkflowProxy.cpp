@@ -100,14 +100,15 @@ std::optional<fhir::FhirResponse> WorkflowProxy::forward(const fhir::FhirRequest
   if (ConsultPackage::hands(haveCurrent ? &current : nullptr, task)) {
     package_.prepare(task);
   } else {
-    // The appointment, the report… the proposal names are on the platform before it.
-    std::vector<std::string> named;
+    // The application, the appointment, the report… the proposal names are on the platform
+    // before it.
+    std::vector<std::string> named{ConsultationMachine::reference(task, "focus")};
     for (const char* list : {"input", "output"})
       if (auto it = task.FindMember(list); it != task.MemberEnd() && it->value.IsArray())
         for (const auto& item : it->value.GetArray())
           if (item.HasMember("valueReference"))
             named.push_back(mappings::fhir::stringMember(item["valueReference"], "reference"));
-    if (!named.empty()) package_.waitForPlatform(named);
+    package_.waitForPlatform(named);
   }
   toPlatformPatient(task);
   auto answer =
@@ -137,6 +138,17 @@ std::optional<fhir::FhirResponse> WorkflowProxy::forward(const fhir::FhirRequest
   fhir::FhirResponse out{answer.status, kept ? fhir::served(*kept) : answer.body, {}};
   if (kept) out.headers.push_back({"ETag", fhir::etag(kept->version)});
   return out;
+}
+
+fhir::FhirResponse WorkflowProxy::propose(const std::string& id, const std::string& body) {
+  fhir::FhirRequest r;
+  r.method = "PUT";
+  r.setPath("Task/" + id);
+  r.headers["content-type"] = "application/fhir+json";
+  r.body = body;
+  auto answer = forward(r);
+  if (!answer) throw fhir::FhirError(422, "invalid", "not a consultation Task");
+  return *answer;
 }
 
 adapters::regional::PlatformAnswer WorkflowProxy::send(const std::string& method,

@@ -27,6 +27,8 @@ class WorkflowProxy {
                 PlatformInbound& inbound, ConsultPackage& package,
                 const mappings::identity::IdentifierSystems& systems, const core::IClock& clock);
   void install();
+  // Proposes Task/id (JSON body) as a PUT through this gateway would; the platform's answer.
+  fhir::FhirResponse propose(const std::string& id, const std::string& body);
 
  private:
   std::optional<fhir::FhirResponse> forward(const fhir::FhirRequest& r);

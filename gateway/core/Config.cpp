@@ -200,6 +200,8 @@ const std::map<std::string, Setter>& schema() {
        [](auto& c, auto& k, auto& v) { c.his.organization = asString(k, v, true); }},
       {"his.reportMessage",
        [](auto& c, auto& k, auto& v) { c.his.reportMessage = oneOf(k, v, {"MDM^T02", "ORU^R01"}); }},
+      {"his.statusMessages",
+       [](auto& c, auto& k, auto& v) { c.his.statusMessages = asBool(k, v); }},
       {"his.receivingApplication",
        [](auto& c, auto& k, auto& v) { c.his.receivingApplication = asString(k, v, true); }},
       {"his.receivingFacility",

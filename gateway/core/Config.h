@@ -157,6 +157,7 @@ struct HisConfig {
   int port = 0;
   std::string organization;               // this hospital's Organization id (Task.requester)
   std::string reportMessage = "MDM^T02";  // or "ORU^R01"
+  bool statusMessages = false;            // OSU^O51 on every new state of its consultations
   std::string receivingApplication = "HIS", receivingFacility;  // MSH-5, MSH-6
   int timeoutSeconds = 30;                                      // per connection and ACK
 };

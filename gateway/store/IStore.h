@@ -104,8 +104,8 @@ class IResourceTx {
   // hospital. False when there is no version to queue.
   virtual bool deliverCurrent(const std::string& type, const std::string& id,
                               const std::string& destination, const std::string& patient) = 0;
-  // Queues an HL7 v2 message of `kind` (e.g. "report") about Task/taskId at `taskVersion` for
-  // the HIS, once per Task and kind; false when it was queued before.
+  // Queues an HL7 v2 message of `kind` ("report", "status") about Task/taskId at `taskVersion`
+  // for the HIS, once per version and kind; false when it was queued before.
   virtual bool queueHisMessage(const std::string& taskId, int taskVersion, const std::string& kind,
                                std::int64_t nowMs) = 0;
   // The versions this transaction writes are replicas of the platform's resources: none is

@@ -214,13 +214,14 @@ const std::vector<Migration>& migrations() {
        }},
       {11,
        {
-           // HL7 v2 messages for the HIS about a consultation Task version (a report): queued in
-           // the transaction that applies the version, sent until the HIS acknowledges.
+           // HL7 v2 messages for the HIS about a consultation Task version (its report, its new
+           // status): queued in the transaction that applies the version, sent until the HIS
+           // acknowledges.
            "CREATE TABLE his_outbox (id INTEGER PRIMARY KEY, task_id TEXT NOT NULL,"
            " task_version INTEGER NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL DEFAULT"
            " 'ready', attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,"
            " error TEXT NOT NULL DEFAULT '', control_id TEXT NOT NULL DEFAULT '',"
-           " created_at INTEGER NOT NULL, UNIQUE (task_id, kind))",
+           " created_at INTEGER NOT NULL, UNIQUE (task_id, task_version, kind))",
            "CREATE INDEX his_outbox_due ON his_outbox(state, next_at)",
        }},
   };

@@ -1,5 +1,8 @@
-// REF^I12: RF1 + PRD + DG1 -> referral ServiceRequest + Task (v2-to-FHIR IG segment map RF1).
+// REF^I12: RF1 + PRD + DG1 -> referral ServiceRequest + Task (v2-to-FHIR IG segment map RF1),
+// or a remote-consultation application (docs/consultation-workflow.md, "Applications from the
+// HIS") when RF1-3 is a consultation service type.
 #include "gateway/core/Hash.h"
+#include "gateway/workflow/WorkflowCodes.h"
 #include "mappings/hl7v2/MapState.h"
 
 namespace medbridge::mappings::hl7v2 {
@@ -16,6 +19,51 @@ const char* taskStatus(std::string_view code) {
   if (code == "R") return "rejected";
   if (code == "E") return "cancelled";
   return "requested";
+}
+
+// PRD-7 "<id>^PractitionerRole" / "<id>^Organization": a reference to that resource on the
+// platform (the region's reference data); "" otherwise.
+std::string referenceDataId(MapState& s, const Segment& prd) {
+  for (auto rep : s.msg.repetitions(prd.field(7))) {
+    std::string type = s.dt.u(s.dt.comp(rep, 2));
+    if (type == "PractitionerRole" || type == "Organization")
+      return type + "/" + s.dt.u(s.dt.comp(rep, 1));
+  }
+  return "";
+}
+
+// The consultation application: category consultation, requester / performer from PRD-7
+// reference-data ids, the specialty from the referred-to PRD-4.1 (department code), the suggested
+// time from RF1-9. The workflow Task is proposed to the platform by the gateway, not mapped here.
+void consultationDetails(MapState& s, Value& sr) {
+  auto& a = s.a();
+  auto& dt = s.dt;
+  Value category(rapidjson::kObjectType);
+  push(category, "coding",
+       dt.coding("consultation", "Remote consultation", workflow::kTaskCodeSystem), a);
+  sr["category"].SetArray().PushBack(category, a);
+  const Segment* rf1 = s.msg.first("RF1");
+  std::string suggested = dt.dateTime(dt.comp(rf1->field(9), 1), "RF1-9");
+  setString(sr, "occurrenceDateTime", suggested, a);
+  for (const Segment* prd : s.msg.all("PRD")) {
+    std::string role = s.msg.value(*prd, 1, 1), id = referenceDataId(s, *prd);
+    if (id.empty()) continue;
+    if (role == "RP") {
+      sr.RemoveMember("requester");
+      sr.AddMember("requester", reference(id, a), a);
+    } else if (role == "RT") {
+      if (!sr.HasMember("performer") || sr["performer"].Size() == 0 ||
+          !sr["performer"][0].HasMember("reference"))
+        sr.RemoveMember("performer");
+      push(sr, "performer", reference(id, a), a);
+      std::string department = dt.u(dt.comp(prd->field(4), 1));
+      if (!department.empty() && !sr.HasMember("performerType")) {
+        Value type(rapidjson::kObjectType);
+        push(type, "coding", dt.coding(department, "", workflow::kDepartmentSystem), a);
+        sr.AddMember("performerType", type, a);
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -74,7 +122,14 @@ void mapReferral(MapState& s) {
     setString(note, "text", s.msg.value(*nte, 3), a);
     if (note.HasMember("text")) push(sr, "note", std::move(note), a);
   }
+  auto serviceCode = sr.FindMember("code");
+  bool consultation =
+      serviceCode != sr.MemberEnd() && serviceCode->value.HasMember("coding") &&
+      serviceCode->value["coding"].IsArray() && !serviceCode->value["coding"].Empty() &&
+      fhir::stringMember(serviceCode->value["coding"][0], "system") == workflow::kServiceTypeSystem;
+  if (consultation) consultationDetails(s, sr);
   std::string srRef = s.bundle.add(std::move(sr));
+  if (consultation) return;
 
   Value task = s.bundle.resource("Task", core::nameUuid("Task|referral|" + base));
   setString(task, "status", taskStatus(status), a);

@@ -12,7 +12,13 @@ std::string e(const std::string& text) {
   return escapeText(text, kDelims);
 }
 
-std::string pid(const ConsultationReport& r) {
+std::string msh(const HisEnvelope& r, const std::string& type) {
+  return "MSH|^~\\&|MEDBRIDGE|" + e(r.sendingFacility) + "|" + e(r.receivingApplication) + "|" +
+         e(r.receivingFacility) + "|" + r.timestamp + "||" + type + "|" + e(r.controlId) +
+         "|P|2.5||||||UNICODE UTF-8";
+}
+
+std::string pid(const HisEnvelope& r) {
   std::string ids;
   for (const auto& id : r.patientIds)
     ids += (ids.empty() ? "" : "~") + e(id.value) + "^^^" + e(id.authority) + "^" + e(id.typeCode);
@@ -44,17 +50,20 @@ std::string observations(const ConsultationReport& r, bool pdfFirst) {
 
 std::string buildReportMessage(const ConsultationReport& r, const std::string& messageType) {
   bool mdm = messageType == "MDM^T02";
-  std::string msh = "MSH|^~\\&|MEDBRIDGE|" + e(r.sendingFacility) + "|" +
-                    e(r.receivingApplication) + "|" + e(r.receivingFacility) + "|" + r.timestamp +
-                    "||" + (mdm ? "MDM^T02^MDM_T02" : "ORU^R01^ORU_R01") + "|" + e(r.controlId) +
-                    "|P|2.5||||||UNICODE UTF-8";
+  std::string header = msh(r, mdm ? "MDM^T02^MDM_T02" : "ORU^R01^ORU_R01");
   if (mdm)
-    return msh + "\rEVN|T02|" + r.timestamp + "\r" + pid(r) + "\rPV1|1|O\rTXA|1|CN|AP|" + r.issued +
-           "|" + expert(r) + "|||||||" + e(r.reportId) + "||" + e(r.orderId) + "|||" +
+    return header + "\rEVN|T02|" + r.timestamp + "\r" + pid(r) + "\rPV1|1|O\rTXA|1|CN|AP|" +
+           r.issued + "|" + expert(r) + "|||||||" + e(r.reportId) + "||" + e(r.orderId) + "|||" +
            (r.authenticated ? "LA" : "DO") + "||AV" + observations(r, true);
-  return msh + "\r" + pid(r) + "\rORC|RE|" + e(r.orderId) + "|" + e(r.reportId) + "\rOBR|1|" +
+  return header + "\r" + pid(r) + "\rORC|RE|" + e(r.orderId) + "|" + e(r.reportId) + "\rOBR|1|" +
          e(r.orderId) + "|" + e(r.reportId) + "|" + kConsultNote + "|||" + r.issued + "|||||||||" +
          expert(r) + "||||||" + r.issued + "|||F" + observations(r, false);
+}
+
+std::string buildStatusMessage(const ConsultationStatus& s) {
+  return msh(s, "OSU^O51^OSU_O51") + "\r" + pid(s) + "\rORC|SC|" + e(s.orderId) + "|" +
+         e(s.taskId) + "||" + s.orderStatus + "||||" + s.changed + "|||||||" + e(s.reasonCode) +
+         "^" + e(s.reasonText) + "^" + e(s.reasonSystem);
 }
 
 }  // namespace medbridge::mappings::hl7v2

@@ -10,17 +10,21 @@ struct PatientIdentifier {
   std::string value, authority, typeCode;  // CX-1, CX-4, CX-5
 };
 
-// A consultation report for the inviting hospital's HIS. Texts are plain (escaped here);
-// times are HL7 DTM.
-struct ConsultationReport {
+// Who a message to the HIS is from and to, and about which patient. Texts are plain (escaped
+// here); times are HL7 DTM.
+struct HisEnvelope {
   std::string sendingFacility, receivingApplication, receivingFacility;  // MSH-4/5/6
   std::string controlId, timestamp;                                      // MSH-10, MSH-7
   std::vector<PatientIdentifier> patientIds;
   std::string familyName, givenName;  // or the whole name in familyName
-  std::string orderId;                // placer order number: the ServiceRequest id
-  std::string reportId;               // the DiagnosticReport id (unique document number)
-  std::string issued;                 // when the report was issued
-  std::string expertId, expertName;   // who reported
+};
+
+// A consultation report for the inviting hospital's HIS.
+struct ConsultationReport : HisEnvelope {
+  std::string orderId;               // placer order number: the HIS's, else the ServiceRequest id
+  std::string reportId;              // the DiagnosticReport id (unique document number)
+  std::string issued;                // when the report was issued
+  std::string expertId, expertName;  // who reported
   std::string conclusion;
   std::string pdfBase64;       // the report's PDF ("" when none)
   bool authenticated = false;  // the expert's signature verified
@@ -30,5 +34,17 @@ struct ConsultationReport {
 // (PID, ORC, OBR, OBX TX, OBX ED), HL7 2.5 in UTF-8, segments separated by CR. The document is
 // LOINC 11488-4 (consult note).
 std::string buildReportMessage(const ConsultationReport& report, const std::string& messageType);
+
+// A consultation's new state for the HIS.
+struct ConsultationStatus : HisEnvelope {
+  std::string orderId;      // placer order number (ORC-2)
+  std::string taskId;       // filler order number (ORC-3): the workflow Task
+  std::string orderStatus;  // ORC-5, HL7 table 0038 (IP, SC, HD, CM, CA, ER)
+  std::string reasonCode, reasonText, reasonSystem;  // ORC-16: the business status or reason
+  std::string changed;                               // ORC-9: when the state changed
+};
+
+// OSU^O51 (PID, ORC with order control SC), HL7 2.5.
+std::string buildStatusMessage(const ConsultationStatus& status);
 
 }  // namespace medbridge::mappings::hl7v2

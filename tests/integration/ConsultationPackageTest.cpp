@@ -75,7 +75,8 @@ struct PackageRegion {
             "dicom.peers.TERTIARY.port=" + std::to_string(tertiary->dicomPort()),
             "workflow.package.pacs=PACS", "workflow.package.imageDestinations.tertiary=TERTIARY",
             "workflow.package.lookbackDays=30", "his.host=127.0.0.1",
-            "his.port=" + std::to_string(hisPort), "his.organization=county"});
+            "his.port=" + std::to_string(hisPort), "his.organization=county",
+            "his.statusMessages=true"});
     county->start();
     platform = std::make_unique<WorkflowPlatform>(std::vector<std::string>{
         "http.port=" + std::to_string(platformPort),
@@ -104,10 +105,39 @@ struct PackageRegion {
     CommandResult stored = dcmtk("storescu", args);
     EXPECT_EQ(stored.exitCode, 0) << stored.out << stored.err;
   }
-  // The HIS registers the patient (her MRN, the PACS's id); the county writes a recent and an
-  // old note, the consent and the application, and submits it through its gateway. Sets
-  // localPatient and platformPatient.
+  // The patient, her records, the application (FHIR) and its submission. Sets localPatient and
+  // platformPatient.
   void submit() {
+    registerPatient();
+    std::string subject = "Patient/" + localPatient;
+    std::string request = replace(serviceRequest("pk", "regular"), "Patient/p1", subject);
+    request = replace(request, R"({"reference":"DocumentReference/d1"},)", "");
+    request = replace(request, "Consent/consent1", "Consent/pk-consent");
+    EXPECT_EQ(putAtCounty("ServiceRequest/pk", request).status, 201);
+    EXPECT_TRUE(waitFor([&] { return pending(*county) == "0"; }, std::chrono::seconds(30)));
+
+    // The Task about the county's Patient is proposed about the platform's.
+    auto created = putAtCounty("Task/pk", replace(newTask("pk", "pk"), "Patient/p1", subject));
+    EXPECT_EQ(created.status, 201) << created.body;
+    platformPatient = field(parsed(created.body)["for"], "reference");
+    EXPECT_NE(platformPatient, subject);
+    EXPECT_EQ(field(platform->read(platformPatient)["identifier"][0], "value"), "A1");
+    submitDraft("pk");
+  }
+  // The county's internal steps and the submission, through its gateway.
+  void submitDraft(const std::string& id) {
+    for (auto [business, who] : std::vector<std::pair<std::string, std::string>>{
+             {"department-head-signed", "PractitionerRole/head"},
+             {"medical-affairs-approved", "PractitionerRole/office"},
+             {"fee-paid", "PractitionerRole/office"}})
+      EXPECT_EQ(moveTask(county->httpPort(), id, "draft", business, who).status, 200);
+    auto submitted =
+        moveTask(county->httpPort(), id, "requested", "submitted", "PractitionerRole/doc");
+    EXPECT_EQ(submitted.status, 200) << submitted.body << county->log();
+  }
+  // The HIS registers the patient (ADT^A01: her MRN, the PACS's id); a recent note, an old one
+  // and the signed consent are written through the county gateway's FHIR API.
+  void registerPatient() {
     platform->setClock("2026-11-24T01:00:00Z");
     // The HIS registers the patient: her MRN, the PACS's id and her national ID.
     MllpClient his(county->mllpPort());
@@ -149,26 +179,6 @@ struct PackageRegion {
                 "Patient/p1", subject))
             .status,
         201);
-    std::string request = replace(serviceRequest("pk", "regular"), "Patient/p1", subject);
-    request = replace(request, R"({"reference":"DocumentReference/d1"},)", "");
-    request = replace(request, "Consent/consent1", "Consent/pk-consent");
-    EXPECT_EQ(putAtCounty("ServiceRequest/pk", request).status, 201);
-    EXPECT_TRUE(waitFor([&] { return pending(*county) == "0"; }, std::chrono::seconds(30)));
-
-    // The Task about the county's Patient is proposed about the platform's.
-    auto created = putAtCounty("Task/pk", replace(newTask("pk", "pk"), "Patient/p1", subject));
-    EXPECT_EQ(created.status, 201) << created.body;
-    platformPatient = field(parsed(created.body)["for"], "reference");
-    EXPECT_NE(platformPatient, subject);
-    EXPECT_EQ(field(platform->read(platformPatient)["identifier"][0], "value"), "A1");
-    for (auto [business, who] : std::vector<std::pair<std::string, std::string>>{
-             {"department-head-signed", "PractitionerRole/head"},
-             {"medical-affairs-approved", "PractitionerRole/office"},
-             {"fee-paid", "PractitionerRole/office"}})
-      EXPECT_EQ(moveTask(county->httpPort(), "pk", "draft", business, who).status, 200);
-    auto submitted =
-        moveTask(county->httpPort(), "pk", "requested", "submitted", "PractitionerRole/doc");
-    EXPECT_EQ(submitted.status, 200) << submitted.body << county->log();
   }
   std::string localPatient, platformPatient;
   static std::string inbound(const GatewayProcess& g) {
@@ -255,27 +265,63 @@ TEST(ConsultationPackage, RecordsAndImagesReachTheInvitedHospitalOnSubmit) {
       "2");
 }
 
-// The consultation runs to its report at the invited hospital; the report and its PDF come back
-// through the platform ahead of the completed Task, and the county's HIS receives them as
-// MDM^T02 over MLLP, acknowledged once.
-TEST(ConsultationPackage, TheReportGoesBackToTheInvitingHisAsMdmT02) {
+// The application starts in the county's HIS as HL7 v2 and runs to its report at the invited
+// hospital; the report and its PDF come back through the platform ahead of the completed Task,
+// and the county's HIS receives them as MDM^T02 over MLLP, with every state as OSU^O51.
+TEST(ConsultationPackage, AnApplicationFromTheHisEndsWithItsReportInTheHisAsMdmT02) {
   PackageRegion r;
-  r.submit();
+  r.registerPatient();
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  // The application comes from the HIS as REF^I12: the service type in RF1-3, the HIS's
+  // referral number in RF1-6, the suggested time in RF1-9, the attending physician and the
+  // invited hospital (with the department) as PRD-7 reference-data ids.
+  MllpClient his(r.county->mllpPort());
+  his.sendFrame(
+      "MSH|^~\\&|HIS|ZJYY|MEDBRIDGE|PLATFORM|20261124090000+0800||REF^I12|RF-1|P|2.5||||||"
+      "UNICODE UTF-8\r"
+      "RF1|P^Pending|R^Routine|regular^常规会诊^MBCST||O|ZX-2026-001^ZJYY-ORDERS|"
+      "20261124090000+0800||20261125100000+0800|^肺部感染抗感染治疗3天无效\r"
+      "PRD|RP|张^医生|||||doc^PractitionerRole\r"
+      "PRD|RT|三级^医院||03.01|||tertiary^Organization\r"
+      "PID|1||A1^^^ZJYY-HIS^MR~P100^^^ZJYY-PACS^PI||王^秀英||19491231|F\r");
+  ASSERT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
+  std::string id;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        auto [status, bundle] =
+            httpGet(r.county->httpPort(), "/fhir/ServiceRequest?identifier=ZX-2026-001");
+        auto at = bundle.find(R"("resourceType":"ServiceRequest","id":")");
+        if (status != 200 || at == std::string::npos) return false;
+        id = bundle.substr(at + 38);
+        id = id.substr(0, id.find('"'));
+        return true;
+      },
+      std::chrono::seconds(30)));
+  // The county gateway proposes its draft to the platform by itself.
+  ASSERT_TRUE(
+      waitFor([&] { return httpGet(r.county->httpPort(), "/fhir/Task/" + id).first == 200; },
+              std::chrono::seconds(30)))
+      << r.county->log();
+  auto draft = parsed(httpGet(r.county->httpPort(), "/fhir/Task/" + id).second);
+  EXPECT_EQ(field(draft, "status"), "draft");
+  EXPECT_EQ(field(draft["owner"], "reference"), "Organization/tertiary");
+  r.platformPatient = field(draft["for"], "reference");
+  r.submitDraft(id);
   ASSERT_FALSE(::testing::Test::HasFailure());
   ASSERT_TRUE(waitFor(
       [&] {
-        auto rows =
-            sqliteQuery(r.tertiary->dbPath(),
-                        "SELECT version_id FROM replicas WHERE type = 'Task' AND id = 'pk'");
+        auto rows = sqliteQuery(
+            r.tertiary->dbPath(),
+            "SELECT version_id FROM replicas WHERE type = 'Task' AND id = '" + id + "'");
         return !rows.empty() && rows[0][0] == "5";
       },
       std::chrono::seconds(30)));
   auto& t = *r.tertiary;
-  ASSERT_EQ(moveTask(t.httpPort(), "pk", "received", "received", "PractitionerRole/desk").status,
+  ASSERT_EQ(moveTask(t.httpPort(), id, "received", "received", "PractitionerRole/desk").status,
             200);
-  ASSERT_EQ(op(t, "pk", "accept", refParam("PractitionerRole/desk")).status, 200);
+  ASSERT_EQ(op(t, id, "accept", refParam("PractitionerRole/desk")).status, 200);
   ASSERT_EQ(
-      op(t, "pk", "assign",
+      op(t, id, "assign",
          refParam("PractitionerRole/desk") + "," + refParam("PractitionerRole/expert", "expert"))
           .status,
       200);
@@ -285,15 +331,15 @@ TEST(ConsultationPackage, TheReportGoesBackToTheInvitingHisAsMdmT02) {
             201);
   // The appointment reaches the platform before the proposal that names it.
   auto scheduled =
-      op(t, "pk", "schedule",
+      op(t, id, "schedule",
          refParam("PractitionerRole/expert") + "," + refParam("Appointment/pk-a", "appointment"));
   ASSERT_EQ(scheduled.status, 200) << scheduled.body;
   r.platform->setClock("2026-11-25T02:00:00Z");
-  ASSERT_EQ(op(t, "pk", "start", refParam("PractitionerRole/expert")).status, 200);
+  ASSERT_EQ(op(t, id, "start", refParam("PractitionerRole/expert")).status, 200);
   r.platform->setClock("2026-11-25T02:25:00Z");
-  ASSERT_EQ(moveTask(t.httpPort(), "pk", "in-progress", "session-ended", "PractitionerRole/expert")
-                .status,
-            200);
+  ASSERT_EQ(
+      moveTask(t.httpPort(), id, "in-progress", "session-ended", "PractitionerRole/expert").status,
+      200);
   const std::string pdf = "JVBERi0xLjQKJcfsj6IKJSVFT0YK";  // "%PDF-1.4 …%%EOF"
   ASSERT_EQ(
       httpRequest(
@@ -307,22 +353,39 @@ TEST(ConsultationPackage, TheReportGoesBackToTheInvitingHisAsMdmT02) {
       201);
   r.platform->setClock("2026-11-25T02:40:00Z");
   auto completed =
-      op(t, "pk", "complete",
+      op(t, id, "complete",
          refParam("PractitionerRole/expert") + "," + refParam("DiagnosticReport/pk-r", "report"));
   ASSERT_EQ(completed.status, 200) << completed.body;
 
   // The county's HIS got one MDM^T02: the patient by the HIS's own MRN, the document numbers,
-  // the PDF and the conclusion (escaped).
-  std::string received;
-  ASSERT_TRUE(waitFor(
-      [&] {
-        received = readFile(r.pacsDir.file("his.jsonl"));
-        return !received.empty();
-      },
-      std::chrono::seconds(30)))
-      << r.county->log();
-  auto line = parsed(received.substr(0, received.find('\n')));
-  std::string message = field(line, "message");
+  // the PDF and the conclusion (escaped); and an OSU^O51 for every new state, in order.
+  auto messages = [&] {
+    std::vector<std::string> out;
+    std::string all = readFile(r.pacsDir.file("his.jsonl"));
+    for (std::size_t at = 0, end; (end = all.find('\n', at)) != std::string::npos; at = end + 1)
+      out.push_back(field(parsed(all.substr(at, end - at)), "message"));
+    return out;
+  };
+  ASSERT_TRUE(waitFor([&] { return messages().size() == 13; }, std::chrono::seconds(30)))
+      << messages().size() << r.county->log();
+  std::string message;
+  std::vector<std::string> states;
+  for (const auto& m : messages()) {
+    if (m.find("|MDM^T02^MDM_T02|") != std::string::npos) message = m;
+    auto orc = m.find("\rORC|SC|ZX-2026-001|" + id + "||");
+    if (orc == std::string::npos) continue;
+    std::string fields = m.substr(orc + 1);
+    std::vector<std::string> f;
+    for (std::size_t at = 0, bar; (bar = fields.find('|', at)) != std::string::npos; at = bar + 1)
+      f.push_back(fields.substr(at, bar - at));
+    f.push_back(fields.substr(fields.rfind('|') + 1));
+    states.push_back(f[5] + " " + f[16].substr(0, f[16].find('^')));
+  }
+  EXPECT_EQ(states,
+            (std::vector<std::string>{
+                "IP drafted", "IP department-head-signed", "IP medical-affairs-approved",
+                "IP fee-paid", "IP submitted", "IP received", "IP accepted", "IP expert-assigned",
+                "SC scheduled", "IP in-session", "IP session-ended", "CM reported"}));
   std::vector<std::string> segments;
   for (std::size_t at = 0, end; at < message.size(); at = end + 1) {
     end = message.find('\r', at);
@@ -334,13 +397,13 @@ TEST(ConsultationPackage, TheReportGoesBackToTheInvitingHisAsMdmT02) {
     return segment.substr(0, prefix.size()) == prefix;
   };
   EXPECT_TRUE(startsWith(segments[0], "MSH|^~\\&|MEDBRIDGE|county|HIS||2026")) << segments[0];
-  EXPECT_NE(segments[0].find("||MDM^T02^MDM_T02|MBR1|P|2.5||||||UNICODE UTF-8"), std::string::npos)
-      << segments[0];
+  EXPECT_NE(segments[0].find("||MDM^T02^MDM_T02|MB"), std::string::npos) << segments[0];
   EXPECT_EQ(segments[1].substr(0, 8), "EVN|T02|");
   EXPECT_EQ(segments[2], "PID|1||A1^^^ZJYY-HIS^MR~P100^^^ZJYY-PACS^PI||王^秀英");
   EXPECT_EQ(segments[3], "PV1|1|O");
   EXPECT_EQ(segments[4].substr(0, 14), "TXA|1|CN|AP|20");
-  EXPECT_NE(segments[4].find("|expert|||||||pk-r||pk|||DO||AV"), std::string::npos) << segments[4];
+  EXPECT_NE(segments[4].find("|expert|||||||pk-r||ZX-2026-001|||DO||AV"), std::string::npos)
+      << segments[4];
   EXPECT_TRUE(startsWith(segments[5], "OBX|1|ED|11488-4^Consult note^LN||^AP^PDF^Base64^" + pdf))
       << segments[5];
   EXPECT_NE(segments[5].find("^Base64^" + pdf + "||||||F|||20261125"), std::string::npos)
@@ -348,9 +411,17 @@ TEST(ConsultationPackage, TheReportGoesBackToTheInvitingHisAsMdmT02) {
   EXPECT_TRUE(startsWith(
       segments[6], "OBX|2|TX|11488-4^Consult note^LN||建议继续抗感染治疗\\F\\复查胸片||||||F"))
       << segments[6];
-  auto outbox = sqliteQuery(r.county->dbPath(),
-                            "SELECT task_id, kind, state, control_id, attempts FROM his_outbox");
-  EXPECT_EQ(outbox, (std::vector<std::vector<std::string>>{{"pk", "report", "done", "MBR1", "1"}}));
+  // Each one done once its ACK is in (the HIS may have written it down a moment earlier).
+  std::vector<std::vector<std::string>> outbox;
+  EXPECT_TRUE(waitFor(
+      [&] {
+        outbox = sqliteQuery(r.county->dbPath(),
+                             "SELECT kind, state, COUNT(*) FROM his_outbox GROUP BY kind, state");
+        return outbox == std::vector<std::vector<std::string>>{{"report", "done", "1"},
+                                                               {"status", "done", "12"}};
+      },
+      std::chrono::seconds(10)))
+      << ::testing::PrintToString(outbox);
 }
 
 }  // namespace

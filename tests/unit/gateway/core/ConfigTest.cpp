@@ -151,8 +151,11 @@ TEST(Config, TheHisForReports) {
   GatewayConfig shipped = loadConfig(testing::sourceDir() + "/config/medbridge.json", {});
   EXPECT_EQ(shipped.his.host, "");
   EXPECT_EQ(shipped.his.reportMessage, "MDM^T02");
-  GatewayConfig c = parseConfig("{}", {"his.host=10.0.0.5", "his.port=2575",
-                                       "his.organization=county", "his.reportMessage=ORU^R01"});
+  EXPECT_FALSE(shipped.his.statusMessages);
+  GatewayConfig c =
+      parseConfig("{}", {"his.host=10.0.0.5", "his.port=2575", "his.organization=county",
+                         "his.reportMessage=ORU^R01", "his.statusMessages=true"});
+  EXPECT_TRUE(c.his.statusMessages);
   EXPECT_EQ(c.his.port, 2575);
   EXPECT_EQ(c.his.reportMessage, "ORU^R01");
   expectError("{}", {"his.host=10.0.0.5"}, ErrorCode::ConfigInvalid,

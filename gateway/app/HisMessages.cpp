@@ -1,4 +1,4 @@
-#include "gateway/app/HisReports.h"
+#include "gateway/app/HisMessages.h"
 
 #include <Poco/Logger.h>
 
@@ -33,6 +33,16 @@ bool readStored(store::IStore& store, const std::string& reference, rapidjson::D
 std::string hl7Time(const std::string& fhirTime) {
   auto range = mappings::fhir::dateRange(fhirTime);
   return range ? core::hl7TimestampOf(range->from) : "";
+}
+
+// ORC-5 (HL7 table 0038) for a Task status.
+std::string orderStatusOf(const std::string& status) {
+  if (status == "ready") return "SC";
+  if (status == "on-hold") return "HD";
+  if (status == "completed") return "CM";
+  if (status == "cancelled" || status == "rejected") return "CA";
+  if (status == "failed") return "ER";
+  return "IP";
 }
 
 // PID-3 type codes by the identifier-system table's type.
@@ -85,40 +95,51 @@ std::pair<std::string, std::string> ackCode(const std::string& ack) {
 
 }  // namespace
 
-HisReports::HisReports(const core::GatewayConfig& config, store::IStore& store,
-                       const mappings::identity::IdentifierSystems& systems,
-                       const core::IClock& clock)
+HisMessages::HisMessages(const core::GatewayConfig& config, store::IStore& store,
+                         const mappings::identity::IdentifierSystems& systems,
+                         const core::IClock& clock)
     : config_(config), store_(store), systems_(systems), clock_(clock) {}
 
-HisReports::~HisReports() {
+HisMessages::~HisMessages() {
   stop();
 }
 
-void HisReports::onReplica(store::IResourceTx& tx, const store::ResourceVersion& v) {
-  if (v.type != "Task" || v.json.find("\"completed\"") == std::string::npos) return;
-  rapidjson::Document task;
+void HisMessages::onReplica(store::IResourceTx& tx, const store::ResourceVersion& v,
+                            const std::optional<store::ResourceVersion>& previous) {
+  if (v.type != "Task") return;
+  rapidjson::Document task, before;
   if (mappings::fhir::parseJson(v.json, task) || !ConsultationMachine::isConsultation(task) ||
-      stringMember(task, "status") != "completed" ||
       ConsultationMachine::reference(task, "requester") !=
           "Organization/" + config_.his.organization)
     return;
-  if (tx.queueHisMessage(v.id, v.version, "report", clock_.nowMillis())) loop_.wake();
+  std::string was =
+      previous && !previous->deleted && !mappings::fhir::parseJson(previous->json, before)
+          ? ConsultationMachine::state(before)
+          : "";
+  std::string now = ConsultationMachine::state(task);
+  if (now == was) return;
+  bool queued = false;
+  if (stringMember(task, "status") == "completed" && was.rfind("completed/", 0) != 0)
+    queued = tx.queueHisMessage(v.id, v.version, "report", clock_.nowMillis());
+  if (config_.his.statusMessages)
+    queued = tx.queueHisMessage(v.id, v.version, "status", clock_.nowMillis()) || queued;
+  if (queued) loop_.wake();
 }
 
-void HisReports::start() {
+void HisMessages::start() {
   loop_.start([this] { return sendDue(); }, std::chrono::milliseconds(500), "medbridge.his.reports",
               "HIS report");
 }
 
-void HisReports::stop() {
+void HisMessages::stop() {
   loop_.stop();
 }
 
-int HisReports::sendDue() {
+int HisMessages::sendDue() {
   auto due = store_.dueHisMessages(clock_.nowMillis(), 16);
   for (const auto& m : due) {
     // One control id per message: the HIS sees a retry as the same message.
-    std::string controlId = "MBR" + std::to_string(m.id), problem;
+    std::string controlId = "MB" + std::to_string(m.id), problem;
     auto message = compose(m, controlId, problem);
     if (message) {
       auto answer = adapters::his_mllp::sendMllp(config_.his.host, config_.his.port, *message,
@@ -127,14 +148,13 @@ int HisReports::sendDue() {
         auto [code, reason] = ackCode(answer.ack);
         if (code == "AA" || code == "CA") {
           store_.finishHisMessage(m.id, "done", "", controlId, clock_.nowMillis());
-          log().information("Task/%s: report sent to the HIS as %s (%s)", m.taskId,
-                            config_.his.reportMessage, controlId);
+          log().information("Task/%s: %s sent to the HIS (%s)", m.taskId, m.kind, controlId);
           continue;
         }
         if (code == "AE" || code == "AR" || code == "CE" || code == "CR") {
           store_.finishHisMessage(m.id, "failed", "the HIS answered " + code + ": " + reason,
                                   controlId, clock_.nowMillis());
-          log().error("Task/%s: the HIS refused the report (%s %s)", m.taskId, code, reason);
+          log().error("Task/%s: the HIS refused the %s (%s %s)", m.taskId, m.kind, code, reason);
           continue;
         }
         problem = "the HIS's answer is not an ACK (MSA-1 '" + code + "')";
@@ -146,36 +166,32 @@ int HisReports::sendDue() {
         600'000, static_cast<std::int64_t>(config_.workers.retryBaseSeconds) * 1000LL
                      << std::min(m.attempts, 10));
     store_.finishHisMessage(m.id, "ready", problem, controlId, clock_.nowMillis() + wait);
-    log().warning("Task/%s: report to the HIS waits: %s", m.taskId, problem);
+    log().warning("Task/%s: the %s for the HIS waits: %s", m.taskId, m.kind, problem);
   }
   return static_cast<int>(due.size());
 }
 
-std::optional<std::string> HisReports::compose(const store::HisMessage& m,
-                                               const std::string& controlId, std::string& problem) {
+std::optional<std::string> HisMessages::compose(const store::HisMessage& m,
+                                                const std::string& controlId,
+                                                std::string& problem) {
   auto version = store_.readVersion("Task", m.taskId, m.taskVersion);
-  rapidjson::Document task, request, patient, report;
+  rapidjson::Document task, request, patient;
   if (!version || mappings::fhir::parseJson(version->json, task)) {
     problem = "Task/" + m.taskId + " version " + std::to_string(m.taskVersion) + " is gone";
     return std::nullopt;
   }
   std::string focus = ConsultationMachine::reference(task, "focus");
-  std::string reportReference = ConsultationMachine::inputReference(task, "output", "report");
   if (!readStored(store_, focus, request) ||
       !readStored(store_, ConsultationMachine::reference(request, "subject"), patient)) {
     problem = "the application " + focus + " or its patient is not here";
     return std::nullopt;
   }
-  if (!readStored(store_, reportReference, report)) {
-    problem = "the report " + reportReference + " has not arrived from the platform yet";
-    return std::nullopt;
-  }
-  mappings::hl7v2::ConsultationReport r;
-  r.sendingFacility = config_.his.organization;
-  r.receivingApplication = config_.his.receivingApplication;
-  r.receivingFacility = config_.his.receivingFacility;
-  r.controlId = controlId;
-  r.timestamp = core::hl7TimestampOf(clock_.nowMillis());
+  mappings::hl7v2::HisEnvelope envelope;
+  envelope.sendingFacility = config_.his.organization;
+  envelope.receivingApplication = config_.his.receivingApplication;
+  envelope.receivingFacility = config_.his.receivingFacility;
+  envelope.controlId = controlId;
+  envelope.timestamp = core::hl7TimestampOf(clock_.nowMillis());
   if (patient.HasMember("identifier") && patient["identifier"].IsArray())
     for (const auto& id : patient["identifier"].GetArray()) {
       const auto* row = systems_.find(stringMember(id, "system"));
@@ -183,19 +199,62 @@ std::optional<std::string> HisReports::compose(const store::HisMessage& m,
       if (id.HasMember("type") && id["type"].HasMember("coding") &&
           id["type"]["coding"].IsArray() && !id["type"]["coding"].Empty())
         type = stringMember(id["type"]["coding"][0], "code");
-      r.patientIds.push_back({stringMember(id, "value"),
-                              row ? row->authority : stringMember(id, "system"),
-                              type.empty() && row ? typeCodeFor(row->type) : type});
+      envelope.patientIds.push_back({stringMember(id, "value"),
+                                     row ? row->authority : stringMember(id, "system"),
+                                     type.empty() && row ? typeCodeFor(row->type) : type});
     }
   if (patient.HasMember("name") && patient["name"].IsArray() && !patient["name"].Empty()) {
     const auto& name = patient["name"][0];
-    r.familyName = stringMember(name, "family");
+    envelope.familyName = stringMember(name, "family");
     if (name.HasMember("given") && name["given"].IsArray() && !name["given"].Empty() &&
         name["given"][0].IsString())
-      r.givenName = name["given"][0].GetString();
-    if (r.familyName.empty()) r.familyName = stringMember(name, "text");
+      envelope.givenName = name["given"][0].GetString();
+    if (envelope.familyName.empty()) envelope.familyName = stringMember(name, "text");
   }
-  r.orderId = focus.substr(focus.find('/') + 1);
+  // The HIS's own order number when the application came from it (RF1-6), else the id.
+  std::string orderId = focus.substr(focus.find('/') + 1);
+  if (request.HasMember("identifier") && request["identifier"].IsArray() &&
+      !request["identifier"].Empty())
+    orderId = stringMember(request["identifier"][0], "value");
+  if (m.kind == "status") return statusMessage(envelope, task, orderId);
+  return reportMessage(envelope, task, orderId, problem);
+}
+
+std::string HisMessages::statusMessage(const mappings::hl7v2::HisEnvelope& envelope,
+                                       const rapidjson::Document& task,
+                                       const std::string& orderId) {
+  mappings::hl7v2::ConsultationStatus s;
+  static_cast<mappings::hl7v2::HisEnvelope&>(s) = envelope;
+  s.orderId = orderId;
+  s.taskId = stringMember(task, "id");
+  s.orderStatus = orderStatusOf(stringMember(task, "status"));
+  s.changed = hl7Time(stringMember(task, "lastModified"));
+  // The coded reason of a refusal, return or cancellation, else the business status.
+  for (const char* member : {"statusReason", "businessStatus"})
+    if (task.HasMember(member) && task[member].HasMember("coding") &&
+        task[member]["coding"].IsArray() && !task[member]["coding"].Empty()) {
+      const auto& c = task[member]["coding"][0];
+      s.reasonCode = stringMember(c, "code");
+      s.reasonText = stringMember(c, "display");
+      s.reasonSystem = stringMember(c, "system");
+      break;
+    }
+  return mappings::hl7v2::buildStatusMessage(s);
+}
+
+std::optional<std::string> HisMessages::reportMessage(const mappings::hl7v2::HisEnvelope& envelope,
+                                                      const rapidjson::Document& task,
+                                                      const std::string& orderId,
+                                                      std::string& problem) {
+  std::string reportReference = ConsultationMachine::inputReference(task, "output", "report");
+  rapidjson::Document report;
+  if (!readStored(store_, reportReference, report)) {
+    problem = "the report " + reportReference + " has not arrived from the platform yet";
+    return std::nullopt;
+  }
+  mappings::hl7v2::ConsultationReport r;
+  static_cast<mappings::hl7v2::HisEnvelope&>(r) = envelope;
+  r.orderId = orderId;
   r.reportId = reportReference.substr(reportReference.find('/') + 1);
   r.issued = hl7Time(stringMember(report, "issued"));
   if (r.issued.empty()) r.issued = hl7Time(stringMember(task, "lastModified"));

@@ -1,0 +1,39 @@
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "gateway/app/PassLoop.h"
+#include "gateway/app/WorkflowProxy.h"
+#include "gateway/core/Config.h"
+#include "gateway/store/IStore.h"
+
+namespace medbridge::app {
+
+// Applications from the HIS over HL7 v2 (docs/consultation-workflow.md, "Applications from the
+// HIS"): a consultation ServiceRequest mapped from a message (REF^I12 with a consultation service
+// type: it has the mapping's Provenance) and not yet the focus of a Task gets its workflow Task
+// proposed to the platform as a draft — PUT Task/<ServiceRequest id>, the application's requester
+// acting, requester Organization/<his.organization>, owner the invited Organization. The
+// application itself is the durable record: a proposal the platform could not take (unreachable,
+// patient not there yet) is tried again on the next pass; one it refused is logged and tried
+// again only when the application changes.
+class HisApplications {
+ public:
+  HisApplications(const core::GatewayConfig& config, store::IStore& store, WorkflowProxy& proxy);
+  ~HisApplications();
+  void start();
+  void stop();
+  // One pass; how many drafts were proposed.
+  int proposeDue();
+
+ private:
+  const core::GatewayConfig& config_;
+  store::IStore& store_;
+  WorkflowProxy& proxy_;
+  std::map<std::string, int> refused_;  // ServiceRequest id -> the version the platform refused
+  PassLoop loop_;
+};
+
+}  // namespace medbridge::app

@@ -2,7 +2,6 @@
 
 #include <rapidjson/document.h>
 
-#include <Poco/Base64Encoder.h>
 #include <Poco/URI.h>
 
 #include <algorithm>
@@ -10,6 +9,7 @@
 #include <sstream>
 
 #include "gateway/core/ErrorCode.h"
+#include "gateway/core/Hash.h"
 
 namespace medbridge::adapters::regional {
 namespace {
@@ -23,15 +23,6 @@ std::string formEncoded(const std::string& value) {
   std::string out;
   Poco::URI::encode(value, "!#$&'()*+,/:;=?@[]", out);
   return out;
-}
-
-std::string base64(const std::string& text) {
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out);
-  encoder.rdbuf()->setLineLength(0);
-  encoder << text;
-  encoder.close();
-  return out.str();
 }
 
 }  // namespace
@@ -65,8 +56,8 @@ std::string OAuth2Token::token(std::int64_t nowMs, std::string& problem) {
   if (!credentials_.scope.empty()) form += "&scope=" + formEncoded(credentials_.scope);
   ++fetches_;
   auto r = httpExchange("POST", credentials_.tokenUrl, "application/x-www-form-urlencoded", form,
-                        "Basic " + base64(formEncoded(credentials_.clientId) + ":" +
-                                          formEncoded(credentials_.clientSecret)),
+                        "Basic " + core::base64(formEncoded(credentials_.clientId) + ":" +
+                                                formEncoded(credentials_.clientSecret)),
                         tls_, timeoutSeconds_);
   token_.clear();
   if (r.status != 200) {

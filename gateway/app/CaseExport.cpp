@@ -62,16 +62,18 @@ rapidjson::Document parse(const std::string& json) {
   return d;
 }
 
-fhir::FhirResponse exportCase(store::IStore& store, const core::IClock& clock,
-                              const fhir::OperationRequest& o) {
-  auto stored = store.readResource("Task", o.id);
+}  // namespace
+
+std::string caseBundle(store::IStore& store, const core::IClock& clock, const std::string& taskId,
+                       const std::string& base) {
+  auto stored = store.readResource("Task", taskId);
   if (!stored || stored->deleted)
-    throw fhir::FhirError(404, "not-found", "Task/" + o.id + " is not known");
+    throw fhir::FhirError(404, "not-found", "Task/" + taskId + " is not known");
   auto task = parse(stored->json);
   if (!ConsultationMachine::isConsultation(task))
-    throw fhir::FhirError(422, "business-rule", "Task/" + o.id + " is not a consultation");
+    throw fhir::FhirError(422, "business-rule", "Task/" + taskId + " is not a consultation");
   Collector c(store);
-  c.add("Task/" + o.id, "application");
+  c.add("Task/" + taskId, "application");
   std::string request = ConsultationMachine::reference(task, "focus");
   std::string patient = ConsultationMachine::reference(task, "for");
   for (const auto& r : {request, patient, ConsultationMachine::reference(task, "requester"),
@@ -104,7 +106,7 @@ fhir::FhirResponse exportCase(store::IStore& store, const core::IClock& clock,
   }
   for (int version = 1; version <= stored->version; ++version)
     for (const auto& id : store.search(mappings::fhir::parseSearch(
-             "AuditEvent", {{"entity", "Task/" + o.id + "/_history/" + std::to_string(version)}},
+             "AuditEvent", {{"entity", "Task/" + taskId + "/_history/" + std::to_string(version)}},
              true)))
       c.add("AuditEvent/" + id, "audit");
 
@@ -115,11 +117,11 @@ fhir::FhirResponse exportCase(store::IStore& store, const core::IClock& clock,
       {"signatures", "签名 Signatures"},       {"audit", "流程记录 Audit trail"}};
   std::string now = core::instantOf(clock.nowMillis());
   std::string composition =
-      R"({"resourceType":"Composition","id":"case-)" + o.id +
+      R"({"resourceType":"Composition","id":"case-)" + taskId +
       R"(","status":"final","type":{"coding":[{"system":"http://loinc.org","code":"11488-4","display":"Consult note"}]},"subject":{"reference":")" +
       patient + R"("},"date":")" + now + R"(","author":[{"reference":")" +
       ConsultationMachine::invitedOrganization(task) +
-      R"("}],"title":"远程会诊病历 Remote consultation case Task/)" + o.id + R"(","section":[)";
+      R"("}],"title":"远程会诊病历 Remote consultation case Task/)" + taskId + R"(","section":[)";
   bool firstSection = true;
   for (const auto& [code, title] : sections) {
     std::string entries;
@@ -134,21 +136,20 @@ fhir::FhirResponse exportCase(store::IStore& store, const core::IClock& clock,
   }
   composition += "]}";
   std::string bundle =
-      R"({"resourceType":"Bundle","identifier":{"system":"urn:medbridge:case","value":")" + o.id +
-      R"("},"type":"document","timestamp":")" + now + R"(","entry":[{"fullUrl":")" +
-      o.request.base + "/Composition/case-" + o.id + R"(","resource":)" + composition + "}";
+      R"({"resourceType":"Bundle","identifier":{"system":"urn:medbridge:case","value":")" + taskId +
+      R"("},"type":"document","timestamp":")" + now + R"(","entry":[{"fullUrl":")" + base +
+      "/Composition/case-" + taskId + R"(","resource":)" + composition + "}";
   for (const auto& e : c.entries())
-    bundle += R"(,{"fullUrl":")" + o.request.base + "/" + e.version.type + "/" + e.version.id +
+    bundle += R"(,{"fullUrl":")" + base + "/" + e.version.type + "/" + e.version.id +
               R"(","resource":)" + fhir::served(e.version) + "}";
-  return {200, bundle + "]}", {}};
+  return bundle + "]}";
 }
-
-}  // namespace
 
 void registerCaseExport(fhir::FhirServer& fhir, store::IStore& store, const core::IClock& clock) {
   fhir.registerOperation(
-      "Task", "export-case", false, true,
-      [&store, &clock](const fhir::OperationRequest& o) { return exportCase(store, clock, o); });
+      "Task", "export-case", false, true, [&store, &clock](const fhir::OperationRequest& o) {
+        return fhir::FhirResponse{200, caseBundle(store, clock, o.id, o.request.base), {}};
+      });
 }
 
 }  // namespace medbridge::app

@@ -11,6 +11,7 @@
 #include "adapters/pacs_dicom/DicomClient.h"
 #include "adapters/pacs_dicom/DicomServer.h"
 #include "adapters/pacs_dicom/InstanceArchive.h"
+#include "gateway/app/CaseArchive.h"
 #include "gateway/app/ConsultPackage.h"
 #include "gateway/app/ConsultationWorkflow.h"
 #include "gateway/app/DeliveriesAdmin.h"
@@ -198,6 +199,11 @@ void Gateway::start() {
   imaging_->start("http://" + config_.http.host + ":" + std::to_string(http_->port()) +
                   "/dicomweb");
   forwarder_->start();
+  if (config_.profile == "platform") {
+    caseArchive_ = std::make_unique<CaseArchive>(config_, *store_, clock_);
+    caseArchive_->start("http://" + config_.http.host + ":" + std::to_string(http_->port()) +
+                        "/fhir");
+  }
   log().information("MLLP listening on %s:%d", config_.mllp.host, mllp_->port());
   log().information("HTTP listening on %s:%d", config_.http.host, http_->port());
   log().information("DICOM listening on %s:%d as %s", config_.dicom.host, dicom_->port(),
@@ -214,6 +220,7 @@ void Gateway::stop() {
     dicom_.reset();
   }
   if (workflow_) workflow_->stop();
+  if (caseArchive_) caseArchive_->stop();
   if (applications_) applications_->stop();
   if (his_) his_->stop();  // the message in hand is answered or times out; the rest stays queued
   fetcher_.reset();        // waits for fetches in progress
@@ -274,7 +281,8 @@ void Gateway::startWorkflow() {
     proxy_ = std::make_unique<WorkflowProxy>(config_, *fhir_, *store_, *inbound_, *package_,
                                              *systems_, clock_);
     if (!config_.his.host.empty()) {
-      his_ = std::make_unique<HisMessages>(config_, *store_, *systems_, clock_);
+      his_ = std::make_unique<HisMessages>(config_, *store_, *systems_, *archive_, *forwarder_,
+                                           clock_);
       inbound_->onReplica([this](store::IResourceTx& tx, const store::ResourceVersion& v,
                                  const std::optional<store::ResourceVersion>& previous) {
         his_->onReplica(tx, v, previous);

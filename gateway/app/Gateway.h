@@ -47,6 +47,7 @@ class WorkflowProxy;
 class ConsultPackage;
 class HisMessages;
 class HisApplications;
+class CaseArchive;
 class ReportSigning;
 
 // The wiring of one running gateway: store, ingest, workers, MLLP and HTTP listeners.
@@ -100,6 +101,7 @@ class Gateway {
   std::unique_ptr<WorkflowProxy> proxy_;
   std::unique_ptr<HisMessages> his_;
   std::unique_ptr<HisApplications> applications_;
+  std::unique_ptr<CaseArchive> caseArchive_;
   std::unique_ptr<ReportSigning> signing_;
   std::unique_ptr<auth::TokenVerifier> verifier_;
   std::unique_ptr<http::HttpServer> http_;

@@ -5,6 +5,9 @@
 #include <algorithm>
 
 #include "adapters/his_mllp/MllpSender.h"
+#include "adapters/pacs_dicom/EncapsulatedPdf.h"
+#include "gateway/core/ErrorCode.h"
+#include "gateway/core/Hash.h"
 #include "gateway/core/Time.h"
 #include "gateway/workflow/ConsultationMachine.h"
 #include "mappings/fhir/Json.h"
@@ -97,8 +100,14 @@ std::pair<std::string, std::string> ackCode(const std::string& ack) {
 
 HisMessages::HisMessages(const core::GatewayConfig& config, store::IStore& store,
                          const mappings::identity::IdentifierSystems& systems,
+                         adapters::pacs_dicom::InstanceArchive& archive, DicomForwarder& forwarder,
                          const core::IClock& clock)
-    : config_(config), store_(store), systems_(systems), clock_(clock) {}
+    : config_(config),
+      store_(store),
+      systems_(systems),
+      archive_(archive),
+      forwarder_(forwarder),
+      clock_(clock) {}
 
 HisMessages::~HisMessages() {
   stop();
@@ -119,8 +128,11 @@ void HisMessages::onReplica(store::IResourceTx& tx, const store::ResourceVersion
   std::string now = ConsultationMachine::state(task);
   if (now == was) return;
   bool queued = false;
-  if (stringMember(task, "status") == "completed" && was.rfind("completed/", 0) != 0)
+  if (stringMember(task, "status") == "completed" && was.rfind("completed/", 0) != 0) {
     queued = tx.queueHisMessage(v.id, v.version, "report", clock_.nowMillis());
+    if (!config_.his.reportPacs.empty())
+      queued = tx.queueHisMessage(v.id, v.version, "pdf", clock_.nowMillis()) || queued;
+  }
   if (config_.his.statusMessages)
     queued = tx.queueHisMessage(v.id, v.version, "status", clock_.nowMillis()) || queued;
   if (queued) loop_.wake();
@@ -140,7 +152,17 @@ int HisMessages::sendDue() {
   for (const auto& m : due) {
     // One control id per message: the HIS sees a retry as the same message.
     std::string controlId = "MB" + std::to_string(m.id), problem;
-    auto message = compose(m, controlId, problem);
+    if (m.kind == "pdf") {
+      // Kept here as an Encapsulated PDF object; the C-STORE outbox takes it to the PACS.
+      problem = storePdf(m);
+      if (problem.empty()) {
+        store_.finishHisMessage(m.id, "done", "", "", clock_.nowMillis());
+        log().information("Task/%s: the report's PDF queued for PACS %s", m.taskId,
+                          config_.his.reportPacs);
+        continue;
+      }
+    }
+    auto message = m.kind == "pdf" ? std::nullopt : compose(m, controlId, problem);
     if (message) {
       auto answer = adapters::his_mllp::sendMllp(config_.his.host, config_.his.port, *message,
                                                  config_.his.timeoutSeconds);
@@ -220,6 +242,85 @@ std::optional<std::string> HisMessages::compose(const store::HisMessage& m,
   return reportMessage(envelope, task, orderId, problem);
 }
 
+std::string HisMessages::reportPdf(const std::string& reportReference,
+                                   const rapidjson::Document& report, bool& authenticated) {
+  std::string pdf;
+  if (report.HasMember("presentedForm")) pdf = pdfOf(report["presentedForm"], nullptr);
+  // The signed PDF: a DocumentReference the expert's Provenance names with the report.
+  for (const auto& id : store_.search(
+           mappings::fhir::parseSearch("Provenance", {{"target", reportReference}}, true))) {
+    rapidjson::Document provenance, document;
+    if (!readStored(store_, "Provenance/" + id, provenance)) continue;
+    authenticated = authenticated || provenance.HasMember("signature");
+    if (!provenance.HasMember("target") || !provenance["target"].IsArray()) continue;
+    for (const auto& t : provenance["target"].GetArray())
+      if (pdf.empty() && readStored(store_, stringMember(t, "reference"), document) &&
+          stringMember(document, "resourceType") == "DocumentReference" &&
+          document.HasMember("content"))
+        pdf = pdfOf(document["content"], "attachment");
+  }
+  return pdf;
+}
+
+std::string HisMessages::storePdf(const store::HisMessage& m) {
+  auto version = store_.readVersion("Task", m.taskId, m.taskVersion);
+  rapidjson::Document task, request, patient, report;
+  if (!version || mappings::fhir::parseJson(version->json, task))
+    return "Task/" + m.taskId + " version " + std::to_string(m.taskVersion) + " is gone";
+  std::string reportReference = ConsultationMachine::inputReference(task, "output", "report");
+  if (!readStored(store_, ConsultationMachine::reference(task, "focus"), request) ||
+      !readStored(store_, ConsultationMachine::reference(request, "subject"), patient) ||
+      !readStored(store_, reportReference, report))
+    return "the application, its patient or the report " + reportReference + " is not here yet";
+  bool authenticated = false;
+  adapters::pacs_dicom::EncapsulatedPdf d;
+  d.pdf = core::unbase64(reportPdf(reportReference, report, authenticated));
+  if (d.pdf.empty()) return "";  // nothing to keep: the report has no PDF
+  // The patient as the PACS knows her: its own identifier system first.
+  const auto& peer = config_.dicom.peers.at(config_.his.reportPacs);
+  if (patient.HasMember("identifier") && patient["identifier"].IsArray())
+    for (const auto& id : patient["identifier"].GetArray())
+      if (d.patientId.empty() || stringMember(id, "system") == peer.patientIdSystem) {
+        d.patientId = stringMember(id, "value");
+        const auto* row = systems_.find(stringMember(id, "system"));
+        d.issuerOfPatientId = row ? row->authority : "";
+      }
+  if (patient.HasMember("name") && patient["name"].IsArray() && !patient["name"].Empty()) {
+    const auto& name = patient["name"][0];
+    d.patientName = stringMember(name, "family");
+    if (name.HasMember("given") && name["given"].IsArray() && !name["given"].Empty() &&
+        name["given"][0].IsString())
+      d.patientName += std::string("^") + name["given"][0].GetString();
+    if (d.patientName.empty()) d.patientName = stringMember(name, "text");
+  }
+  std::string birth = stringMember(patient, "birthDate"), gender = stringMember(patient, "gender");
+  for (char c : birth)
+    if (c != '-') d.patientBirthDate += c;
+  d.patientSex = gender == "male" ? "M" : gender == "female" ? "F" : gender.empty() ? "" : "O";
+  std::string issued = hl7Time(stringMember(report, "issued"));
+  if (issued.size() < 14) issued = core::hl7TimestampOf(clock_.nowMillis());
+  d.contentDate = issued.substr(0, 8);
+  d.contentTime = issued.substr(8, 6);
+  d.title = "远程会诊报告 " + reportReference.substr(reportReference.find('/') + 1);
+  // UIDs named after the Task: a retry writes the same object again.
+  d.studyUid = adapters::pacs_dicom::uidFromUuid(core::nameUuid("report-study|" + m.taskId));
+  d.seriesUid = adapters::pacs_dicom::uidFromUuid(core::nameUuid("report-series|" + m.taskId));
+  d.sopUid = adapters::pacs_dicom::uidFromUuid(core::nameUuid("report-pdf|" + m.taskId));
+  std::string file = archive_.reserve();
+  try {
+    adapters::pacs_dicom::writeEncapsulatedPdf(d, file);
+  } catch (const core::Error& e) {
+    archive_.release(file);
+    return e.what();
+  }
+  auto status = archive_.accept(file, "", d.sopUid, config_.dicom.aet,
+                                adapters::pacs_dicom::InstanceArchive::When::Now);
+  if (status != 0)
+    return "the report's PDF object was not kept (DICOM status " + std::to_string(status) + ")";
+  forwarder_.queueStudy(d.studyUid, config_.his.reportPacs);
+  return "";
+}
+
 std::string HisMessages::statusMessage(const mappings::hl7v2::HisEnvelope& envelope,
                                        const rapidjson::Document& task,
                                        const std::string& orderId) {
@@ -264,20 +365,7 @@ std::optional<std::string> HisMessages::reportMessage(const mappings::hl7v2::His
   if (readStored(store_, owner, role) && role.HasMember("practitioner"))
     r.expertName = stringMember(role["practitioner"], "display");
   r.conclusion = stringMember(report, "conclusion");
-  if (report.HasMember("presentedForm")) r.pdfBase64 = pdfOf(report["presentedForm"], nullptr);
-  // The signed PDF: a DocumentReference the expert's Provenance names with the report.
-  for (const auto& id : store_.search(
-           mappings::fhir::parseSearch("Provenance", {{"target", reportReference}}, true))) {
-    rapidjson::Document provenance, document;
-    if (!readStored(store_, "Provenance/" + id, provenance)) continue;
-    r.authenticated = r.authenticated || provenance.HasMember("signature");
-    if (!provenance.HasMember("target") || !provenance["target"].IsArray()) continue;
-    for (const auto& t : provenance["target"].GetArray())
-      if (r.pdfBase64.empty() && readStored(store_, stringMember(t, "reference"), document) &&
-          stringMember(document, "resourceType") == "DocumentReference" &&
-          document.HasMember("content"))
-        r.pdfBase64 = pdfOf(document["content"], "attachment");
-  }
+  r.pdfBase64 = reportPdf(reportReference, report, r.authenticated);
   return mappings::hl7v2::buildReportMessage(r, config_.his.reportMessage);
 }
 

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 
+#include "adapters/pacs_dicom/InstanceArchive.h"
+#include "gateway/app/DicomForwarder.h"
 #include "gateway/app/PassLoop.h"
 #include "gateway/core/Clock.h"
 #include "gateway/core/Config.h"
@@ -17,7 +19,8 @@ namespace medbridge::app {
 // Consultation messages for the inviting hospital's HIS (his.*): when the platform's version of
 // a consultation this hospital requested (Task.requester = Organization/<his.organization>) is
 // applied here, what the HIS is told is queued in the same transaction (his_outbox): the report
-// once the Task is completed, and its new state when his.statusMessages is on. A loop composes
+// once the Task is completed (and its PDF as a DICOM Encapsulated PDF for the PACS his.reportPacs),
+// and its new state when his.statusMessages is on. A loop composes
 // each from what is stored here — the patient as the HIS knows her (the application's subject),
 // the HIS's own order number, the report and its signed PDF that the platform sent ahead of the
 // Task — as MDM^T02 or ORU^R01 (his.reportMessage) or OSU^O51, and sends it over MLLP until the
@@ -26,7 +29,9 @@ namespace medbridge::app {
 class HisMessages {
  public:
   HisMessages(const core::GatewayConfig& config, store::IStore& store,
-              const mappings::identity::IdentifierSystems& systems, const core::IClock& clock);
+              const mappings::identity::IdentifierSystems& systems,
+              adapters::pacs_dicom::InstanceArchive& archive, DicomForwarder& forwarder,
+              const core::IClock& clock);
   ~HisMessages();
   // For PlatformInbound::onReplica.
   void onReplica(store::IResourceTx& tx, const store::ResourceVersion& v,
@@ -40,6 +45,12 @@ class HisMessages {
   // The message for `m`, or nullopt with `problem` when it cannot be composed yet.
   std::optional<std::string> compose(const store::HisMessage& m, const std::string& controlId,
                                      std::string& problem);
+  // The report's PDF (base64): its presentedForm, else the signed DocumentReference.
+  std::string reportPdf(const std::string& reportReference, const rapidjson::Document& report,
+                        bool& authenticated);
+  // Keeps the report's PDF as an Encapsulated PDF object and queues it for his.reportPacs; ""
+  // when done, else why not yet.
+  std::string storePdf(const store::HisMessage& m);
   std::string statusMessage(const mappings::hl7v2::HisEnvelope& envelope,
                             const rapidjson::Document& task, const std::string& orderId);
   std::optional<std::string> reportMessage(const mappings::hl7v2::HisEnvelope& envelope,
@@ -49,6 +60,8 @@ class HisMessages {
   const core::GatewayConfig& config_;
   store::IStore& store_;
   const mappings::identity::IdentifierSystems& systems_;
+  adapters::pacs_dicom::InstanceArchive& archive_;
+  DicomForwarder& forwarder_;
   const core::IClock& clock_;
   PassLoop loop_;
 };

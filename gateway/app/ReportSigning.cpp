@@ -1,12 +1,10 @@
 #include "gateway/app/ReportSigning.h"
 
-#include <Poco/Base64Decoder.h>
-#include <Poco/Base64Encoder.h>
-
 #include <fstream>
 #include <sstream>
 
 #include "gateway/core/ErrorCode.h"
+#include "gateway/core/Hash.h"
 #include "gateway/core/Time.h"
 #include "gateway/fhir/ResourceJson.h"
 #include "gateway/workflow/ReportSignature.h"
@@ -50,21 +48,6 @@ std::string parameterReference(const fhir::OperationRequest& o, const char* name
     if (text(p, "name") == name && p.HasMember("valueReference"))
       return text(p["valueReference"], "reference");
   return "";
-}
-
-std::string base64(const std::string& bytes) {
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out);
-  encoder.rdbuf()->setLineLength(0);
-  encoder << bytes;
-  encoder.close();
-  return out.str();
-}
-
-std::string unbase64(const std::string& text) {
-  std::istringstream in(text);
-  Poco::Base64Decoder decoder(in);
-  return {std::istreambuf_iterator<char>(decoder), std::istreambuf_iterator<char>()};
 }
 
 fhir::FhirError unprocessable(const std::string& why, const std::string& where = "") {
@@ -123,7 +106,7 @@ fhir::FhirResponse ReportSigning::sign(const fhir::OperationRequest& o) {
         R"("}}],"signature":[{"type":[{"system":"urn:iso-astm:E1762-95:2013","code":"1.2.840.10065.1.12.1.1","display":"Author's Signature"}],"when":")" +
         now + R"(","who":{"reference":")" + signer +
         R"("},"targetFormat":"application/fhir+json","sigFormat":"application/jose","data":")" +
-        base64(jws) + R"("}]})";
+        core::base64(jws) + R"("}]})";
     rapidjson::Document provenance;
     mappings::fhir::parseJson(json, provenance);
     auto w = fhir_.prepare(provenance, "Provenance", fhir::newId());
@@ -152,8 +135,8 @@ std::string ReportSigning::check(store::IResourceTx& tx, const std::string& repo
     rapidjson::Document dr, doc;
     if (!readIn(tx, report, dr)) return report + " is not known";
     if (!readIn(tx, document, doc)) return "the signed PDF (" + document + ") is not known";
-    return workflow::verifyReport(unbase64(text(signature, "data")), key->second, signer, report,
-                                  workflow::reportDigests(dr, doc));
+    return workflow::verifyReport(core::unbase64(text(signature, "data")), key->second, signer,
+                                  report, workflow::reportDigests(dr, doc));
   }
   return "unsigned";
 }

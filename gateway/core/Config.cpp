@@ -148,6 +148,7 @@ void checkCrossKeys(const GatewayConfig& c) {
   if (!c.his.host.empty() && (c.his.port == 0 || c.his.organization.empty()))
     invalid("his.host", "an HIS to send reports to needs his.port and his.organization");
   if (!c.workflow.packagePacs.empty()) known("workflow.package.pacs", c.workflow.packagePacs);
+  if (!c.his.reportPacs.empty()) known("his.reportPacs", c.his.reportPacs);
   for (const auto& [org, aet] : c.workflow.imageDestinations)
     known("workflow.package.imageDestinations." + org, aet);
 }
@@ -202,6 +203,8 @@ const std::map<std::string, Setter>& schema() {
        [](auto& c, auto& k, auto& v) { c.his.reportMessage = oneOf(k, v, {"MDM^T02", "ORU^R01"}); }},
       {"his.statusMessages",
        [](auto& c, auto& k, auto& v) { c.his.statusMessages = asBool(k, v); }},
+      {"his.reportPacs",
+       [](auto& c, auto& k, auto& v) { c.his.reportPacs = asString(k, v, true); }},
       {"his.receivingApplication",
        [](auto& c, auto& k, auto& v) { c.his.receivingApplication = asString(k, v, true); }},
       {"his.receivingFacility",

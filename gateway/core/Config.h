@@ -158,6 +158,7 @@ struct HisConfig {
   std::string organization;               // this hospital's Organization id (Task.requester)
   std::string reportMessage = "MDM^T02";  // or "ORU^R01"
   bool statusMessages = false;            // OSU^O51 on every new state of its consultations
+  std::string reportPacs;  // AE title in dicom.peers: the report's PDF as Encapsulated PDF
   std::string receivingApplication = "HIS", receivingFacility;  // MSH-5, MSH-6
   int timeoutSeconds = 30;                                      // per connection and ACK
 };

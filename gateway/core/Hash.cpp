@@ -1,5 +1,11 @@
 #include "gateway/core/Hash.h"
 
+#include <Poco/Base64Decoder.h>
+#include <Poco/Base64Encoder.h>
+
+#include <iterator>
+#include <sstream>
+
 #include <openssl/evp.h>
 
 #include <cstdio>
@@ -52,6 +58,21 @@ std::string nameUuid(std::string_view name) {
   std::string h = hex(out, 16);
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
          "-" + h.substr(20, 12);
+}
+
+std::string base64(const std::string& bytes) {
+  std::ostringstream out;
+  Poco::Base64Encoder encoder(out);
+  encoder.rdbuf()->setLineLength(0);
+  encoder << bytes;
+  encoder.close();
+  return out.str();
+}
+
+std::string unbase64(const std::string& text) {
+  std::istringstream in(text);
+  Poco::Base64Decoder decoder(in);
+  return {std::istreambuf_iterator<char>(decoder), std::istreambuf_iterator<char>()};
 }
 
 }  // namespace medbridge::core

@@ -14,4 +14,9 @@ std::string sha256Hex(std::string_view bytes);
 // gives the same id, which is what makes mapped Bundles deterministic.
 std::string nameUuid(std::string_view name);
 
+// Base64 (RFC 4648, no line breaks) of the bytes, and back (invalid input decodes as far as it
+// goes).
+std::string base64(const std::string& bytes);
+std::string unbase64(const std::string& text);
+
 }  // namespace medbridge::core

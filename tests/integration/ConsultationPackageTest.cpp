@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 
 #include "tests/integration/ConsultationSupport.h"
 #include "tests/integration/DicomTestSupport.h"
@@ -76,7 +77,7 @@ struct PackageRegion {
             "workflow.package.pacs=PACS", "workflow.package.imageDestinations.tertiary=TERTIARY",
             "workflow.package.lookbackDays=30", "his.host=127.0.0.1",
             "his.port=" + std::to_string(hisPort), "his.organization=county",
-            "his.statusMessages=true"});
+            "his.statusMessages=true", "his.reportPacs=PACS"});
     county->start();
     platform = std::make_unique<WorkflowPlatform>(std::vector<std::string>{
         "http.port=" + std::to_string(platformPort),
@@ -411,13 +412,53 @@ TEST(ConsultationPackage, AnApplicationFromTheHisEndsWithItsReportInTheHisAsMdmT
   EXPECT_TRUE(startsWith(
       segments[6], "OBX|2|TX|11488-4^Consult note^LN||建议继续抗感染治疗\\F\\复查胸片||||||F"))
       << segments[6];
+  // The report's PDF is in the county's PACS as an Encapsulated PDF object under the PACS's own
+  // patient id, the document as the expert's report carried it.
+  std::string pdfObject;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        for (const auto& e : std::filesystem::directory_iterator(r.pacsDir.file("pacs")))
+          if (attribute(e.path().string(), "0008,0016") == "=EncapsulatedPDFStorage")
+            pdfObject = e.path().string();
+        return !pdfObject.empty();
+      },
+      std::chrono::seconds(30)))
+      << r.county->log();
+  EXPECT_EQ(attribute(pdfObject, "0010,0020"), "[P100]");
+  EXPECT_EQ(attribute(pdfObject, "0042,0012"), "[application/pdf]");
+  CommandResult extracted = runCommand({"dcm2pdf", pdfObject, r.pacsDir.file("report.pdf")});
+  ASSERT_EQ(extracted.exitCode, 0) << extracted.out << extracted.err;
+  std::string document = readFile(r.pacsDir.file("report.pdf"));
+  EXPECT_EQ(document.substr(0, 21), std::string("%PDF-1.4\n%\xc7\xec\x8f\xa2\n%%EOF\n"));
+  // Both hospitals keep the archived case: the platform's case Bundle, whole.
+  for (auto* g : {r.county.get(), r.tertiary.get()})
+    ASSERT_TRUE(waitFor(
+        [&] { return httpGet(g->httpPort(), "/fhir/DocumentReference/case-" + id).first == 200; },
+        std::chrono::seconds(30)))
+        << r.platform->gateway().log();
+  auto archive = parsed(httpGet(r.county->httpPort(), "/fhir/DocumentReference/case-" + id).second);
+  const auto& attachment = archive["content"][0]["attachment"];
+  EXPECT_EQ(field(attachment, "contentType"), "application/fhir+json");
+  std::string caseJson = core::unbase64(field(attachment, "data"));
+  EXPECT_EQ(static_cast<std::size_t>(integer(attachment["size"])), caseJson.size());
+  auto caseBundle = parsed(caseJson);
+  EXPECT_EQ(field(caseBundle, "type"), "document");
+  EXPECT_EQ(field(caseBundle["identifier"], "value"), id);
+  std::set<std::string> archived;
+  for (const auto& e : caseBundle["entry"].GetArray())
+    archived.insert(field(e["resource"], "resourceType") + "/" + field(e["resource"], "id"));
+  for (const auto& expected :
+       {"Task/" + id, std::string("DiagnosticReport/pk-r"), std::string("Appointment/pk-a"),
+        "ServiceRequest/" + id, std::string("Consent/pk-consent")})
+    EXPECT_TRUE(archived.count(expected)) << expected;
   // Each one done once its ACK is in (the HIS may have written it down a moment earlier).
   std::vector<std::vector<std::string>> outbox;
   EXPECT_TRUE(waitFor(
       [&] {
         outbox = sqliteQuery(r.county->dbPath(),
                              "SELECT kind, state, COUNT(*) FROM his_outbox GROUP BY kind, state");
-        return outbox == std::vector<std::vector<std::string>>{{"report", "done", "1"},
+        return outbox == std::vector<std::vector<std::string>>{{"pdf", "done", "1"},
+                                                               {"report", "done", "1"},
                                                                {"status", "done", "12"}};
       },
       std::chrono::seconds(10)))

@@ -90,7 +90,9 @@ TEST(FhirExamples, OfficialR4ExamplesRoundTripUnchanged) {
   std::string expected = originalReport.get();
   EXPECT_EQ(actual, expected);
   EXPECT_EQ(received.ownProblems(), "");
-  EXPECT_NE(expected.find("checked 18610 resources, 795 problems (R4 schema, 146 resource types)"),
+  // The originals' own problems, found the same in what medbridge gives back (unresolved
+  // references in example transaction Bundles, other than to reference data, among them).
+  EXPECT_NE(expected.find("checked 18610 resources, 794 problems (R4 schema, 146 resource types)"),
             std::string::npos)
       << expected;
   EXPECT_EQ(gw.terminate(), 0);

@@ -2,8 +2,10 @@
 
 #include <Poco/Logger.h>
 
+#include <algorithm>
 #include <map>
 
+#include "adapters/dicomweb/StowClient.h"
 #include "adapters/pacs_dicom/DicomClient.h"
 #include "gateway/core/ErrorCode.h"
 #include "mappings/identity/DicomPatientFacts.h"
@@ -114,6 +116,22 @@ int DicomForwarder::sendDue() {
       sent.push_back(&f);
     }
     if (items.empty()) continue;
+    if (!peer->second.stowUrl.empty()) {
+      // STOW-RS: the instances as stored, in one request.
+      std::vector<std::string> files;
+      for (const auto& item : items) files.push_back(item.instance.file);
+      auto outcome = adapters::dicomweb::stowInstances(peer->second.stowUrl, files, 60);
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        const auto& uid = items[i].instance.sopInstanceUid;
+        bool refused = std::find(outcome.failedSops.begin(), outcome.failedSops.end(), uid) !=
+                       outcome.failedSops.end();
+        if (outcome.status == 200 || (outcome.status == 202 && !refused))
+          store_.finishDicomForward(sent[i]->id, "done", "", now);
+        else
+          retryOrFail(*sent[i], refused ? "the STOW-RS server refused it" : outcome.problem);
+      }
+      continue;
+    }
     adapters::pacs_dicom::DicomClient client(config_.dicom.aet, peerAet, peer->second, archive_);
     std::vector<adapters::pacs_dicom::DicomClient::Sent> results;
     try {

@@ -12,7 +12,8 @@
 
 namespace medbridge::app {
 
-// Sends stored instances to DICOM peers by C-STORE from the durable outbox (dicom_outbox): a
+// Sends stored instances to DICOM peers by C-STORE — by STOW-RS, as stored, to a peer with a
+// stowUrl — from the durable outbox (dicom_outbox): a
 // queued instance survives restarts, is retried with backoff (workers.retryBaseSeconds doubling,
 // workers.maxAttempts) and ends done or failed with its error. When the peer has a
 // patientIdSystem, PatientID / IssuerOfPatientID are coerced to the patient's identifier in that

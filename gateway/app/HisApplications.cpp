@@ -98,14 +98,18 @@ int HisApplications::proposeDue() {
     auto stored = store_.readResource("ServiceRequest", id);
     rapidjson::Document request, task;
     if (!stored || stored->deleted || mappings::fhir::parseJson(stored->json, request)) continue;
-    if (auto it = refused_.find(id); it != refused_.end() && it->second == stored->version)
+    // A refused application is tried again when it changes, else after a minute (the reference
+    // data it names may have been missing).
+    auto now = std::chrono::steady_clock::now();
+    if (auto it = refused_.find(id); it != refused_.end() && it->second.first == stored->version &&
+                                     now - it->second.second < std::chrono::minutes(1))
       continue;
     if (!draftTask(request, id, config_.his.organization, task)) {
       log().error(
           "%s from the HIS names no requester or invited Organization (PRD-7): no "
           "consultation is proposed",
           focus);
-      refused_[id] = stored->version;
+      refused_[id] = {stored->version, now};
       continue;
     }
     try {
@@ -115,7 +119,7 @@ int HisApplications::proposeDue() {
         log().information("%s from the HIS proposed to the platform as Task/%s", focus, id);
         continue;
       }
-      refused_[id] = stored->version;
+      refused_[id] = {stored->version, now};
       log().error("the platform refused the consultation of %s (HTTP %d): %s", focus, answer.status,
                   answer.body);
     } catch (const fhir::FhirError& e) {
@@ -123,7 +127,7 @@ int HisApplications::proposeDue() {
         log().warning("%s: %s (tried again)", focus, std::string(e.what()));
         continue;
       }
-      refused_[id] = stored->version;
+      refused_[id] = {stored->version, now};
       log().error("the consultation of %s was not proposed: %s", focus, std::string(e.what()));
     }
   }

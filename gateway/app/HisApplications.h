@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <string>
@@ -18,7 +19,7 @@ namespace medbridge::app {
 // acting, requester Organization/<his.organization>, owner the invited Organization. The
 // application itself is the durable record: a proposal the platform could not take (unreachable,
 // patient not there yet) is tried again on the next pass; one it refused is logged and tried
-// again only when the application changes.
+// again when the application changes or a minute later.
 class HisApplications {
  public:
   HisApplications(const core::GatewayConfig& config, store::IStore& store, WorkflowProxy& proxy);
@@ -32,7 +33,8 @@ class HisApplications {
   const core::GatewayConfig& config_;
   store::IStore& store_;
   WorkflowProxy& proxy_;
-  std::map<std::string, int> refused_;  // ServiceRequest id -> the version the platform refused
+  // ServiceRequest id -> the version the platform refused, and when.
+  std::map<std::string, std::pair<int, std::chrono::steady_clock::time_point>> refused_;
   PassLoop loop_;
 };
 

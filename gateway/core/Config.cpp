@@ -79,7 +79,7 @@ bool setPeer(GatewayConfig& c, const std::string& key, const Var& v) {
   if (dot < prefix.size() || aet.empty() || aet.size() > 16)
     invalid(key,
             "peers are dicom.peers.<AE title of 1 to 16 "
-            "characters>.host|port|retrieve|patientIdSystem|forwardUnresolved");
+            "characters>.host|port|retrieve|patientIdSystem|forwardUnresolved|stowUrl");
   DicomPeer& peer = c.dicom.peers[aet];
   if (field == "host")
     peer.host = asString(key, v);
@@ -91,7 +91,11 @@ bool setPeer(GatewayConfig& c, const std::string& key, const Var& v) {
     peer.patientIdSystem = asString(key, v);
   else if (field == "forwardUnresolved")
     peer.forwardUnresolved = asBool(key, v);
-  else
+  else if (field == "stowUrl") {
+    peer.stowUrl = asString(key, v);
+    if (peer.stowUrl.rfind("http://", 0) != 0)
+      invalid(key, "'" + peer.stowUrl + "' is not an http:// DICOMweb base URL");
+  } else
     throw Error(ErrorCode::ConfigUnknownKey, key);
   return true;
 }
@@ -141,7 +145,8 @@ bool setWorkflowMap(GatewayConfig& c, const std::string& key, const Var& v) {
 
 void checkCrossKeys(const GatewayConfig& c) {
   for (const auto& [aet, peer] : c.dicom.peers)
-    if (peer.host.empty()) invalid("dicom.peers." + aet + ".host", "required");
+    if (peer.host.empty() && peer.stowUrl.empty())
+      invalid("dicom.peers." + aet + ".host", "required");
   auto known = [&](const std::string& key, const std::string& aet) {
     if (!c.dicom.peers.count(aet)) invalid(key, "'" + aet + "' is not in dicom.peers");
   };

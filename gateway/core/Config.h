@@ -38,6 +38,9 @@ struct DicomPeer {
   // true: an instance whose patient has no identifier in patientIdSystem is sent unchanged
   // (false: that forward fails).
   bool forwardUnresolved = false;
+  // An http:// DICOMweb base URL: instances are sent to this peer by STOW-RS (as stored) instead
+  // of C-STORE, and host/port are not needed.
+  std::string stowUrl;
 };
 
 struct DicomConfig {

@@ -41,6 +41,9 @@ std::string replace(std::string text, const std::string& from, const std::string
 struct PackageRegion {
   int platformPort = freeLoopbackPort(), pacsPort = freeLoopbackPort(),
       hisPort = freeLoopbackPort();
+  // The hospitals keep their ports across restarts (the platform and the PACS know them).
+  int countyHttp = freeLoopbackPort(), countyDicom = freeLoopbackPort(),
+      tertiaryHttp = freeLoopbackPort(), tertiaryDicom = freeLoopbackPort();
   TempDir countyDir, tertiaryDir, pacsDir;
   std::unique_ptr<PeerProcess> his;  // the county's HIS, receiving reports
   std::unique_ptr<GatewayProcess> county, tertiary;
@@ -48,7 +51,8 @@ struct PackageRegion {
   std::unique_ptr<PeerProcess> pacs;
   std::vector<std::string> files;
 
-  PackageRegion() {
+  // stow: the county sends the images to the tertiary gateway by STOW-RS, else by C-STORE.
+  explicit PackageRegion(bool stow = false) {
     his = std::make_unique<PeerProcess>(
         std::vector<std::string>{"node", peersDir() + "/his-listener.js", std::to_string(hisPort),
                                  pacsDir.file("his.jsonl")},
@@ -61,12 +65,15 @@ struct PackageRegion {
             "regional.urls=" + platformUrl,
             "regional.resourceTypes=Patient,Appointment,DiagnosticReport,DocumentReference,"
             "Provenance",
-            "dicom.aet=TERTIARY", "dicom.stableSeconds=1"});
+            "dicom.aet=TERTIARY", "dicom.stableSeconds=1",
+            "http.port=" + std::to_string(tertiaryHttp),
+            "dicom.port=" + std::to_string(tertiaryDicom)});
     tertiary->start();
     county = std::make_unique<GatewayProcess>(
         countyDir.path(),
         std::vector<std::string>{
-            "regional.urls=" + platformUrl,
+            "regional.urls=" + platformUrl, "http.port=" + std::to_string(countyHttp),
+            "dicom.port=" + std::to_string(countyDicom),
             "regional.resourceTypes=Patient,Encounter,ServiceRequest,DocumentReference,Consent,"
             "ImagingStudy",
             "workers.retryBaseSeconds=1", "dicom.peers.PACS.host=127.0.0.1",
@@ -74,7 +81,11 @@ struct PackageRegion {
             "dicom.peers.PACS.patientIdSystem=" + kPacsSystem,
             "dicom.peers.TERTIARY.host=127.0.0.1",
             "dicom.peers.TERTIARY.port=" + std::to_string(tertiary->dicomPort()),
-            "workflow.package.pacs=PACS", "workflow.package.imageDestinations.tertiary=TERTIARY",
+            "dicom.peers.TERTIARYWEB.stowUrl=http://127.0.0.1:" + std::to_string(tertiaryHttp) +
+                "/dicomweb",
+            "workflow.package.pacs=PACS",
+            std::string("workflow.package.imageDestinations.tertiary=") +
+                (stow ? "TERTIARYWEB" : "TERTIARY"),
             "workflow.package.lookbackDays=30", "his.host=127.0.0.1",
             "his.port=" + std::to_string(hisPort), "his.organization=county",
             "his.statusMessages=true", "his.reportPacs=PACS"});
@@ -190,6 +201,36 @@ struct PackageRegion {
   }
 };
 
+// Every image instance reached the tertiary gateway (sent to `peer`); its ImagingStudy points
+// at its own DICOMweb, which serves the PACS's instances: same SOP Instance UIDs, same pixel data
+// (WADO-RS with npm's dicomweb-client).
+void expectImagesAtTheInvitedGateway(PackageRegion& r, const std::string& peer) {
+  ASSERT_TRUE(waitFor(
+      [&] { return httpGet(r.tertiary->httpPort(), "/fhir/ImagingStudy/" + kStudy).first == 200; },
+      std::chrono::seconds(30)))
+      << r.county->log();
+  auto study = parsed(httpGet(r.tertiary->httpPort(), "/fhir/ImagingStudy/" + kStudy).second);
+  EXPECT_EQ(integer(study["numberOfInstances"]), 2);
+  auto endpoint = parsed(
+      httpGet(r.tertiary->httpPort(), "/fhir/" + field(study["endpoint"][0], "reference")).second);
+  std::string tertiaryWeb =
+      "http://127.0.0.1:" + std::to_string(r.tertiary->httpPort()) + "/dicomweb";
+  EXPECT_EQ(field(endpoint, "address"), tertiaryWeb);
+  for (const auto& source : r.files) {
+    std::string sop = attribute(source, "0008,0018");
+    sop = sop.substr(1, sop.size() - 2);
+    std::string back = r.pacsDir.file(sop + "-wado.dcm");
+    CommandResult got = runCommand({"node", peersDir() + "/dicomweb.js", tertiaryWeb, "instance",
+                                    kStudy, kStudy + ".1", sop, back});
+    ASSERT_EQ(got.exitCode, 0) << got.out << got.err;
+    EXPECT_EQ(attribute(back, "0008,0018"), "[" + sop + "]");
+    EXPECT_EQ(pixelHash(back), pixelHash(source));
+  }
+  EXPECT_EQ(sqliteQuery(r.county->dbPath(), "SELECT COUNT(*) FROM dicom_outbox WHERE peer = '" +
+                                                peer + "' AND state = 'done'")[0][0],
+            "2");
+}
+
 TEST(ConsultationPackage, RecordsAndImagesReachTheInvitedHospitalOnSubmit) {
   PackageRegion r;
   r.submit();
@@ -236,41 +277,15 @@ TEST(ConsultationPackage, RecordsAndImagesReachTheInvitedHospitalOnSubmit) {
                                 "resource_type = 'Task' AND version = 5")[0][0];
   EXPECT_LT(std::stoll(package[1]), std::stoll(submitting));
 
-  // Every image instance reached the tertiary gateway; its ImagingStudy points at its own
-  // DICOMweb, which serves the PACS's instances: same SOP Instance UIDs, same pixel data.
-  ASSERT_TRUE(waitFor(
-      [&] { return httpGet(r.tertiary->httpPort(), "/fhir/ImagingStudy/" + kStudy).first == 200; },
-      std::chrono::seconds(30)))
-      << r.county->log();
-  auto study = parsed(httpGet(r.tertiary->httpPort(), "/fhir/ImagingStudy/" + kStudy).second);
-  EXPECT_EQ(integer(study["numberOfInstances"]), 2);
-  auto endpoint = parsed(
-      httpGet(r.tertiary->httpPort(), "/fhir/" + field(study["endpoint"][0], "reference")).second);
-  std::string tertiaryWeb =
-      "http://127.0.0.1:" + std::to_string(r.tertiary->httpPort()) + "/dicomweb";
-  EXPECT_EQ(field(endpoint, "address"), tertiaryWeb);
-  for (const auto& source : r.files) {
-    std::string sop = attribute(source, "0008,0018");
-    sop = sop.substr(1, sop.size() - 2);
-    std::string back = r.pacsDir.file(sop + "-wado.dcm");
-    CommandResult got = runCommand({"node", peersDir() + "/dicomweb.js", tertiaryWeb, "instance",
-                                    kStudy, kStudy + ".1", sop, back});
-    ASSERT_EQ(got.exitCode, 0) << got.out << got.err;
-    EXPECT_EQ(attribute(back, "0008,0018"), "[" + sop + "]");
-    EXPECT_EQ(pixelHash(back), pixelHash(source));
-  }
-  EXPECT_EQ(
-      sqliteQuery(
-          r.county->dbPath(),
-          "SELECT COUNT(*) FROM dicom_outbox WHERE peer = 'TERTIARY' AND state = 'done'")[0][0],
-      "2");
+  expectImagesAtTheInvitedGateway(r, "TERTIARY");
 }
 
-// The application starts in the county's HIS as HL7 v2 and runs to its report at the invited
-// hospital; the report and its PDF come back through the platform ahead of the completed Task,
-// and the county's HIS receives them as MDM^T02 over MLLP, with every state as OSU^O51.
+// The application starts in the county's HIS as HL7 v2 (the images pushed by STOW-RS) and runs
+// to its report at the invited hospital; the report and its PDF come back through the platform
+// ahead of the completed Task, and the county's HIS receives them as MDM^T02 over MLLP, with every
+// state as OSU^O51.
 TEST(ConsultationPackage, AnApplicationFromTheHisEndsWithItsReportInTheHisAsMdmT02) {
-  PackageRegion r;
+  PackageRegion r(/*stow=*/true);
   r.registerPatient();
   ASSERT_FALSE(::testing::Test::HasFailure());
   // The application comes from the HIS as REF^I12: the service type in RF1-3, the HIS's
@@ -317,6 +332,8 @@ TEST(ConsultationPackage, AnApplicationFromTheHisEndsWithItsReportInTheHisAsMdmT
         return !rows.empty() && rows[0][0] == "5";
       },
       std::chrono::seconds(30)));
+  // The images went by STOW-RS this time.
+  expectImagesAtTheInvitedGateway(r, "TERTIARYWEB");
   auto& t = *r.tertiary;
   ASSERT_EQ(moveTask(t.httpPort(), id, "received", "received", "PractitionerRole/desk").status,
             200);
@@ -335,6 +352,11 @@ TEST(ConsultationPackage, AnApplicationFromTheHisEndsWithItsReportInTheHisAsMdmT
       op(t, id, "schedule",
          refParam("PractitionerRole/expert") + "," + refParam("Appointment/pk-a", "appointment"));
   ASSERT_EQ(scheduled.status, 200) << scheduled.body;
+  // All three restart in the middle of the flow; it goes on where it was.
+  for (auto* g : {r.county.get(), r.tertiary.get(), &r.platform->gateway()}) {
+    ASSERT_EQ(g->terminate(), 0);
+    g->start();
+  }
   r.platform->setClock("2026-11-25T02:00:00Z");
   ASSERT_EQ(op(t, id, "start", refParam("PractitionerRole/expert")).status, 200);
   r.platform->setClock("2026-11-25T02:25:00Z");
@@ -451,6 +473,20 @@ TEST(ConsultationPackage, AnApplicationFromTheHisEndsWithItsReportInTheHisAsMdmT
        {"Task/" + id, std::string("DiagnosticReport/pk-r"), std::string("Appointment/pk-a"),
         "ServiceRequest/" + id, std::string("Consent/pk-consent")})
     EXPECT_TRUE(archived.count(expected)) << expected;
+  // Everything exchanged, as each side holds it, is valid R4: the case Bundle (every resource of
+  // the consultation), the archive, the Task, the images' description at the invited side.
+  ReceivedResources exchanged;
+  exchanged.add(caseJson);
+  exchanged.add(mappings::fhir::toJson(archive));
+  for (auto* g : {r.county.get(), r.tertiary.get()})
+    for (const std::string& path :
+         {"Task/" + id, "ServiceRequest/" + id, "DocumentReference/case-" + id,
+          std::string("DiagnosticReport/pk-r")})
+      exchanged.add(httpGet(g->httpPort(), "/fhir/" + path).second);
+  exchanged.add(httpGet(r.tertiary->httpPort(), "/fhir/ImagingStudy/" + kStudy).second);
+  EXPECT_EQ(exchanged.schemaProblems(), "");
+  EXPECT_EQ(exchanged.ownProblems(), "");
+  EXPECT_EQ(r.platform->received().schemaProblems(), "");
   // Each one done once its ACK is in (the HIS may have written it down a moment earlier).
   std::vector<std::vector<std::string>> outbox;
   EXPECT_TRUE(waitFor(

@@ -691,5 +691,20 @@ TEST(ConsultationWorkflow, TheExpertsSignatureIsVerifiedAndATamperedReportRefuse
   EXPECT_EQ(p.received().schemaProblems(), "");
 }
 
+// The walkthrough's sample data (docs/consultation-workflow.md) loads as the docs say.
+TEST(ConsultationWorkflow, TheWalkthroughsSampleDataLoads) {
+  TempDir dir;
+  GatewayProcess platform(dir.path(), {"profile=platform", "testing.controlledClock=true"});
+  platform.start();
+  auto loaded =
+      httpRequest(platform.httpPort(), "POST", "/fhir",
+                  readFile(sourceDir() + "/samples/consultation/reference-data.json"), kFhirJson);
+  EXPECT_EQ(loaded.status, 200) << loaded.body;
+  auto drafted =
+      httpRequest(platform.httpPort(), "PUT", "/fhir/Task/c1",
+                  readFile(sourceDir() + "/samples/consultation/task-draft.json"), kFhirJson);
+  EXPECT_EQ(drafted.status, 201) << drafted.body;
+}
+
 }  // namespace
 }  // namespace medbridge::testing

@@ -165,6 +165,14 @@ TEST(Config, TheHisForReports) {
               "MB-1001 invalid configuration: his.reportMessage: must be one of MDM^T02, ORU^R01");
 }
 
+TEST(Config, AStowPeerNeedsOnlyItsUrl) {
+  GatewayConfig c = parseConfig("{}", {"dicom.peers.WEB.stowUrl=http://10.0.0.9/dicomweb"});
+  EXPECT_EQ(c.dicom.peers["WEB"].stowUrl, "http://10.0.0.9/dicomweb");
+  expectError("{}", {"dicom.peers.WEB.stowUrl=ftp://x"}, ErrorCode::ConfigInvalid,
+              "MB-1001 invalid configuration: dicom.peers.WEB.stowUrl: 'ftp://x' is not an http:// "
+              "DICOMweb base URL");
+}
+
 TEST(Config, DicomPeersByAeTitle) {
   GatewayConfig c = parseConfig(
       R"({"dicom": {"knownPeersOnly": true, "peers": {
@@ -188,7 +196,7 @@ TEST(Config, DicomPeersByAeTitle) {
   expectError("{}", {"dicom.peers.AN-AE-TITLE-TOO-LONG.host=h"}, ErrorCode::ConfigInvalid,
               "MB-1001 invalid configuration: dicom.peers.AN-AE-TITLE-TOO-LONG.host: peers are "
               "dicom.peers.<AE title of 1 to 16 "
-              "characters>.host|port|retrieve|patientIdSystem|forwardUnresolved");
+              "characters>.host|port|retrieve|patientIdSystem|forwardUnresolved|stowUrl");
 }
 
 }  // namespace medbridge::core

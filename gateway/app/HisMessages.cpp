@@ -3,6 +3,8 @@
 #include <Poco/Logger.h>
 
 #include <algorithm>
+#include <tuple>
+#include <utility>
 
 #include "adapters/his_mllp/MllpSender.h"
 #include "adapters/pacs_dicom/EncapsulatedPdf.h"
@@ -30,6 +32,21 @@ bool readStored(store::IStore& store, const std::string& reference, rapidjson::D
   if (slash == std::string::npos) return false;
   auto v = store.readResource(reference.substr(0, slash), reference.substr(slash + 1));
   return v && !v->deleted && !mappings::fhir::parseJson(v->json, out) && out.IsObject();
+}
+
+// The patient's first name as family and given name (the whole name as family when it has only
+// a text).
+std::pair<std::string, std::string> nameParts(const rapidjson::Value& patient) {
+  std::string family, given;
+  if (patient.HasMember("name") && patient["name"].IsArray() && !patient["name"].Empty()) {
+    const auto& name = patient["name"][0];
+    family = stringMember(name, "family");
+    if (name.HasMember("given") && name["given"].IsArray() && !name["given"].Empty() &&
+        name["given"][0].IsString())
+      given = name["given"][0].GetString();
+    if (family.empty()) family = stringMember(name, "text");
+  }
+  return {family, given};
 }
 
 // A FHIR dateTime as HL7 DTM ("" when there is none).
@@ -225,14 +242,7 @@ std::optional<std::string> HisMessages::compose(const store::HisMessage& m,
                                      row ? row->authority : stringMember(id, "system"),
                                      type.empty() && row ? typeCodeFor(row->type) : type});
     }
-  if (patient.HasMember("name") && patient["name"].IsArray() && !patient["name"].Empty()) {
-    const auto& name = patient["name"][0];
-    envelope.familyName = stringMember(name, "family");
-    if (name.HasMember("given") && name["given"].IsArray() && !name["given"].Empty() &&
-        name["given"][0].IsString())
-      envelope.givenName = name["given"][0].GetString();
-    if (envelope.familyName.empty()) envelope.familyName = stringMember(name, "text");
-  }
+  std::tie(envelope.familyName, envelope.givenName) = nameParts(patient);
   // The HIS's own order number when the application came from it (RF1-6), else the id.
   std::string orderId = focus.substr(focus.find('/') + 1);
   if (request.HasMember("identifier") && request["identifier"].IsArray() &&
@@ -285,14 +295,8 @@ std::string HisMessages::storePdf(const store::HisMessage& m) {
         const auto* row = systems_.find(stringMember(id, "system"));
         d.issuerOfPatientId = row ? row->authority : "";
       }
-  if (patient.HasMember("name") && patient["name"].IsArray() && !patient["name"].Empty()) {
-    const auto& name = patient["name"][0];
-    d.patientName = stringMember(name, "family");
-    if (name.HasMember("given") && name["given"].IsArray() && !name["given"].Empty() &&
-        name["given"][0].IsString())
-      d.patientName += std::string("^") + name["given"][0].GetString();
-    if (d.patientName.empty()) d.patientName = stringMember(name, "text");
-  }
+  auto [family, given] = nameParts(patient);
+  d.patientName = family + (given.empty() ? "" : "^" + given);
   std::string birth = stringMember(patient, "birthDate"), gender = stringMember(patient, "gender");
   for (char c : birth)
     if (c != '-') d.patientBirthDate += c;

@@ -167,22 +167,16 @@ struct PackageRegion {
 
     // The application with its consent; a recent record and an old one in the county's store.
     std::string subject = "Patient/" + localPatient;
-    EXPECT_EQ(
-        putAtCounty(
-            "DocumentReference/note",
-            R"({"resourceType":"DocumentReference","id":"note","status":"current","subject":{"reference":")" +
-                subject +
-                R"("},"date":"2026-11-22T09:00:00+08:00","content":[{"attachment":{"contentType":"text/plain","title":"入院记录"}}]})")
-            .status,
-        201);
-    EXPECT_EQ(
-        putAtCounty(
-            "DocumentReference/old",
-            R"({"resourceType":"DocumentReference","id":"old","status":"current","subject":{"reference":")" +
-                subject +
-                R"("},"date":"2025-01-10T09:00:00+08:00","content":[{"attachment":{"contentType":"text/plain","title":"旧病历"}}]})")
-            .status,
-        201);
+    auto note = [&](const std::string& id, const std::string& date, const std::string& title) {
+      return putAtCounty("DocumentReference/" + id,
+                         R"({"resourceType":"DocumentReference","id":")" + id +
+                             R"(","status":"current","subject":{"reference":")" + subject +
+                             R"("},"date":")" + date +
+                             R"(","content":[{"attachment":{"contentType":"text/plain","title":")" +
+                             title + R"("}}]})");
+    };
+    EXPECT_EQ(note("note", "2026-11-22T09:00:00+08:00", "入院记录").status, 201);
+    EXPECT_EQ(note("old", "2025-01-10T09:00:00+08:00", "旧病历").status, 201);
     EXPECT_EQ(
         putAtCounty(
             "Consent/pk-consent",

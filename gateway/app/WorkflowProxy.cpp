@@ -45,13 +45,17 @@ WorkflowProxy::WorkflowProxy(const core::GatewayConfig& config, fhir::FhirServer
       clients_(platformClients(config.regional, config.regional.urls)) {}
 
 void WorkflowProxy::install() {
-  fhir_.interceptWrites("Task", [this](const fhir::FhirRequest& r) { return forward(r); });
+  // A consultation Task in the HIS's transaction is proposed once the rest is stored (the
+  // application it names must reach the platform first).
+  fhir_.interceptWrites(
+      "Task", [this](const fhir::FhirRequest& r) { return forward(r); },
+      [](const rapidjson::Value& task) { return ConsultationMachine::isConsultation(task); });
   fhir_.guardWrites("Task", [](store::IResourceTx&, const std::optional<store::ResourceVersion>&,
                                rapidjson::Document& proposed) {
     if (ConsultationMachine::isConsultation(proposed))
       throw fhir::FhirError(422, "business-rule",
-                            "consultation Tasks are written by the regional platform: PUT or POST "
-                            "the Task itself (not inside a Bundle) and this gateway proposes it");
+                            "consultation Tasks are written by the regional platform: this "
+                            "gateway proposes them (PUT or POST the Task, or a transaction)");
     return true;
   });
   registerTaskOperations(fhir_, store_);

@@ -18,7 +18,8 @@ namespace medbridge::app {
 // a consultation Task on this gateway's /fhir (and $accept … $cancel) is proposed to the
 // platform at once (PUT/POST, its If-Match translated to the platform's version), and the
 // platform's answer is the caller's answer; what the platform stored becomes the local replica
-// right away. Such a Task written any other way (inside a Bundle) is refused. A submission
+// right away; one inside a transaction is proposed once the transaction's other entries are
+// stored (FhirServer::interceptWrites claims it). A submission
 // first sends the consult package (ConsultPackage); a Task about a local Patient is proposed
 // about the platform's Patient (found by the patient's regional keys).
 class WorkflowProxy {

@@ -19,8 +19,9 @@ struct FhirServer::BundleEntry {
   std::string type, id, query;  // from url: "Patient/1", "Patient?identifier=x"
   // Outcome
   std::string status, location, etag, lastModified;
-  std::string outcome;  // OperationOutcome JSON (batch errors)
-  bool skip = false;    // a conditional create that matched
+  std::string outcome;   // OperationOutcome JSON (batch errors)
+  bool skip = false;     // a conditional create that matched
+  bool claimed = false;  // answered by an interceptor after the transaction (interceptWrites)
 };
 
 namespace {
@@ -174,10 +175,17 @@ FhirResponse FhirServer::bundle(const FhirRequest& r) {
       entries.push_back(std::move(e));
     }
   }
-  if (transaction)
+  if (transaction) {
+    for (auto& e : entries) {
+      auto claim = claims_.find(e.type);
+      e.claimed = claim != claims_.end() && e.resource && e.resource->IsObject() &&
+                  (e.method == "POST" || e.method == "PUT") && claim->second(*e.resource);
+    }
     runTransaction(r, d, entries);
-  else
+    if (auto refused = runClaimed(r, entries)) return *refused;
+  } else {
     runBatch(r, entries);
+  }
 
   rapidjson::Document out(rapidjson::kObjectType);
   auto& a = out.GetAllocator();
@@ -237,6 +245,69 @@ void FhirServer::runBatch(const FhirRequest& r, std::vector<Entry>& entries) {
   }
 }
 
+std::optional<FhirResponse> FhirServer::runClaimed(const FhirRequest& r,
+                                                   std::vector<Entry>& entries) {
+  for (auto& e : entries) {
+    if (!e.claimed) continue;
+    FhirRequest single;
+    single.method = "PUT";
+    single.base = r.base;
+    single.principal = r.principal;
+    single.headers["content-type"] = "application/fhir+json";
+    if (!e.ifMatch.empty()) single.headers["if-match"] = e.ifMatch;
+    single.setPath(e.type + "/" + e.id);
+    rapidjson::Document resource;
+    resource.CopyFrom(*e.resource, resource.GetAllocator());
+    resource.RemoveMember("id");
+    resource.AddMember("id", str(e.id, resource.GetAllocator()), resource.GetAllocator());
+    single.body = mappings::fhir::toJson(resource);
+    FhirResponse answer;
+    try {
+      auto intercepted = interceptors_.at(e.type)(single);
+      answer = intercepted ? *intercepted : handle(single);
+    } catch (const FhirError& error) {
+      answer = {error.status, operationOutcome(error.issues), {}};
+    }
+    rapidjson::Document body;
+    mappings::fhir::parseJson(answer.body, body);
+    if (answer.status < 300) {
+      e.status = reason(answer.status == 200 && e.method == "POST" ? 201 : answer.status);
+      for (const auto& [k, v] : answer.headers)
+        if (k == "ETag") e.etag = v;
+      if (body.IsObject() && body.HasMember("meta")) {
+        e.lastModified = member(body["meta"], "lastUpdated");
+        e.location =
+            e.type + "/" + member(body, "id") + "/_history/" + member(body["meta"], "versionId");
+      }
+      continue;
+    }
+    // Refused: the other entries are stored (the claimed one needed them first); say which.
+    std::vector<OutcomeIssue> issues;
+    if (body.IsObject() && body.HasMember("issue") && body["issue"].IsArray())
+      for (const auto& i : body["issue"].GetArray()) {
+        std::string expression = "Bundle.entry[" + std::to_string(e.index) + "]";
+        if (i.HasMember("expression") && i["expression"].IsArray() && !i["expression"].Empty() &&
+            i["expression"][0].IsString())
+          expression = i["expression"][0].GetString();
+        issues.push_back({member(i, "severity"), member(i, "code"),
+                          "entry " + std::to_string(e.index) + ": " + member(i, "diagnostics"),
+                          expression});
+      }
+    std::string stored;
+    for (const auto& other : entries)
+      if (!other.claimed && !other.location.empty())
+        stored += (stored.empty() ? "" : ", ") + other.location;
+    issues.push_back({"information", "informational",
+                      "the Bundle's other entries were stored" +
+                          (stored.empty() ? std::string() : " (" + stored + ")") + "; " + e.type +
+                          "/" + e.id + " was not: send it again",
+                      ""});
+    answer.body = operationOutcome(issues);
+    return answer;
+  }
+  return std::nullopt;
+}
+
 void FhirServer::runTransaction(const FhirRequest& r, rapidjson::Document& bundle,
                                 std::vector<Entry>& entries) {
   const auto& defs = mappings::fhir::Definitions::r4();
@@ -263,6 +334,8 @@ void FhirServer::runTransaction(const FhirRequest& r, rapidjson::Document& bundl
         !targets.insert(e.type + "/" + e.id).second)
       fail(e, 400, "invalid", e.type + "/" + e.id + " appears in more than one entry");
   }
+  for (auto& e : entries)
+    if (e.claimed && e.method == "POST") e.id = newId();
   std::vector<Entry*> order;
   for (auto& e : entries) order.push_back(&e);
   std::stable_sort(order.begin(), order.end(), [](const Entry* a, const Entry* b) {
@@ -282,7 +355,7 @@ void FhirServer::runTransaction(const FhirRequest& r, rapidjson::Document& bundl
   if (!conditional) {
     std::map<std::string, std::string> ids;
     for (auto& e : entries) {
-      if (e.method == "POST") e.id = newId();
+      if (e.method == "POST" && !e.claimed) e.id = newId();
       if (!e.fullUrl.empty() && (e.method == "POST" || e.method == "PUT"))
         ids[e.fullUrl] = e.type + "/" + e.id;
     }
@@ -292,6 +365,7 @@ void FhirServer::runTransaction(const FhirRequest& r, rapidjson::Document& bundl
       std::string given = member(*e.resource, "id");
       if (e.method == "PUT" && !given.empty() && given != e.id)
         fail(e, 400, "invalid", "resource id '" + given + "' is not " + e.id);
+      if (e.claimed) continue;
       rapidjson::Document doc;
       doc.CopyFrom(*e.resource, doc.GetAllocator());
       prepared[e.index] = prepare(doc, e.type, e.id);
@@ -303,7 +377,11 @@ void FhirServer::runTransaction(const FhirRequest& r, rapidjson::Document& bundl
       // Ids first: creates get new ones (or the match of their condition), conditional updates
       // the match's; urn:uuid fullUrls then resolve to them.
       for (auto& e : entries) {
-        if (e.method == "POST") {
+        if (e.claimed) {
+          if (e.id.empty())
+            fail(e, 400, "not-supported",
+                 e.type + " is proposed by id here: PUT " + e.type + "/id");
+        } else if (e.method == "POST") {
           if (!e.ifNoneExist.empty()) {
             auto matches = matchInTx(tx, e.type, e.ifNoneExist, r.base);
             if (matches.size() > 1)
@@ -344,6 +422,7 @@ void FhirServer::runTransaction(const FhirRequest& r, rapidjson::Document& bundl
         if (e.resource) rewrite(*e.resource, ids, a);
     }
     for (Entry* e : order) {
+      if (e->claimed) continue;
       try {
         WriteResult result;
         if (e->method == "DELETE") {

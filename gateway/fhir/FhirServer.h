@@ -76,7 +76,13 @@ class FhirServer {
   // is the request's answer (a hospital proposes workflow Tasks to the platform); nullopt lets
   // the server go on.
   using WriteInterceptor = std::function<std::optional<FhirResponse>(const FhirRequest&)>;
-  void interceptWrites(const std::string& type, WriteInterceptor interceptor);
+  // A transaction's create or update of `type` whose resource `claims` takes is not written
+  // locally: once the transaction's other entries are stored, the interceptor answers it as a
+  // PUT (a create gets a new id first), the Bundle's references resolved (the HIS sends a
+  // workflow Task with its application; the gateway proposes the Task to the platform).
+  using EntryClaim = std::function<bool(const mappings::fhir::Value& resource)>;
+  void interceptWrites(const std::string& type, WriteInterceptor interceptor,
+                       EntryClaim claims = nullptr);
   // A definition shipped with the binary (the rating Questionnaire): read answers it as version 1
   // while the store holds no resource of that id; it is not stored, searched or delivered.
   void ship(const std::string& type, const std::string& id, std::string json);
@@ -109,6 +115,9 @@ class FhirServer {
   void runTransaction(const FhirRequest& r, rapidjson::Document& bundle,
                       std::vector<BundleEntry>& entries);
   void runBatch(const FhirRequest& r, std::vector<BundleEntry>& entries);
+  // The claimed entries of a stored transaction, in Bundle order, through their interceptor;
+  // the answer to the whole Bundle when one is refused.
+  std::optional<FhirResponse> runClaimed(const FhirRequest& r, std::vector<BundleEntry>& entries);
 
  public:
   // What a write needs, prepared outside the store's transaction: the resource parsed and
@@ -147,6 +156,7 @@ class FhirServer {
   std::multimap<std::string, WriteHook> writeHooks_;
   std::map<std::string, WriteGuard> guards_;
   std::map<std::string, WriteInterceptor> interceptors_;
+  std::map<std::string, EntryClaim> claims_;
   std::map<std::string, std::string> shipped_;  // "Type/id" -> JSON
   // w as the guard of its type completes it; nullopt when the guard keeps the current version.
   std::optional<PreparedWrite> guarded(store::IResourceTx& tx,

@@ -224,8 +224,10 @@ void FhirServer::ship(const std::string& type, const std::string& id, std::strin
   shipped_[type + "/" + id] = std::move(json);
 }
 
-void FhirServer::interceptWrites(const std::string& type, WriteInterceptor interceptor) {
+void FhirServer::interceptWrites(const std::string& type, WriteInterceptor interceptor,
+                                 EntryClaim claims) {
   interceptors_[type] = std::move(interceptor);
+  if (claims) claims_[type] = std::move(claims);
 }
 
 void FhirServer::putVersion(store::IResourceTx& tx, const store::ResourceVersion& v,

@@ -1,7 +1,9 @@
-// ORM^O01 / OMG^O19: ORC + OBR -> ServiceRequest
-// (v2-to-FHIR IG segment maps ORC[ServiceRequest], OBR[ServiceRequest]).
+// ORM^O01 / OMG^O19: ORC + OBR (+ TQ1) -> ServiceRequest
+// (v2-to-FHIR IG segment maps ORC[ServiceRequest], OBR[ServiceRequest], TQ1[ServiceRequest]);
+// an OBR-4 in the consultation service types makes a consultation application whose parties are
+// the order's PRT segments.
 #include "gateway/core/Hash.h"
-#include "mappings/hl7v2/MapState.h"
+#include "mappings/hl7v2/ConsultationApplication.h"
 #include "mappings/tables/Tables.h"
 
 namespace medbridge::mappings::hl7v2 {
@@ -31,12 +33,32 @@ const char* priorityOf(std::string_view code) {
   return nullptr;
 }
 
-// ORC starts an order; an OBR belongs to the ORC before it (OMG/ORM order groups).
+// ORC starts an order; an OBR belongs to the ORC before it (OMG/ORM order groups); TQ1 and PRT
+// after the ORC or OBR (and its notes) are the order's timing and participants.
 struct Order {
   const Segment* orc = nullptr;
   const Segment* obr = nullptr;
-  std::vector<const Segment*> notes;
+  const Segment* tq1 = nullptr;
+  std::vector<const Segment*> notes, participants;
 };
+
+// PRT-5 "<id>^…^PractitionerRole" (XCN-1 id, XCN-13 identifier type) or PRT-8
+// "<name>^…^Organization^…^<id>" (XON-7 identifier type, XON-10 id): a reference to the platform's
+// reference data, as PRD-7 names it in REF^I12.
+std::vector<ApplicationParty> applicationParties(MapState& s, const Order& o) {
+  std::vector<ApplicationParty> parties;
+  auto& dt = s.dt;
+  for (const Segment* prt : o.participants) {
+    std::string role = s.msg.value(*prt, 4, 1), department = dt.u(dt.comp(prt->field(7), 1));
+    for (auto rep : s.msg.repetitions(prt->field(5)))
+      if (dt.u(dt.comp(rep, 13)) == "PractitionerRole" && !dt.u(dt.comp(rep, 1)).empty())
+        parties.push_back({role, "PractitionerRole/" + dt.u(dt.comp(rep, 1)), department});
+    for (auto rep : s.msg.repetitions(prt->field(8)))
+      if (dt.u(dt.comp(rep, 7)) == "Organization" && !dt.u(dt.comp(rep, 10)).empty())
+        parties.push_back({role, "Organization/" + dt.u(dt.comp(rep, 10)), department});
+  }
+  return parties;
+}
 
 }  // namespace
 
@@ -45,16 +67,27 @@ void mapOrders(MapState& s) {
   auto& dt = s.dt;
   if (s.patientRef.empty()) return;
   std::vector<Order> orders;
+  bool inOrder = false;  // after ORC / OBR, before the order's observations, specimens…
   for (const auto& seg : s.msg.segments()) {
-    if (seg.name() == "ORC")
-      orders.push_back({&seg, nullptr, {}});
-    else if (seg.name() == "OBR") {
+    std::string_view name = seg.name();
+    if (name == "ORC") {
+      orders.emplace_back().orc = &seg;
+    } else if (name == "OBR") {
       if (orders.empty() || orders.back().obr)
-        orders.push_back({nullptr, &seg, {}});
+        orders.emplace_back().obr = &seg;
       else
         orders.back().obr = &seg;
-    } else if (seg.name() == "NTE" && !orders.empty())
+    } else if (name == "NTE" && !orders.empty()) {
       orders.back().notes.push_back(&seg);
+    } else if (inOrder && name == "TQ1") {
+      if (!orders.back().tq1) orders.back().tq1 = &seg;
+    } else if (inOrder && name == "PRT") {
+      orders.back().participants.push_back(&seg);
+    } else if (name != "TQ2") {
+      inOrder = false;
+      continue;
+    }
+    inOrder = !orders.empty() && (inOrder || name == "ORC" || name == "OBR");
   }
   if (orders.empty()) dt.error("ORC", "ServiceRequest", "the message has no ORC or OBR segment");
   int index = 0;
@@ -84,6 +117,7 @@ void mapOrders(MapState& s) {
     setString(sr, "intent", "order", a);
     std::string priority = o.obr ? s.msg.value(*o.obr, 27, 6) : "";
     if (priority.empty() && o.orc) priority = s.msg.value(*o.orc, 7, 6);
+    if (priority.empty() && o.tq1) priority = s.msg.value(*o.tq1, 9, 1);
     if (const char* p = priorityOf(priority)) setString(sr, "priority", p, a);
     if (o.obr) setValue(sr, "code", dt.codeableConcept(o.obr->field(4)), a);
     sr.AddMember("subject", fhir::reference(s.patientRef, a), a);
@@ -111,6 +145,11 @@ void mapOrders(MapState& s) {
         text += (text.empty() ? "" : "\n") + dt.u(rep);
       setString(note, "text", text, a);
       if (note.HasMember("text")) push(sr, "note", std::move(note), a);
+    }
+    if (isConsultationService(sr)) {
+      std::string suggested =
+          o.tq1 ? dt.dateTime(dt.comp(o.tq1->field(7), 1), "TQ1-7") : std::string();
+      consultationApplication(s, sr, suggested, applicationParties(s, o));
     }
     s.bundle.add(std::move(sr));
   }

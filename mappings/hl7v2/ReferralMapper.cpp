@@ -2,8 +2,7 @@
 // or a remote-consultation application (docs/consultation-workflow.md, "Applications from the
 // HIS") when RF1-3 is a consultation service type.
 #include "gateway/core/Hash.h"
-#include "gateway/workflow/WorkflowCodes.h"
-#include "mappings/hl7v2/MapState.h"
+#include "mappings/hl7v2/ConsultationApplication.h"
 
 namespace medbridge::mappings::hl7v2 {
 namespace {
@@ -32,38 +31,15 @@ std::string referenceDataId(MapState& s, const Segment& prd) {
   return "";
 }
 
-// The consultation application: category consultation, requester / performer from PRD-7
-// reference-data ids, the specialty from the referred-to PRD-4.1 (department code), the suggested
-// time from RF1-9. The workflow Task is proposed to the platform by the gateway, not mapped here.
+// The consultation application's parties: PRD-1 role, PRD-7 reference-data id, the referred-to
+// PRD-4.1 department; the suggested time from RF1-9.
 void consultationDetails(MapState& s, Value& sr) {
-  auto& a = s.a();
-  auto& dt = s.dt;
-  Value category(rapidjson::kObjectType);
-  push(category, "coding",
-       dt.coding("consultation", "Remote consultation", workflow::kTaskCodeSystem), a);
-  sr["category"].SetArray().PushBack(category, a);
-  const Segment* rf1 = s.msg.first("RF1");
-  std::string suggested = dt.dateTime(dt.comp(rf1->field(9), 1), "RF1-9");
-  setString(sr, "occurrenceDateTime", suggested, a);
-  for (const Segment* prd : s.msg.all("PRD")) {
-    std::string role = s.msg.value(*prd, 1, 1), id = referenceDataId(s, *prd);
-    if (id.empty()) continue;
-    if (role == "RP") {
-      sr.RemoveMember("requester");
-      sr.AddMember("requester", reference(id, a), a);
-    } else if (role == "RT") {
-      if (!sr.HasMember("performer") || sr["performer"].Size() == 0 ||
-          !sr["performer"][0].HasMember("reference"))
-        sr.RemoveMember("performer");
-      push(sr, "performer", reference(id, a), a);
-      std::string department = dt.u(dt.comp(prd->field(4), 1));
-      if (!department.empty() && !sr.HasMember("performerType")) {
-        Value type(rapidjson::kObjectType);
-        push(type, "coding", dt.coding(department, "", workflow::kDepartmentSystem), a);
-        sr.AddMember("performerType", type, a);
-      }
-    }
-  }
+  std::vector<ApplicationParty> parties;
+  for (const Segment* prd : s.msg.all("PRD"))
+    parties.push_back(
+        {s.msg.value(*prd, 1, 1), referenceDataId(s, *prd), s.dt.u(s.dt.comp(prd->field(4), 1))});
+  std::string suggested = s.dt.dateTime(s.dt.comp(s.msg.first("RF1")->field(9), 1), "RF1-9");
+  consultationApplication(s, sr, suggested, parties);
 }
 
 }  // namespace
@@ -122,11 +98,7 @@ void mapReferral(MapState& s) {
     setString(note, "text", s.msg.value(*nte, 3), a);
     if (note.HasMember("text")) push(sr, "note", std::move(note), a);
   }
-  auto serviceCode = sr.FindMember("code");
-  bool consultation =
-      serviceCode != sr.MemberEnd() && serviceCode->value.HasMember("coding") &&
-      serviceCode->value["coding"].IsArray() && !serviceCode->value["coding"].Empty() &&
-      fhir::stringMember(serviceCode->value["coding"][0], "system") == workflow::kServiceTypeSystem;
+  bool consultation = isConsultationService(sr);
   if (consultation) consultationDetails(s, sr);
   std::string srRef = s.bundle.add(std::move(sr));
   if (consultation) return;

@@ -495,5 +495,120 @@ TEST(ConsultationPackage, AnApplicationFromTheHisEndsWithItsReportInTheHisAsMdmT
       << ::testing::PrintToString(outbox);
 }
 
+// The other two ways an application comes from the HIS: OMG^O19 (the parties in PRT segments)
+// and a FHIR transaction holding the application and its draft Task. Both end as a draft on the
+// platform, about the platform's Patient; a transaction whose Task the platform refuses keeps
+// the application and says so.
+TEST(ConsultationPackage, AnApplicationAsOmgO19OrAsAFhirTransactionWithItsTaskIsProposed) {
+  PackageRegion r;
+  r.registerPatient();
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  auto platformTask = [&](const std::string& id) {
+    auto answer = httpGet(r.platformPort, "/fhir/Task/" + id);
+    return answer.first == 200 ? parsed(answer.second) : rapidjson::Document();
+  };
+  // OMG^O19: ORC-2 the HIS's order number, PRT RP / RT with the platform's PractitionerRole
+  // (XCN-13) and Organization (XON-10) ids and the invited department (PRT-7), TQ1-7 the
+  // suggested time.
+  MllpClient his(r.county->mllpPort());
+  his.sendFrame(
+      "MSH|^~\\&|HIS|ZJYY|MEDBRIDGE|PLATFORM|20261124090000+0800||OMG^O19^OMG_O19|OMG-1|P|2.5||||"
+      "||UNICODE UTF-8\r"
+      "PID|1||A1^^^ZJYY-HIS^MR~P100^^^ZJYY-PACS^PI||王^秀英||19491231|F\r"
+      "ORC|NW|ZX-2026-003^ZJYY-ORDERS|||||||20261124090000+0800\r"
+      "PRT||AD||RP^Referring Provider^HL70912|doc^张^医生^^^^^^^^^^PractitionerRole\r"
+      "TQ1|1||||||20261125100000+0800||R^Routine^HL70485\r"
+      "OBR|1|ZX-2026-003^ZJYY-ORDERS||regular^常规会诊^MBCST\r"
+      "NTE|1||肺部感染抗感染治疗3天无效\r"
+      "PRT||AD||RT^Referred to Provider^HL70912|||03.01^呼吸内科^MBDEPT|"
+      "三级医院^^^^^^Organization^^^tertiary\r");
+  ASSERT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
+  std::string id;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        auto [status, bundle] =
+            httpGet(r.county->httpPort(), "/fhir/ServiceRequest?identifier=ZX-2026-003");
+        auto at = bundle.find(R"("resourceType":"ServiceRequest","id":")");
+        if (status != 200 || at == std::string::npos) return false;
+        id = bundle.substr(at + 38);
+        id = id.substr(0, id.find('"'));
+        return true;
+      },
+      std::chrono::seconds(30)));
+  ASSERT_TRUE(waitFor([&] { return platformTask(id).IsObject(); }, std::chrono::seconds(30)))
+      << r.county->log();
+  auto draft = platformTask(id);
+  EXPECT_EQ(field(draft, "status"), "draft");
+  EXPECT_EQ(field(draft["requester"], "reference"), "Organization/county");
+  EXPECT_EQ(field(draft["owner"], "reference"), "Organization/tertiary");
+  EXPECT_EQ(field(draft["focus"], "reference"), "ServiceRequest/" + id);
+  r.platformPatient = field(draft["for"], "reference");
+  EXPECT_NE(r.platformPatient, "Patient/" + r.localPatient);
+  auto application = r.platform->read("ServiceRequest/" + id);
+  EXPECT_EQ(field(application["requester"], "reference"), "PractitionerRole/doc");
+  EXPECT_EQ(field(application["performer"][0], "reference"), "Organization/tertiary");
+  EXPECT_EQ(field(application["performerType"]["coding"][0], "code"), "03.01");
+  EXPECT_EQ(field(application, "occurrenceDateTime"), "2026-11-25T10:00:00+08:00");
+  EXPECT_EQ(field(application["category"][0]["coding"][0], "code"), "consultation");
+
+  // A FHIR transaction: the application (a create, named by its fullUrl) and its draft Task.
+  std::string subject = "Patient/" + r.localPatient;
+  std::string request = replace(serviceRequest("unused", "regular"), "Patient/p1", subject);
+  request = replace(request, R"("id":"unused",)", "");
+  request = replace(request, R"({"reference":"DocumentReference/d1"},)", "");
+  request = replace(request, "Consent/consent1", "Consent/pk-consent");
+  std::string task = replace(newTask("unused", "unused"), "Patient/p1", subject);
+  task = replace(task, R"("id":"unused",)", "");
+  task = replace(task, "ServiceRequest/unused", "urn:uuid:6f1c1a52-3b0e-4c51-9b1e-0b8f1c2d3e4f");
+  auto sent = httpRequest(
+      r.county->httpPort(), "POST", "/fhir",
+      R"({"resourceType":"Bundle","type":"transaction","entry":[)"
+      R"({"fullUrl":"urn:uuid:6f1c1a52-3b0e-4c51-9b1e-0b8f1c2d3e4f","resource":)" +
+          request + R"(,"request":{"method":"POST","url":"ServiceRequest"}},{"resource":)" + task +
+          R"(,"request":{"method":"POST","url":"Task"}}]})",
+      kFhirJson);
+  ASSERT_EQ(sent.status, 200) << sent.body << r.county->log();
+  auto answer = parsed(sent.body);
+  EXPECT_EQ(field(answer, "type"), "transaction-response");
+  std::string srLocation = field(answer["entry"][0]["response"], "location");
+  std::string taskLocation = field(answer["entry"][1]["response"], "location");
+  EXPECT_EQ(field(answer["entry"][1]["response"], "status"), "201 Created");
+  ASSERT_EQ(taskLocation.rfind("Task/", 0), 0u) << sent.body;
+  ASSERT_EQ(taskLocation.substr(taskLocation.size() - 11), "/_history/1") << taskLocation;
+  std::string taskId = taskLocation.substr(5, taskLocation.size() - 16);
+  auto proposed = platformTask(taskId);
+  ASSERT_TRUE(proposed.IsObject());
+  EXPECT_EQ(field(proposed, "status"), "draft");
+  EXPECT_EQ(field(proposed["focus"], "reference"),
+            srLocation.substr(0, srLocation.find("/_history")));
+  EXPECT_EQ(field(proposed["for"], "reference"), r.platformPatient);
+  // The local copy is the platform's.
+  EXPECT_EQ(httpGet(r.county->httpPort(), "/fhir/Task/" + taskId).first, 200);
+
+  // A Task the platform refuses (a new one cannot start in progress): the application is
+  // stored, the Task is not, and the answer says both.
+  std::string refusedTask =
+      replace(newTask("tx2", "tx2", "tertiary", "in-progress", "started"), "Patient/p1", subject);
+  auto refused =
+      httpRequest(r.county->httpPort(), "POST", "/fhir",
+                  R"({"resourceType":"Bundle","type":"transaction","entry":[{"resource":)" +
+                      replace(request, R"("resourceType":"ServiceRequest",)",
+                              R"("resourceType":"ServiceRequest","id":"tx2",)") +
+                      R"(,"request":{"method":"PUT","url":"ServiceRequest/tx2"}},{"resource":)" +
+                      refusedTask + R"(,"request":{"method":"PUT","url":"Task/tx2"}}]})",
+                  kFhirJson);
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  auto outcome = parsed(refused.body);
+  EXPECT_EQ(field(outcome["issue"][0], "code"), "business-rule");
+  EXPECT_EQ(firstIssue(refused.body).rfind("entry 1: ", 0), 0u) << refused.body;
+  auto& last = outcome["issue"][outcome["issue"].Size() - 1];
+  EXPECT_EQ(field(last, "diagnostics"),
+            "the Bundle's other entries were stored (ServiceRequest/tx2/_history/1); Task/tx2 "
+            "was not: send it again");
+  EXPECT_EQ(httpGet(r.county->httpPort(), "/fhir/ServiceRequest/tx2").first, 200);
+  EXPECT_EQ(httpGet(r.county->httpPort(), "/fhir/Task/tx2").first, 404);
+  EXPECT_FALSE(platformTask("tx2").IsObject());
+}
+
 }  // namespace
 }  // namespace medbridge::testing

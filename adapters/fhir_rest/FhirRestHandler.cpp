@@ -20,9 +20,16 @@ bool wantsXml(const std::string& accept) {
   return xml != std::string::npos && (json == std::string::npos || xml < json);
 }
 
-// The answer in the format asked for; a JSON body that cannot be turned into XML stays JSON.
+// The answer in the format asked for; a JSON body that cannot be turned into XML stays JSON. An
+// answer naming its own Content-Type (an operation's CSV) goes as it is.
 http::Response render(int status, std::string json,
                       std::vector<std::pair<std::string, std::string>> headers, bool xml) {
+  for (auto h = headers.begin(); h != headers.end(); ++h)
+    if (h->first == "Content-Type") {
+      std::string type = h->second;
+      headers.erase(h);
+      return {status, type, std::move(json), std::move(headers)};
+    }
   if (xml && !json.empty()) {
     rapidjson::Document d;
     if (!mappings::fhir::parseJson(json, d)) {
@@ -54,6 +61,8 @@ http::Response FhirRestHandler::operator()(const http::Request& request) const {
       r.query.emplace_back(k, v);
   }
   bool xml = wantsXml(format.empty() ? request.header("accept") : format);
+  // _format=csv asks an operation that offers CSV for it, as Accept: text/csv does.
+  if (format == "csv" || format == "text/csv") r.headers["accept"] = "text/csv";
   if (request.bodyTooLarge)
     return outcome(413, "too-costly", "the request body is larger than http.maxRequestBytes", xml);
   const std::string& contentType = request.header("content-type");

@@ -2,7 +2,10 @@
 
 #include "gateway/app/CaseExport.h"
 #include "gateway/app/ExpertSearch.h"
+#include "gateway/app/ReferralRegister.h"
+#include "gateway/app/ReferralSubmission.h"
 #include "gateway/app/ReportSigning.h"
+#include "gateway/app/StoreReads.h"
 #include "gateway/app/TaskOperations.h"
 
 #include <Poco/Logger.h>
@@ -36,14 +39,7 @@ Poco::Logger& log() {
 
 constexpr auto text = mappings::fhir::stringMember;
 
-// The parsed current version of type/id in the transaction (null document when none).
-bool readIn(store::IResourceTx& tx, const std::string& reference, rapidjson::Document& out) {
-  auto slash = reference.find('/');
-  if (slash == std::string::npos) return false;
-  auto v = tx.current(reference.substr(0, slash), reference.substr(slash + 1));
-  if (!v || v->deleted) return false;
-  return !mappings::fhir::parseJson(v->json, out) && out.IsObject();
-}
+constexpr auto readIn = readCurrent;
 
 std::string extensionCode(const Value& resource, const char* url) {
   if (auto it = resource.FindMember("extension"); it != resource.MemberEnd() && it->value.IsArray())
@@ -112,6 +108,9 @@ ConsultationWorkflow::ConsultationWorkflow(const core::GatewayConfig& config,
     machine_ = std::make_unique<ConsultationMachine>(
         workflow::TransitionTable::consultation(config.workflow.submitSteps),
         deadlineTable(config.workflow), offsetMinutes_, config.workflow.rescheduleNoticeMinutes);
+    referralMachine_ = std::make_unique<ConsultationMachine>(
+        workflow::TransitionTable::referral(), workflow::DeadlineTable(), offsetMinutes_,
+        config.workflow.rescheduleNoticeMinutes, "referral");
   } catch (const std::invalid_argument& e) {
     throw core::Error(core::ErrorCode::ConfigInvalid, e.what());
   }
@@ -128,6 +127,7 @@ void ConsultationWorkflow::install() {
   registerTaskOperations(fhir_, store_);
   registerExpertSearch(fhir_, store_);
   registerCaseExport(fhir_, store_, clock_);
+  registerReferralRegister(fhir_, store_);
   // The rating questionnaire, shipped with the binary; its answers are checked.
   rapidjson::Document questionnaire;
   mappings::fhir::parseJson(mappings::embeddedTables().at("consultation-rating-questionnaire"),
@@ -172,12 +172,19 @@ bool ConsultationWorkflow::guard(store::IResourceTx& tx,
                                  rapidjson::Document& proposed) {
   rapidjson::Document stored;
   if (current) mappings::fhir::parseJson(current->json, stored);
-  bool workflowTask = ConsultationMachine::isConsultation(proposed) ||
-                      (current && ConsultationMachine::isConsultation(stored));
+  bool workflowTask = ConsultationMachine::isWorkflowTask(proposed) ||
+                      (current && ConsultationMachine::isWorkflowTask(stored));
   if (!workflowTask) return true;
+  bool referral = ConsultationMachine::isReferral(current ? stored : proposed);
+  if (referral != ConsultationMachine::isReferral(proposed))
+    throw fhir::FhirError(409, "business-rule",
+                          "Task.code cannot change (a consultation stays a consultation, a "
+                          "referral a referral)",
+                          "Task.code");
   if (current && ConsultationMachine::sameProposal(stored, proposed)) return false;
   workflow::TransitionFacts f = facts(tx, current ? &stored : nullptr, proposed);
-  auto outcome = machine_->apply(current ? &stored : nullptr, proposed, f);
+  auto outcome =
+      (referral ? referralMachine_ : machine_)->apply(current ? &stored : nullptr, proposed, f);
   if (!outcome.problems.empty()) {
     std::vector<fhir::OutcomeIssue> issues;
     for (const auto& p : outcome.problems)
@@ -185,7 +192,19 @@ bool ConsultationWorkflow::guard(store::IResourceTx& tx,
           {"error", outcome.status == 409 ? "business-rule" : "required", p.message, p.expression});
     throw fhir::FhirError(outcome.status, std::move(issues));
   }
-  checkContent(tx, proposed, outcome);
+  if (referral && outcome.from != outcome.to && outcome.to == "requested/submitted") {
+    auto problems =
+        ReferralSubmission(tx, proposed, clock_.nowMillis(), config_.referral.priorConsultDays)
+            .problems();
+    if (!problems.empty()) {
+      std::vector<fhir::OutcomeIssue> issues;
+      for (const auto& p : problems)
+        issues.push_back({"error", "business-rule", p.message, p.expression});
+      throw fhir::FhirError(422, std::move(issues));
+    }
+  } else if (!referral) {
+    checkContent(tx, proposed, outcome);
+  }
   if (outcome.from != outcome.to &&
       (outcome.to == "requested/submitted" || outcome.to == "received/material-supplied"))
     sharePackage(tx, proposed);

@@ -16,10 +16,11 @@ namespace medbridge::app {
 
 class ReportSigning;
 
-// The consultation workflow on the platform (docs/consultation-workflow.md): every write of a
-// consultation Task passes the state machine (actor, required content, deadlines) and leaves an
-// AuditEvent; $accept … $cancel propose transitions; a loop flags passed deadlines on the Task,
-// notifies the responsible party (Communication) and counts them for /metrics.
+// The consultation and referral workflows on the platform (docs/consultation-workflow.md,
+// docs/referral-workflow.md): every write of a consultation or referral Task passes its state
+// machine (actor, required content, deadlines) and leaves an AuditEvent; $accept … $cancel propose
+// transitions; a loop flags passed deadlines on the Task, notifies the responsible party
+// (Communication) and counts them for /metrics.
 class ConsultationWorkflow {
  public:
   // Throws core::Error (ConfigInvalid) on a bad workflow.* setting.
@@ -41,7 +42,8 @@ class ConsultationWorkflow {
   std::string today() const;  // YYYY-MM-DD in workflow.timeZone
   // A rating (QuestionnaireResponse to the shipped questionnaire): 422 / 409 when refused.
   void checkRating(store::IResourceTx& tx, const rapidjson::Document& response);
-  // The application check on submit and the expert check on assignment (422 when they fail).
+  // The application check on submit and the expert check on assignment; a referral's rules on
+  // submit (422 when they fail).
   void checkContent(store::IResourceTx& tx, const rapidjson::Document& task,
                     const workflow::TransitionOutcome& outcome);
   // The consult package (the patient, the application and its records except images) queued for
@@ -69,7 +71,7 @@ class ConsultationWorkflow {
   store::IStore& store_;
   ReportSigning& signing_;
   const core::IClock& clock_;
-  std::unique_ptr<workflow::ConsultationMachine> machine_;
+  std::unique_ptr<workflow::ConsultationMachine> machine_, referralMachine_;
   int offsetMinutes_;
   PassLoop loop_;
   std::mutex passMutex_;  // one deadline pass at a time

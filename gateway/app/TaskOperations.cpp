@@ -3,6 +3,7 @@
 #include <map>
 
 #include "gateway/fhir/ResourceJson.h"
+#include "gateway/workflow/ConsultationMachine.h"
 #include "gateway/workflow/WorkflowCodes.h"
 #include "mappings/fhir/Json.h"
 
@@ -52,13 +53,23 @@ void setTyped(rapidjson::Document& task, const char* list, const char* type,
   entries.PushBack(std::move(entry), a);
 }
 
-// The operations' targets: $name → status / businessStatus.
-const std::map<std::string, std::pair<std::string, std::string>>& operationTargets() {
-  static const std::map<std::string, std::pair<std::string, std::string>> kTargets = {
+using Targets = std::map<std::string, std::pair<std::string, std::string>>;
+
+// The operations' targets: $name → status / businessStatus, for a consultation Task.
+const Targets& operationTargets() {
+  static const Targets kTargets = {
       {"accept", {"accepted", "accepted"}},        {"reject", {"rejected", "refused"}},
       {"assign", {"accepted", "expert-assigned"}}, {"schedule", {"ready", "scheduled"}},
       {"start", {"in-progress", "in-session"}},    {"complete", {"completed", "reported"}},
-      {"cancel", {"cancelled", "cancelled"}}};
+      {"cancel", {"cancelled", "cancelled"}},      {"acknowledge", {"accepted", "acknowledged"}}};
+  return kTargets;
+}
+
+// A referral's own targets: the sender acknowledges the acceptance, starts the transfer (the
+// patient leaves), the receiver completes it (the patient is admitted).
+const Targets& referralTargets() {
+  static const Targets kTargets = {{"start", {"in-progress", "in-transit"}},
+                                   {"complete", {"completed", "admitted"}}};
   return kTargets;
 }
 
@@ -85,7 +96,10 @@ fhir::FhirResponse propose(fhir::FhirServer& fhir, store::IStore& store,
   rapidjson::Document task;
   mappings::fhir::parseJson(stored->json, task);
   auto& a = task.GetAllocator();
-  auto [status, business] = operationTargets().at(operation);
+  bool referral = workflow::ConsultationMachine::isReferral(task);
+  auto [status, business] = referral && referralTargets().count(operation)
+                                ? referralTargets().at(operation)
+                                : operationTargets().at(operation);
   setBusinessStatus(task, status, business);
   std::string actor = reference("actor");
   if (actor.empty())

@@ -45,17 +45,18 @@ WorkflowProxy::WorkflowProxy(const core::GatewayConfig& config, fhir::FhirServer
       clients_(platformClients(config.regional, config.regional.urls)) {}
 
 void WorkflowProxy::install() {
-  // A consultation Task in the HIS's transaction is proposed once the rest is stored (the
+  // A workflow Task in the HIS's transaction is proposed once the rest is stored (the
   // application it names must reach the platform first).
   fhir_.interceptWrites(
       "Task", [this](const fhir::FhirRequest& r) { return forward(r); },
-      [](const rapidjson::Value& task) { return ConsultationMachine::isConsultation(task); });
+      [](const rapidjson::Value& task) { return ConsultationMachine::isWorkflowTask(task); });
   fhir_.guardWrites("Task", [](store::IResourceTx&, const std::optional<store::ResourceVersion>&,
                                rapidjson::Document& proposed) {
-    if (ConsultationMachine::isConsultation(proposed))
+    if (ConsultationMachine::isWorkflowTask(proposed))
       throw fhir::FhirError(422, "business-rule",
-                            "consultation Tasks are written by the regional platform: this "
-                            "gateway proposes them (PUT or POST the Task, or a transaction)");
+                            "consultation and referral Tasks are written by the regional "
+                            "platform: this gateway proposes them (PUT or POST the Task, or a "
+                            "transaction)");
     return true;
   });
   registerTaskOperations(fhir_, store_);
@@ -68,18 +69,18 @@ std::optional<fhir::FhirResponse> WorkflowProxy::forward(const fhir::FhirRequest
     auto stored = id.empty() ? std::nullopt : store_.readResource("Task", id);
     rapidjson::Document d;
     if (stored && !stored->deleted && !mappings::fhir::parseJson(stored->json, d) &&
-        ConsultationMachine::isConsultation(d))
+        ConsultationMachine::isWorkflowTask(d))
       throw fhir::FhirError(405, "not-supported",
-                            "a consultation Task is not deleted: cancel it ($cancel)");
+                            "a consultation or referral Task is not deleted: cancel it ($cancel)");
     return std::nullopt;
   }
   rapidjson::Document task;
   if (r.body.empty() || mappings::fhir::parseJson(r.body, task) || !task.IsObject() ||
-      !ConsultationMachine::isConsultation(task))
-    return std::nullopt;  // not a consultation Task: the local server answers
+      !ConsultationMachine::isWorkflowTask(task))
+    return std::nullopt;  // not a workflow Task: the local server answers
   if (r.method == "PUT" && id.empty())
     throw fhir::FhirError(400, "not-supported",
-                          "a consultation Task is proposed by id: PUT Task/{id} or POST Task");
+                          "a workflow Task is proposed by id: PUT Task/{id} or POST Task");
   std::string ifMatch;
   if (!r.header("if-match").empty() && !id.empty()) {
     int expected = versionOf(r.header("if-match"));
@@ -118,7 +119,7 @@ std::optional<fhir::FhirResponse> WorkflowProxy::forward(const fhir::FhirRequest
   auto answer =
       send(r.method, id.empty() ? "Task" : "Task/" + id, mappings::fhir::toJson(task), ifMatch);
   if (answer.status == 0 || answer.status >= 500) {
-    log().warning("a consultation Task proposal could not reach the platform: %s",
+    log().warning("a workflow Task proposal could not reach the platform: %s",
                   answer.status == 0 ? answer.problem : "HTTP " + std::to_string(answer.status));
     fhir::FhirResponse out{503,
                            fhir::operationOutcome({{"error", "transient",
@@ -151,7 +152,7 @@ fhir::FhirResponse WorkflowProxy::propose(const std::string& id, const std::stri
   r.headers["content-type"] = "application/fhir+json";
   r.body = body;
   auto answer = forward(r);
-  if (!answer) throw fhir::FhirError(422, "invalid", "not a consultation Task");
+  if (!answer) throw fhir::FhirError(422, "invalid", "not a consultation or referral Task");
   return *answer;
 }
 

@@ -271,6 +271,8 @@ const std::map<std::string, Setter>& schema() {
        [](auto& c, auto& k, auto& v) { c.workflow.packagePacs = asString(k, v, true); }},
       {"workflow.package.waitSeconds",
        [](auto& c, auto& k, auto& v) { c.workflow.packageWaitSeconds = asInt(k, v, 1, 600); }},
+      {"referral.priorConsultDays",
+       [](auto& c, auto& k, auto& v) { c.referral.priorConsultDays = asInt(k, v, 1, 3650); }},
       {"workflow.requireSignedReport",
        [](auto& c, auto& k, auto& v) { c.workflow.requireSignedReport = asBool(k, v); }},
       {"testing.controlledClock",

@@ -154,6 +154,12 @@ struct WorkflowConfig {
   int packageWaitSeconds = 30;
 };
 
+// Two-way referral rules (docs/referral-workflow.md).
+struct ReferralConfig {
+  // An upward referral follows a consultation of the patient completed within this many days.
+  int priorConsultDays = 30;
+};
+
 // The inviting hospital's HIS, to which consultation reports go back as HL7 v2 over MLLP.
 struct HisConfig {
   std::string host;  // "" = no HIS to send to
@@ -173,6 +179,7 @@ struct GatewayConfig {
   std::string logLevel = "information";
   std::string timeZone = "Asia/Shanghai";
   WorkflowConfig workflow;
+  ReferralConfig referral;
   HisConfig his;
   // Tests drive time through POST /admin/clock (only with auth.mode none, all on loopback).
   bool controlledClock = false;

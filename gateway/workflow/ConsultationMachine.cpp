@@ -131,11 +131,12 @@ std::string joined(const std::set<std::string>& s) {
 }  // namespace
 
 ConsultationMachine::ConsultationMachine(TransitionTable table, DeadlineTable deadlines,
-                                         int offsetMinutes, int noticeMinutes)
+                                         int offsetMinutes, int noticeMinutes, std::string kind)
     : table_(std::move(table)),
       deadlines_(std::move(deadlines)),
       offsetMinutes_(offsetMinutes),
-      noticeMinutes_(noticeMinutes) {}
+      noticeMinutes_(noticeMinutes),
+      kind_(std::move(kind)) {}
 
 bool ConsultationMachine::sameProposal(const Value& current, const Value& proposed) {
   auto essence = [](const Value& task) {
@@ -144,7 +145,8 @@ bool ConsultationMachine::sameProposal(const Value& current, const Value& propos
     for (const char* owned :
          {"id", "meta", "restriction", "lastModified", "authoredOn", "executionPeriod"})
       d.RemoveMember(owned);
-    dropExtensions(d, {kDeadlineExtension, kInvitedExtension});
+    dropExtensions(d, {kDeadlineExtension, kInvitedExtension, kReferralPriorityExtension,
+                       kFeeWaivedExtension});
     return mappings::fhir::canonicalJson(d);
   };
   return essence(current) == essence(proposed);
@@ -167,6 +169,14 @@ std::string ConsultationMachine::state(const Value& task) {
 
 bool ConsultationMachine::isConsultation(const Value& task) {
   return codeIn(task, "code", kTaskCodeSystem) == "consultation";
+}
+
+bool ConsultationMachine::isReferral(const Value& task) {
+  return codeIn(task, "code", kTaskCodeSystem) == "referral";
+}
+
+bool ConsultationMachine::isWorkflowTask(const Value& task) {
+  return isConsultation(task) || isReferral(task);
 }
 
 std::string ConsultationMachine::reference(const Value& obj, const char* member) {
@@ -206,10 +216,10 @@ TransitionOutcome ConsultationMachine::apply(const Value* current, rapidjson::Do
   const Transition* row = table_.find(out.from, out.to, facts.roles, emergency);
   if (!row) {
     if (facts.roles.empty())
-      refuse(409, "the acting party (" + facts.actor + ") takes no part in this consultation",
+      refuse(409, "the acting party (" + facts.actor + ") takes no part in this " + kind_,
              "Task.extension('" + std::string(kActorExtension) + "')");
     else if (!table_.leads(out.from, out.to))
-      refuse(409, "a consultation Task cannot move from " + out.from + " to " + out.to,
+      refuse(409, "a " + kind_ + " Task cannot move from " + out.from + " to " + out.to,
              "Task.status");
     else
       refuse(409,
@@ -244,7 +254,7 @@ TransitionOutcome ConsultationMachine::apply(const Value* current, rapidjson::Do
   } else {
     auto need = [&](const char* member, const char* type) {
       if (reference(proposed, member).rfind(std::string(type) + "/", 0) != 0)
-        refuse(422, std::string("a new consultation Task needs ") + member + " (a " + type + ")",
+        refuse(422, "a new " + kind_ + " Task needs " + member + " (a " + type + ")",
                std::string("Task.") + member);
     };
     need("focus", "ServiceRequest");
@@ -284,7 +294,8 @@ TransitionOutcome ConsultationMachine::apply(const Value* current, rapidjson::Do
   if (!out.problems.empty()) return out;
 
   // The engine's fields: taken from the current version, never from the proposal.
-  dropExtensions(proposed, {kDeadlineExtension, kActorExtension, kInvitedExtension});
+  dropExtensions(proposed, {kDeadlineExtension, kActorExtension, kInvitedExtension,
+                            kReferralPriorityExtension, kFeeWaivedExtension});
   if (proposed.HasMember("meta")) proposed["meta"].RemoveMember("tag");
   if (current && current->HasMember("meta") && (*current)["meta"].HasMember("tag")) {
     Value tags;
@@ -301,6 +312,15 @@ TransitionOutcome ConsultationMachine::apply(const Value* current, rapidjson::Do
   invitedExt.AddMember("url", mappings::fhir::str(kInvitedExtension, a), a);
   invitedExt.AddMember("valueReference", mappings::fhir::reference(invited, a), a);
   mappings::fhir::push(proposed, "extension", std::move(invitedExt), a);
+  // A referred patient is seen with priority and pays no registration fee [A4]: the receiving
+  // side's HIS acts on these.
+  if (kind_ == "referral")
+    for (const char* marker : {kReferralPriorityExtension, kFeeWaivedExtension}) {
+      Value e(rapidjson::kObjectType);
+      e.AddMember("url", mappings::fhir::str(marker, a), a);
+      e.AddMember("valueBoolean", true, a);
+      mappings::fhir::push(proposed, "extension", std::move(e), a);
+    }
   if (current && current->HasMember("extension"))
     for (const auto& e : (*current)["extension"].GetArray())
       if (isExtension(e, kDeadlineExtension)) {

@@ -37,13 +37,16 @@ struct TransitionOutcome {
   std::vector<std::string> started, stopped;  // deadline rules
 };
 
-// The consultation Task's state machine: checks a proposed version against the transition table
-// and fills in what the engine owns (deadlines, restriction.period.end, executionPeriod, the
-// acting party, the invited organisation; requester, focus and subject cannot change).
+// A workflow Task's state machine (a consultation's, or with the referral table a referral's):
+// checks a proposed version against the transition table and fills in what the engine owns
+// (deadlines, restriction.period.end, executionPeriod, the acting party, the invited
+// organisation, a referral's priority and fee-waiver markers; requester, focus and subject cannot
+// change).
 class ConsultationMachine {
  public:
+  // kind: "consultation" or "referral" (Task.code), as messages name it.
   ConsultationMachine(TransitionTable table, DeadlineTable deadlines, int offsetMinutes,
-                      int noticeMinutes);
+                      int noticeMinutes, std::string kind = "consultation");
   // current: the stored Task (null when new). On success `proposed` is the version to store.
   TransitionOutcome apply(const rapidjson::Value* current, rapidjson::Document& proposed,
                           const TransitionFacts& facts) const;
@@ -59,6 +62,8 @@ class ConsultationMachine {
   static void markSystemVersion(rapidjson::Document& task, std::int64_t now);
   static std::string state(const rapidjson::Value& task);  // "status/businessStatus"
   static bool isConsultation(const rapidjson::Value& task);
+  static bool isReferral(const rapidjson::Value& task);
+  static bool isWorkflowTask(const rapidjson::Value& task);  // a consultation or a referral
   static std::string reference(const rapidjson::Value& obj, const char* member);
   static std::string invitedOrganization(const rapidjson::Value& task);
   // The reference of the Task's input or output of this type (urn:medbridge:…:workflow-task-input).
@@ -69,6 +74,7 @@ class ConsultationMachine {
   TransitionTable table_;
   DeadlineTable deadlines_;
   int offsetMinutes_, noticeMinutes_;
+  std::string kind_;
 };
 
 }  // namespace medbridge::workflow

@@ -72,6 +72,20 @@ TransitionTable TransitionTable::consultation(const std::vector<std::string>& st
                         "emergency",
                         ""});
 
+  return expand(patterns);
+}
+
+TransitionTable TransitionTable::referral() {
+  rapidjson::Document doc;
+  doc.Parse(mappings::embeddedTables().at("referral-transitions").c_str());
+  std::vector<Transition> patterns;
+  for (const auto& r : doc["transitions"].GetArray())
+    patterns.push_back({text(r, "from"), text(r, "to"), strings(r, "actors"),
+                        strings(r, "requires"), text(r, "when"), text(r, "check")});
+  return expand(patterns);
+}
+
+TransitionTable TransitionTable::expand(const std::vector<Transition>& patterns) {
   TransitionTable table;
   table.states_.push_back("-");
   auto addState = [&](const std::string& s) {

@@ -15,13 +15,15 @@ struct Transition {
   std::string check;             // "" or "notice" (a schedule change needs notice)
 };
 
-// The consultation transition table (mappings/tables/consultation-transitions.json) with its
-// patterns expanded into concrete rows.
+// A workflow's transition table (mappings/tables/<workflow>-transitions.json) with its patterns
+// expanded into concrete rows.
 class TransitionTable {
  public:
   // submitSteps: the hospital-internal steps between drafted and submitted, in order (none: an
   // application may be created submitted). Throws std::invalid_argument on an unknown step.
   static TransitionTable consultation(const std::vector<std::string>& submitSteps);
+  // The referral transition table (mappings/tables/referral-transitions.json).
+  static TransitionTable referral();
   // The row letting any of `actors` move from → to, or null.
   const Transition* find(const std::string& from, const std::string& to,
                          const std::set<std::string>& actors, bool emergency) const;
@@ -32,6 +34,8 @@ class TransitionTable {
   static bool terminal(const std::string& state);
 
  private:
+  // Every concrete row the patterns ("draft/*", "open/*") stand for.
+  static TransitionTable expand(const std::vector<Transition>& patterns);
   std::vector<Transition> rows_;
   std::vector<std::string> states_;
 };

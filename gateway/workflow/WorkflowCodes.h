@@ -1,7 +1,7 @@
 #pragma once
 
 // The code systems and extensions of medbridge's workflow resources
-// (docs/consultation-workflow.md).
+// (docs/consultation-workflow.md, docs/referral-workflow.md).
 namespace medbridge::workflow {
 
 inline constexpr const char* kTaskCodeSystem = "urn:medbridge:codesystem:workflow-task";
@@ -33,5 +33,16 @@ inline constexpr const char* kAccidentExtension = "urn:medbridge:extension:medic
 inline constexpr const char* kEmployerApprovalExtension =
     "urn:medbridge:extension:employer-approved";
 inline constexpr const char* kTrainingExtension = "urn:medbridge:extension:telemedicine-trained";
+// Referral (docs/referral-workflow.md).
+inline constexpr const char* kReferralDirectionSystem =
+    "urn:medbridge:codesystem:referral-direction";
+inline constexpr const char* kReferralIndicationSystem =
+    "urn:medbridge:codesystem:referral-indication";
+inline constexpr const char* kPatientFlagSystem = "urn:medbridge:codesystem:patient-flag";
+inline constexpr const char* kAffiliationSystem = "urn:medbridge:codesystem:affiliation";
+inline constexpr const char* kReferralPriorityExtension =
+    "urn:medbridge:extension:referral-priority";
+inline constexpr const char* kFeeWaivedExtension =
+    "urn:medbridge:extension:registration-fee-waived";
 
 }  // namespace medbridge::workflow

@@ -111,9 +111,14 @@ TEST(Config, WorkflowKeysAndTheControlledClock) {
   EXPECT_EQ(shipped.workflow.deadlineCheckSeconds, 30);
   EXPECT_FALSE(shipped.workflow.requirePoolExpert);
   EXPECT_FALSE(shipped.controlledClock);
-  GatewayConfig c =
-      parseConfig("{}", {"workflow.submitSteps=", "workflow.regionCode=3301",
-                         "workflow.requirePoolExpert=true", "testing.controlledClock=true"});
+  EXPECT_EQ(shipped.referral.priorConsultDays, 30);
+  GatewayConfig c = parseConfig(
+      "{}", {"workflow.submitSteps=", "workflow.regionCode=3301", "workflow.requirePoolExpert=true",
+             "testing.controlledClock=true", "referral.priorConsultDays=14"});
+  EXPECT_EQ(c.referral.priorConsultDays, 14);
+  expectError("{}", {"referral.priorConsultDays=0"}, ErrorCode::ConfigInvalid,
+              "MB-1001 invalid configuration: referral.priorConsultDays: must be between 1 and "
+              "3650");
   EXPECT_TRUE(c.workflow.submitSteps.empty());
   EXPECT_EQ(c.workflow.regionCode, "3301");
   EXPECT_TRUE(c.workflow.requirePoolExpert);

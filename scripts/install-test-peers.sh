@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The test peers that come from Debian rather than npm: Orthanc (with its DICOMweb plugin) as a
-# real PACS. Its package would start a service on 4242/8042 on every interface: it is installed
+# real PACS, libxml2's xmllint as the HTML parser that reads the generated referral form. Its package would start a service on 4242/8042 on every interface: it is installed
 # with a policy-rc.d that forbids starting services, and a running instance is stopped. The tests
 # run their own Orthanc inside a loopback-only network namespace (tests/CMakeLists.txt).
 set -euo pipefail
-packages=(orthanc orthanc-dicomweb)
+packages=(orthanc orthanc-dicomweb libxml2-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

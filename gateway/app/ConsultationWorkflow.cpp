@@ -2,6 +2,7 @@
 
 #include "gateway/app/CaseExport.h"
 #include "gateway/app/ExpertSearch.h"
+#include "gateway/app/ReferralForm.h"
 #include "gateway/app/ReferralRegister.h"
 #include "gateway/app/ReferralSubmission.h"
 #include "gateway/app/ReportSigning.h"
@@ -128,6 +129,7 @@ void ConsultationWorkflow::install() {
   registerExpertSearch(fhir_, store_);
   registerCaseExport(fhir_, store_, clock_);
   registerReferralRegister(fhir_, store_);
+  registerReferralForm(fhir_, store_, [this] { return today(); });
   // The rating questionnaire, shipped with the binary; its answers are checked.
   rapidjson::Document questionnaire;
   mappings::fhir::parseJson(mappings::embeddedTables().at("consultation-rating-questionnaire"),
@@ -202,6 +204,7 @@ bool ConsultationWorkflow::guard(store::IResourceTx& tx,
         issues.push_back({"error", "business-rule", p.message, p.expression});
       throw fhir::FhirError(422, std::move(issues));
     }
+    storeReferralForm(tx, proposed);
   } else if (!referral) {
     checkContent(tx, proposed, outcome);
   }
@@ -398,6 +401,24 @@ void ConsultationWorkflow::sharePackage(store::IResourceTx& tx, const rapidjson:
         if (text(s, "reference").rfind("ImagingStudy/", 0) != 0)
           shared.push_back(text(s, "reference"));
   shareWith(tx, ConsultationMachine::invitedOrganization(task), task, shared);
+}
+
+void ConsultationWorkflow::storeReferralForm(store::IResourceTx& tx,
+                                             const rapidjson::Document& task) {
+  ResourceReader read = [&tx](const std::string& reference, rapidjson::Document& out) {
+    return readCurrent(tx, reference, out);
+  };
+  std::string now = core::instantOf(clock_.nowMillis());
+  std::string json = referralFormDocument(task, referralFormHtml(task, read, today()), now);
+  rapidjson::Document d;
+  mappings::fhir::parseJson(json, d);
+  std::string id = "referral-form-" + text(task, "id");
+  auto current = tx.current("DocumentReference", id);
+  auto w = fhir_.prepare(d, "DocumentReference", id);
+  fhir_.putVersion(
+      tx, {"DocumentReference", id, w.json, now, current ? current->version + 1 : 1, false}, w);
+  for (const char* side : {"requester", "owner"})
+    shareWith(tx, ConsultationMachine::reference(task, side), task, {"DocumentReference/" + id});
 }
 
 void ConsultationWorkflow::shareReport(store::IResourceTx& tx, const rapidjson::Document& task) {

@@ -4,6 +4,7 @@
 // before the patient moves, and the markers the receiving side's HIS acts on.
 #include <gtest/gtest.h>
 
+#include "gateway/core/Hash.h"
 #include "tests/integration/ReferralSupport.h"
 
 namespace medbridge::testing {
@@ -18,8 +19,12 @@ std::string issues(const std::string& body) {
   return out;
 }
 
+// The platform, with the two hospitals' gateways configured (not running: what is routed to them
+// stays queued).
 struct ReferralPlatform : WorkflowPlatform {
-  ReferralPlatform() {
+  ReferralPlatform()
+      : WorkflowPlatform({"platform.hospitals.county.urls=http://127.0.0.1:9/regional/inbound",
+                          "platform.hospitals.tertiary.urls=http://127.0.0.1:9/regional/inbound"}) {
     EXPECT_EQ(
         put("OrganizationAffiliation/agreement1", agreement("agreement1", "tertiary", "county"))
             .status,
@@ -344,6 +349,72 @@ TEST(ReferralWorkflow, TheRegisterListsAnInstitutionsTransfersOutAndIn) {
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(firstIssue(bad.body),
             "$referral-register needs start and end dates (YYYY-MM-DD, start <= end)");
+  EXPECT_EQ(p.received().schemaProblems(), "");
+}
+
+// The referral form: stored on submit as a DocumentReference queued for both institutions, and
+// rendered on demand; a real HTML parser (libxml2's xmllint) reads the patient, the
+// institutions, the reason and the signatures block from it.
+TEST(ReferralWorkflow, TheReferralFormIsAPrintableChinesePage) {
+  ReferralPlatform p;
+  p.setClock("2026-11-24T01:00:00Z");
+  ASSERT_EQ(
+      p.put(
+           "Patient/p1",
+           R"({"resourceType":"Patient","id":"p1","name":[{"family":"张","given":["三"]}],"gender":"male","birthDate":"1949-12-31","identifier":[{"system":"urn:oid:2.16.156.10011.1.3","value":"11010519491231002X"}]})")
+          .status,
+      200);
+  ASSERT_EQ(p.put("ServiceRequest/up1",
+                  referralRequest("up1", "upward", "severe-trauma-poisoning-critical", "tertiary",
+                                  R"(,"note":[{"text":"车祸伤 <多发骨折> & 休克"}])" + kConsent))
+                .status,
+            201);
+  ASSERT_EQ(p.put("Task/r1", referralTask("r1", "up1", "tertiary", R"(,"priority":"stat")")).status,
+            201);
+  auto document = p.read("DocumentReference/referral-form-r1");
+  EXPECT_EQ(field(document["context"]["related"][0], "reference"), "Task/r1");
+  const auto& attachment = document["content"][0]["attachment"];
+  EXPECT_EQ(field(attachment, "contentType"), "text/html; charset=utf-8");
+  std::string html = core::unbase64(field(attachment, "data"));
+  EXPECT_EQ(integer(attachment["size"]), static_cast<std::int64_t>(html.size()));
+  TempDir dir;
+  writeFile(dir.file("form.html"), html);
+  auto xpath = [&](const std::string& expression) {
+    auto r = runCommand({"xmllint", "--html", "--xpath", expression, dir.file("form.html")});
+    EXPECT_EQ(r.exitCode, 0) << r.err;
+    return r.out.substr(0, r.out.find_last_not_of('\n') + 1);
+  };
+  auto parsedPage = runCommand({"xmllint", "--html", "--noout", dir.file("form.html")});
+  EXPECT_EQ(parsedPage.exitCode, 0);
+  EXPECT_EQ(parsedPage.err, "");  // well-formed: no parser complaints
+  EXPECT_EQ(xpath("string(//h1)"), "双向转诊单（上转）");
+  auto cell = [&](const std::string& heading) {
+    return xpath("normalize-space(//table[@class='referral']//th[.='" + heading +
+                 "']/following-sibling::td[1])");
+  };
+  EXPECT_EQ(cell("患者姓名"), "张三");
+  EXPECT_EQ(cell("性别"), "男");
+  EXPECT_EQ(cell("身份证号"), "11010519491231002X");
+  EXPECT_EQ(cell("转出机构"), "county hospital（三级甲等）");
+  EXPECT_EQ(cell("转入机构"), "tertiary hospital（三级甲等）");
+  EXPECT_EQ(cell("转诊类型"), "上转");
+  EXPECT_EQ(cell("紧急程度"), "急诊");
+  EXPECT_EQ(cell("转诊原因"), "严重创伤、中毒或危重病人本机构无法救治车祸伤 <多发骨折> & 休克");
+  EXPECT_EQ(cell("随转资料"), "Consent/consent1");
+  EXPECT_EQ(xpath("count(//div[@class='signatures']//th)"), "6");
+  EXPECT_EQ(xpath("string(//div[@class='signatures']//tr[1]/th[1])"), "转出医师签名");
+  // Queued for both institutions' gateways (which are not running here).
+  auto queued = sqliteQuery(p.gateway().dbPath(),
+                            "SELECT destination FROM deliveries WHERE resource_type = "
+                            "'DocumentReference' AND resource_id = 'referral-form-r1' ORDER BY "
+                            "destination");
+  EXPECT_EQ(queued, (std::vector<std::vector<std::string>>{{"county"}, {"tertiary"}}));
+  // Rendered on demand, as the Task and its parts read now.
+  auto page = httpRequest(p.gateway().httpPort(), "GET", "/fhir/Task/r1/$referral-form");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.body, html);
+  EXPECT_EQ(httpRequest(p.gateway().httpPort(), "GET", "/fhir/Task/nope/$referral-form").status,
+            404);
   EXPECT_EQ(p.received().schemaProblems(), "");
 }
 

@@ -6,6 +6,7 @@
 #include "gateway/app/ReferralRegister.h"
 #include "gateway/app/ReferralSubmission.h"
 #include "gateway/app/ReportSigning.h"
+#include "gateway/app/SharedResults.h"
 #include "gateway/app/StoreReads.h"
 #include "gateway/app/TaskOperations.h"
 
@@ -130,6 +131,7 @@ void ConsultationWorkflow::install() {
   registerCaseExport(fhir_, store_, clock_);
   registerReferralRegister(fhir_, store_);
   registerReferralForm(fhir_, store_, [this] { return today(); });
+  registerSharedResults(fhir_, store_);
   // The rating questionnaire, shipped with the binary; its answers are checked.
   rapidjson::Document questionnaire;
   mappings::fhir::parseJson(mappings::embeddedTables().at("consultation-rating-questionnaire"),
@@ -204,7 +206,7 @@ bool ConsultationWorkflow::guard(store::IResourceTx& tx,
         issues.push_back({"error", "business-rule", p.message, p.expression});
       throw fhir::FhirError(422, std::move(issues));
     }
-    storeReferralForm(tx, proposed);
+    storeReferralPapers(tx, proposed);
   } else if (!referral) {
     checkContent(tx, proposed, outcome);
   }
@@ -403,8 +405,8 @@ void ConsultationWorkflow::sharePackage(store::IResourceTx& tx, const rapidjson:
   shareWith(tx, ConsultationMachine::invitedOrganization(task), task, shared);
 }
 
-void ConsultationWorkflow::storeReferralForm(store::IResourceTx& tx,
-                                             const rapidjson::Document& task) {
+void ConsultationWorkflow::storeReferralPapers(store::IResourceTx& tx,
+                                               const rapidjson::Document& task) {
   ResourceReader read = [&tx](const std::string& reference, rapidjson::Document& out) {
     return readCurrent(tx, reference, out);
   };
@@ -417,8 +419,17 @@ void ConsultationWorkflow::storeReferralForm(store::IResourceTx& tx,
   auto w = fhir_.prepare(d, "DocumentReference", id);
   fhir_.putVersion(
       tx, {"DocumentReference", id, w.json, now, current ? current->version + 1 : 1, false}, w);
+  std::string listJson = sharedResultsList(task, read, config_.referral.recognisedLevels, now);
+  rapidjson::Document list;
+  mappings::fhir::parseJson(listJson, list);
+  std::string listId = "shared-results-" + text(task, "id");
+  auto currentList = tx.current("List", listId);
+  auto l = fhir_.prepare(list, "List", listId);
+  fhir_.putVersion(
+      tx, {"List", listId, l.json, now, currentList ? currentList->version + 1 : 1, false}, l);
   for (const char* side : {"requester", "owner"})
-    shareWith(tx, ConsultationMachine::reference(task, side), task, {"DocumentReference/" + id});
+    shareWith(tx, ConsultationMachine::reference(task, side), task,
+              {"DocumentReference/" + id, "List/" + listId});
 }
 
 void ConsultationWorkflow::shareReport(store::IResourceTx& tx, const rapidjson::Document& task) {

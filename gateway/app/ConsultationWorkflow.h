@@ -49,9 +49,10 @@ class ConsultationWorkflow {
   // The consult package (the patient, the application and its records except images) queued for
   // the invited hospital, ahead of the Task version that submits it.
   void sharePackage(store::IResourceTx& tx, const rapidjson::Document& task);
-  // A submitted referral's form (DocumentReference/referral-form-<Task id>), stored and queued
-  // for both institutions ahead of the Task version.
-  void storeReferralForm(store::IResourceTx& tx, const rapidjson::Document& task);
+  // A submitted referral's form (DocumentReference/referral-form-<Task id>) and its shared
+  // results (List/shared-results-<Task id>), stored and queued for both institutions ahead of
+  // the Task version.
+  void storeReferralPapers(store::IResourceTx& tx, const rapidjson::Document& task);
   // The report (DiagnosticReport, its signatures and signed PDFs) queued for the inviting
   // hospital, ahead of the Task version that completes the consultation.
   void shareReport(store::IResourceTx& tx, const rapidjson::Document& task);

@@ -112,6 +112,7 @@ void Gateway::start() {
                                                     metrics_, clock_);
   ingestor_->setOnQueued([p = processor_.get()] { p->wake(); });
   ingestor_->setIdentityCheck(systems_.get());
+  ingestor_->setRepeatOrderCheck(config_.referral.resultValidityDays);
   processor_->start();
   frameHandler_ = std::make_unique<FrameHandler>(*ingestor_);
   mllp_ = std::make_unique<adapters::his_mllp::MllpServer>(config_.mllp, *frameHandler_);

@@ -3,6 +3,7 @@
 #include <Poco/Logger.h>
 
 #include "gateway/app/PlatformClients.h"
+#include "gateway/app/SharedResults.h"
 #include "gateway/app/TaskOperations.h"
 #include "gateway/core/Time.h"
 #include "gateway/fhir/ResourceJson.h"
@@ -60,6 +61,7 @@ void WorkflowProxy::install() {
     return true;
   });
   registerTaskOperations(fhir_, store_);
+  registerSharedResults(fhir_, store_);
 }
 
 std::optional<fhir::FhirResponse> WorkflowProxy::forward(const fhir::FhirRequest& r) {

@@ -143,6 +143,17 @@ bool setWorkflowMap(GatewayConfig& c, const std::string& key, const Var& v) {
   return false;
 }
 
+// referral.recognisedLevels.<hospital level>: the levels whose results it recognises.
+bool setRecognisedLevels(GatewayConfig& c, const std::string& key, const Var& v) {
+  const std::string prefix = "referral.recognisedLevels.";
+  if (key.rfind(prefix, 0) != 0) return false;
+  std::string level = key.substr(prefix.size());
+  if (level.empty() || level.find('.') != std::string::npos)
+    invalid(key, "keys are " + prefix + "<hospital-level code>");
+  c.referral.recognisedLevels[level] = asList(key, v);
+  return true;
+}
+
 void checkCrossKeys(const GatewayConfig& c) {
   for (const auto& [aet, peer] : c.dicom.peers)
     if (peer.host.empty() && peer.stowUrl.empty())
@@ -273,6 +284,8 @@ const std::map<std::string, Setter>& schema() {
        [](auto& c, auto& k, auto& v) { c.workflow.packageWaitSeconds = asInt(k, v, 1, 600); }},
       {"referral.priorConsultDays",
        [](auto& c, auto& k, auto& v) { c.referral.priorConsultDays = asInt(k, v, 1, 3650); }},
+      {"referral.resultValidityDays",
+       [](auto& c, auto& k, auto& v) { c.referral.resultValidityDays = asInt(k, v, 1, 3650); }},
       {"workflow.requireSignedReport",
        [](auto& c, auto& k, auto& v) { c.workflow.requireSignedReport = asBool(k, v); }},
       {"testing.controlledClock",
@@ -462,7 +475,7 @@ GatewayConfig parseConfig(const std::string& text, const std::vector<std::string
   const auto& keys = schema();
   for (const auto& [key, value] : values) {
     if (setPeer(config, key, value) || setHospital(config, key, value) ||
-        setWorkflowMap(config, key, value))
+        setWorkflowMap(config, key, value) || setRecognisedLevels(config, key, value))
       continue;
     auto it = keys.find(key);
     if (it == keys.end()) throw Error(ErrorCode::ConfigUnknownKey, key);

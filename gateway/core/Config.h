@@ -158,6 +158,12 @@ struct WorkflowConfig {
 struct ReferralConfig {
   // An upward referral follows a consultation of the patient completed within this many days.
   int priorConsultDays = 30;
+  // Result recognition (互认): the performing institutions' levels (hospital-level codes) whose
+  // results an institution of the key's level recognises; a level not listed recognises results
+  // of its own tier (三级 / 二级 / 一级: the code's first character).
+  std::map<std::string, std::vector<std::string>> recognisedLevels;
+  // A recognised result counts against a repeat order this many days after it was made.
+  int resultValidityDays = 30;
 };
 
 // The inviting hospital's HIS, to which consultation reports go back as HL7 v2 over MLLP.

@@ -7,6 +7,7 @@
 #include "gateway/core/Hash.h"
 #include "gateway/core/Time.h"
 #include "gateway/routing/IdentityCheck.h"
+#include "gateway/routing/RepeatOrderCheck.h"
 #include "mappings/hl7v2/Ack.h"
 #include "mappings/hl7v2/Charset.h"
 #include "mappings/hl7v2/Mapping.h"
@@ -105,6 +106,12 @@ std::string Ingestor::ingest(std::string_view frame, const std::string& peer) {
     in.status = "Rejected";
     in.error = error.text;
   };
+  // A finding that does not refuse the message: an AA whose ERR (severity W) says why.
+  auto warn = [&](const IdentityFinding& warning) {
+    const auto& info = core::errorInfo(warning.code);
+    error = {info.hl7Code, warning.location,
+             core::errorId(warning.code) + " " + std::string(info.text) + ": " + warning.detail};
+  };
   try {
     hl7::DecodedMessage decoded = hl7::decodeToUtf8(frame);
     encoding = decoded.encoding;
@@ -140,10 +147,11 @@ std::string Ingestor::ingest(std::string_view frame, const std::string& peer) {
         fail(refusal->code, refusal->detail, refusal->location);
       } else if (auto warning =
                      checkNationalIds(msg, *systems_, core::chinaDate(clock_.nowMillis()))) {
-        const auto& info = core::errorInfo(warning->code);
-        error = {
-            info.hl7Code, warning->location,
-            core::errorId(warning->code) + " " + std::string(info.text) + ": " + warning->detail};
+        warn(*warning);
+      } else if (repeatOrderDays_ > 0) {
+        if (auto repeat = checkRepeatOrder(msg, in.messageType, store_, *systems_,
+                                           clock_.nowMillis(), repeatOrderDays_))
+          warn(*repeat);
       }
     }
   } catch (const Error& e) {

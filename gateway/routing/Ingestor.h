@@ -34,6 +34,9 @@ class Ingestor {
   void setIdentityCheck(const mappings::identity::IdentifierSystems* systems) {
     systems_ = systems;
   }
+  // Warns of orders for examinations with a recognised result of the last `validityDays`
+  // (RepeatOrderCheck; needs the identity check's systems); 0 = off.
+  void setRepeatOrderCheck(int validityDays) { repeatOrderDays_ = validityDays; }
 
  private:
   std::string timestamp() const;
@@ -45,6 +48,7 @@ class Ingestor {
   const core::IClock& clock_;
   std::function<void()> onQueued_;
   const mappings::identity::IdentifierSystems* systems_ = nullptr;
+  int repeatOrderDays_ = 0;
   std::atomic<std::uint64_t> ackCounter_{0};
 };
 

@@ -40,6 +40,9 @@ inline constexpr const char* kReferralIndicationSystem =
     "urn:medbridge:codesystem:referral-indication";
 inline constexpr const char* kPatientFlagSystem = "urn:medbridge:codesystem:patient-flag";
 inline constexpr const char* kAffiliationSystem = "urn:medbridge:codesystem:affiliation";
+inline constexpr const char* kRecognitionSystem = "urn:medbridge:codesystem:result-recognition";
+inline constexpr const char* kReferralTaskExtension = "urn:medbridge:extension:referral-task";
+inline constexpr const char* kRecognisedByExtension = "urn:medbridge:extension:recognised-by";
 inline constexpr const char* kReferralPriorityExtension =
     "urn:medbridge:extension:referral-priority";
 inline constexpr const char* kFeeWaivedExtension =

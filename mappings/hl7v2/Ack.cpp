@@ -102,9 +102,10 @@ std::string buildAck(const AckHeader& h, const std::string& code, const AckError
   std::string text = escapeText(error.text, d);
   ack += "\rMSA" + std::string(1, f) + code + f + h.controlId;
   if (!modern && !error.text.empty()) ack += f + text;
-  if (error.hl7Code != 0) {
+  if (error.hl7Code != 0 || !error.text.empty()) {
     Location loc = parseLocation(error.location);
-    std::string codeText = error.hl7Code == 100   ? "Segment sequence error"
+    std::string codeText = error.hl7Code == 0     ? "Message accepted"
+                           : error.hl7Code == 100 ? "Segment sequence error"
                            : error.hl7Code == 101 ? "Required field missing"
                            : error.hl7Code == 102 ? "Data type error"
                            : error.hl7Code == 103 ? "Table value not found"

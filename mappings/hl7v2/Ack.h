@@ -27,8 +27,9 @@ struct AckError {
 AckHeader ackHeaderOf(const Message& msg);
 
 // An ACK in UTF-8: MSH (sender/receiver swapped, inbound delimiters, version and charset),
-// MSA (code, MSH-10) and, when error.hl7Code != 0 or the code is not AA/CA, an ERR segment in the
-// form of the inbound version (ERR-1 before 2.5, ERR-2/3/4/8 from 2.5).
+// MSA (code, MSH-10) and, when error has a code or a text, an ERR segment in the form of the
+// inbound version (ERR-1 before 2.5, ERR-2/3/4/8 from 2.5); severity W on an AA/CA (a warning:
+// code 0 "Message accepted" with the text), E otherwise.
 std::string buildAck(const AckHeader& header, const std::string& code, const AckError& error,
                      const std::string& timestamp, const std::string& ackControlId);
 

@@ -30,7 +30,7 @@ class Datatypes {
   Value contactPoint(std::string_view xtn, const char* defaultUse);
   Value codeableConcept(std::string_view cwe);
   Value coding(std::string_view code, std::string_view display, std::string_view system);
-  std::string codeSystem(std::string_view hl7Name);
+  static std::string codeSystem(std::string_view hl7Name);
   // XCN/CNN as a Reference carrying display (+ identifier when the id is present).
   Value practitionerReference(std::string_view xcn);
   // DTM -> FHIR dateTime ("" when invalid: an issue is recorded with `where`).

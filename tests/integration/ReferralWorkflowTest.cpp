@@ -418,5 +418,65 @@ TEST(ReferralWorkflow, TheReferralFormIsAPrintableChinesePage) {
   EXPECT_EQ(p.received().schemaProblems(), "");
 }
 
+// The results a referral shares: marked recognised when the receiving institution is of the
+// performing one's tier (by default), stored as a List queued for both institutions and listed
+// by $shared-results.
+TEST(ReferralWorkflow, SharedResultsAreRecognisedAtTheSameLevelAndListed) {
+  ReferralPlatform p;
+  p.setClock("2026-11-24T01:00:00Z");
+  // The county hospital is secondary grade A; another secondary hospital made one result.
+  ASSERT_EQ(p.put("Organization/county", organization("county", "330521", "2A")).status, 200);
+  ASSERT_EQ(p.put("Organization/district", organization("district", "330106", "2B")).status, 201);
+  ASSERT_EQ(
+      p.put(
+           "DiagnosticReport/ct",
+           R"({"resourceType":"DiagnosticReport","id":"ct","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"24627-2"}]},"subject":{"reference":"Patient/p1"},"effectiveDateTime":"2026-11-20","performer":[{"reference":"Organization/district"}]})")
+          .status,
+      201);
+  ASSERT_EQ(
+      p.put(
+           "CarePlan/plan1",
+           R"({"resourceType":"CarePlan","id":"plan1","status":"active","intent":"plan","subject":{"reference":"Patient/p1"}})")
+          .status,
+      201);
+  // r1: made at the tertiary hospital (no performer: the sender).
+  ASSERT_EQ(
+      p.put(
+           "ServiceRequest/down1",
+           referralRequest(
+               "down1", "downward", "rehabilitation-follow-up", "county",
+               R"(,"supportingInfo":[{"reference":"Consent/consent1"},{"reference":"CarePlan/plan1"},{"reference":"DiagnosticReport/r1"},{"reference":"DiagnosticReport/ct"}])"))
+          .status,
+      201);
+  auto before = httpRequest(p.gateway().httpPort(), "GET", "/fhir/Task/d1/$shared-results");
+  EXPECT_EQ(before.status, 404);
+  ASSERT_EQ(p.put("Task/d1",
+                  referralTask("d1", "down1", "county", "", "tertiary", "PractitionerRole/expert"))
+                .status,
+            201);
+  auto list = p.read("List/shared-results-d1");
+  EXPECT_EQ(field(list["subject"], "reference"), "Patient/p1");
+  std::vector<std::string> flags;
+  for (const auto& e : list["entry"].GetArray())
+    flags.push_back(field(e["item"], "reference") + " " + field(e["flag"]["coding"][0], "code"));
+  EXPECT_EQ(flags, (std::vector<std::string>{"DiagnosticReport/r1 not-recognised",
+                                             "DiagnosticReport/ct recognised"}));
+  auto queued = sqliteQuery(p.gateway().dbPath(),
+                            "SELECT destination FROM deliveries WHERE resource_type = 'List' AND "
+                            "resource_id = 'shared-results-d1' ORDER BY destination");
+  EXPECT_EQ(queued, (std::vector<std::vector<std::string>>{{"county"}, {"tertiary"}}));
+  auto listed =
+      httpRequest(p.gateway().httpPort(), "GET", "/fhir/Task/d1/$shared-results", "", kFhirJson);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  p.received().add(listed.body);
+  auto bundle = parsed(listed.body);
+  std::vector<std::string> entries;
+  for (const auto& e : bundle["entry"].GetArray())
+    entries.push_back(field(e["resource"], "resourceType") + "/" + field(e["resource"], "id"));
+  EXPECT_EQ(entries, (std::vector<std::string>{"List/shared-results-d1", "DiagnosticReport/r1",
+                                               "DiagnosticReport/ct"}));
+  EXPECT_EQ(p.received().schemaProblems(), "");
+}
+
 }  // namespace
 }  // namespace medbridge::testing

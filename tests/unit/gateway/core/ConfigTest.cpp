@@ -116,6 +116,17 @@ TEST(Config, WorkflowKeysAndTheControlledClock) {
       "{}", {"workflow.submitSteps=", "workflow.regionCode=3301", "workflow.requirePoolExpert=true",
              "testing.controlledClock=true", "referral.priorConsultDays=14"});
   EXPECT_EQ(c.referral.priorConsultDays, 14);
+  EXPECT_EQ(shipped.referral.resultValidityDays, 30);
+  EXPECT_TRUE(shipped.referral.recognisedLevels.empty());
+  GatewayConfig matrix =
+      parseConfig(R"({"referral": {"recognisedLevels": {"2A": "3A,2A"}}})",
+                  {"referral.recognisedLevels.1A=2A", "referral.resultValidityDays=7"});
+  EXPECT_EQ(matrix.referral.recognisedLevels, (std::map<std::string, std::vector<std::string>>{
+                                                  {"1A", {"2A"}}, {"2A", {"3A", "2A"}}}));
+  EXPECT_EQ(matrix.referral.resultValidityDays, 7);
+  expectError("{}", {"referral.recognisedLevels.a.b=3A"}, ErrorCode::ConfigInvalid,
+              "MB-1001 invalid configuration: referral.recognisedLevels.a.b: keys are "
+              "referral.recognisedLevels.<hospital-level code>");
   expectError("{}", {"referral.priorConsultDays=0"}, ErrorCode::ConfigInvalid,
               "MB-1001 invalid configuration: referral.priorConsultDays: must be between 1 and "
               "3650");

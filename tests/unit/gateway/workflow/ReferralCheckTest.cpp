@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "gateway/workflow/ResultRecognition.h"
 #include "gateway/workflow/TransitionTable.h"
 
 namespace medbridge::workflow {
@@ -94,6 +95,17 @@ TEST(ReferralCheck, AnUnstablePatientAnotherPatientsConsentAndNoAgreementAreRefu
   EXPECT_EQ(found[0].expression, "Task.owner");
   EXPECT_EQ(found[1].expression, "ServiceRequest.supportingInfo");
   EXPECT_EQ(found[2].expression, "Task.for");
+}
+
+TEST(ResultRecognition, SameTierByDefaultElseTheConfiguredMatrix) {
+  std::map<std::string, std::vector<std::string>> none, matrix{{"2A", {"3A", "3B", "2A"}}};
+  EXPECT_TRUE(recognises("2A", "2B", none));
+  EXPECT_TRUE(recognises("3A", "3C", none));
+  EXPECT_FALSE(recognises("2A", "3A", none));
+  EXPECT_FALSE(recognises("", "3A", none));
+  EXPECT_TRUE(recognises("2A", "3A", matrix));
+  EXPECT_FALSE(recognises("2A", "2B", matrix));
+  EXPECT_TRUE(recognises("2B", "2C", matrix));  // not in the matrix: its own tier
 }
 
 TEST(ReferralTransitions, ThePatientMovesOnlyAfterBothSidesConfirmed) {

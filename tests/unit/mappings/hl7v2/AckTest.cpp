@@ -27,6 +27,14 @@ TEST(Ack, ErrSegmentFollowsTheVersion) {
             "ERR|PID^1^3^101&Required field missing&HL70357\r");
 }
 
+TEST(Ack, AWarningWithoutAnErrorCodeIsAnAcceptedErrOfSeverityW) {
+  auto m = Message::parse("MSH|^~\\&|HIS|H|GW|R|1||ORM^O01|C1|P|2.5\r");
+  EXPECT_EQ(buildAck(ackHeaderOf(m), "AA", {0, "OBR-4", "MB-6001 seen"}, "T", "A"),
+            "MSH|^~\\&|GW|R|HIS|H|T||ACK^O01^ACK|A|P|2.5\r"
+            "MSA|AA|C1\r"
+            "ERR||OBR^1^4|0^Message accepted^HL70357|W||||MB-6001 seen\r");
+}
+
 TEST(Ack, UsesInboundEncodingCharacters) {
   auto m = Message::parse("MSH#:*!@#HIS#F#GW#R#1##ADT:A01#C2#P#2.4\r");
   EXPECT_EQ(buildAck(ackHeaderOf(m), "AA", {}, "T", "A"),

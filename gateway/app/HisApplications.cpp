@@ -33,10 +33,11 @@ Value reference(const std::string& to, rapidjson::Document::AllocatorType& a) {
   return r;
 }
 
-// The draft Task of an application; false when it names no invited
-// Organization or acting party.
-bool draftTask(const rapidjson::Document& request, const std::string& requestId,
-               const std::string& organization, rapidjson::Document& task) {
+// The first Task of an application: a consultation's draft, a referral submitted (the HIS's
+// REF^I12 is the referral); false when it names no invited Organization or acting party.
+bool firstTask(const rapidjson::Document& request, const std::string& requestId,
+               const std::string& kind, const std::string& organization,
+               rapidjson::Document& task) {
   std::string actor = ConsultationMachine::reference(request, "requester"), invited;
   if (auto it = request.FindMember("performer"); it != request.MemberEnd() && it->value.IsArray())
     for (const auto& p : it->value.GetArray())
@@ -52,11 +53,14 @@ bool draftTask(const rapidjson::Document& request, const std::string& requestId,
       .AddMember("valueReference", reference(actor, a), a);
   extension.PushBack(actorExtension, a);
   task.AddMember("extension", extension, a);
-  task.AddMember("status", "draft", a).AddMember("intent", "order", a);
+  bool referral = kind == "referral";
+  task.AddMember("status", rapidjson::StringRef(referral ? "requested" : "draft"), a)
+      .AddMember("intent", "order", a);
   std::string priority = mappings::fhir::stringMember(request, "priority");
   if (!priority.empty()) task.AddMember("priority", Value(priority.c_str(), a), a);
-  task.AddMember("code", coding(workflow::kTaskCodeSystem, "consultation", a), a);
-  task.AddMember("businessStatus", coding(workflow::kBusinessStatusSystem, "drafted", a), a);
+  task.AddMember("code", coding(workflow::kTaskCodeSystem, kind.c_str(), a), a);
+  task.AddMember("businessStatus",
+                 coding(workflow::kBusinessStatusSystem, referral ? "submitted" : "drafted", a), a);
   task.AddMember("focus", reference("ServiceRequest/" + requestId, a), a);
   task.AddMember("for", reference(ConsultationMachine::reference(request, "subject"), a), a);
   task.AddMember("requester", reference("Organization/" + organization, a), a);
@@ -85,12 +89,15 @@ void HisApplications::stop() {
 
 int HisApplications::proposeDue() {
   int proposed = 0;
-  auto applications = store_.search(mappings::fhir::parseSearch(
-      "ServiceRequest",
-      {{"category", std::string(workflow::kTaskCodeSystem) + "|consultation"},
-       {"status", "active"}},
-      true));
-  for (const auto& id : applications) {
+  std::vector<std::pair<std::string, std::string>> applications;  // kind, ServiceRequest id
+  for (const char* kind : {"consultation", "referral"})
+    for (const auto& id : store_.search(mappings::fhir::parseSearch(
+             "ServiceRequest",
+             {{"category", std::string(workflow::kTaskCodeSystem) + "|" + kind},
+              {"status", "active"}},
+             true)))
+      applications.emplace_back(kind, id);
+  for (const auto& [kind, id] : applications) {
     std::string focus = "ServiceRequest/" + id;
     if (!store_.search(mappings::fhir::parseSearch("Task", {{"focus", focus}}, true)).empty() ||
         store_.search(mappings::fhir::parseSearch("Provenance", {{"target", focus}}, true)).empty())
@@ -104,11 +111,10 @@ int HisApplications::proposeDue() {
     if (auto it = refused_.find(id); it != refused_.end() && it->second.first == stored->version &&
                                      now - it->second.second < std::chrono::minutes(1))
       continue;
-    if (!draftTask(request, id, config_.his.organization, task)) {
+    if (!firstTask(request, id, kind, config_.his.organization, task)) {
       log().error(
-          "%s from the HIS names no requester or invited Organization (PRD-7): no "
-          "consultation is proposed",
-          focus);
+          "%s from the HIS names no requester or invited Organization (PRD-7): no %s is proposed",
+          focus, kind);
       refused_[id] = {stored->version, now};
       continue;
     }
@@ -120,7 +126,7 @@ int HisApplications::proposeDue() {
         continue;
       }
       refused_[id] = {stored->version, now};
-      log().error("the platform refused the consultation of %s (HTTP %d): %s", focus, answer.status,
+      log().error("the platform refused the %s of %s (HTTP %d): %s", kind, focus, answer.status,
                   answer.body);
     } catch (const fhir::FhirError& e) {
       if (e.status == 503) {
@@ -128,7 +134,7 @@ int HisApplications::proposeDue() {
         continue;
       }
       refused_[id] = {stored->version, now};
-      log().error("the consultation of %s was not proposed: %s", focus, std::string(e.what()));
+      log().error("the %s of %s was not proposed: %s", kind, focus, std::string(e.what()));
     }
   }
   return proposed;

@@ -13,10 +13,11 @@
 namespace medbridge::app {
 
 // Applications from the HIS over HL7 v2 (docs/consultation-workflow.md, "Applications from the
-// HIS"): a consultation ServiceRequest mapped from a message (REF^I12 with a consultation service
-// type: it has the mapping's Provenance) and not yet the focus of a Task gets its workflow Task
-// proposed to the platform as a draft — PUT Task/<ServiceRequest id>, the application's requester
-// acting, requester Organization/<his.organization>, owner the invited Organization. The
+// HIS"; docs/referral-workflow.md, "From the HIS"): a consultation or referral ServiceRequest
+// mapped from a message (it has the mapping's Provenance) and not yet the focus of a Task gets its
+// workflow Task proposed to the platform — a consultation's as a draft, a referral's submitted —
+// PUT Task/<ServiceRequest id>, the application's requester acting, requester
+// Organization/<his.organization>, owner the invited Organization. The
 // application itself is the durable record: a proposal the platform could not take (unreachable,
 // patient not there yet) is tried again on the next pass; one it refused is logged and tried
 // again when the application changes or a minute later.

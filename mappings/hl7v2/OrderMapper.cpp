@@ -3,7 +3,7 @@
 // an OBR-4 in the consultation service types makes a consultation application whose parties are
 // the order's PRT segments.
 #include "gateway/core/Hash.h"
-#include "mappings/hl7v2/ConsultationApplication.h"
+#include "mappings/hl7v2/WorkflowApplication.h"
 #include "mappings/tables/Tables.h"
 
 namespace medbridge::mappings::hl7v2 {
@@ -146,10 +146,10 @@ void mapOrders(MapState& s) {
       setString(note, "text", text, a);
       if (note.HasMember("text")) push(sr, "note", std::move(note), a);
     }
-    if (isConsultationService(sr)) {
+    if (applicationKind(sr) == "consultation") {
       std::string suggested =
           o.tq1 ? dt.dateTime(dt.comp(o.tq1->field(7), 1), "TQ1-7") : std::string();
-      consultationApplication(s, sr, suggested, applicationParties(s, o));
+      workflowApplication(s, sr, "consultation", suggested, applicationParties(s, o));
     }
     s.bundle.add(std::move(sr));
   }

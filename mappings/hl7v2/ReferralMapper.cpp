@@ -1,8 +1,8 @@
 // REF^I12: RF1 + PRD + DG1 -> referral ServiceRequest + Task (v2-to-FHIR IG segment map RF1),
-// or a remote-consultation application (docs/consultation-workflow.md, "Applications from the
-// HIS") when RF1-3 is a consultation service type.
+// or a workflow application (WorkflowApplication.h) when RF1-3 is a consultation service type
+// (MBCST) or a two-way referral direction (MBREFDIR).
 #include "gateway/core/Hash.h"
-#include "mappings/hl7v2/ConsultationApplication.h"
+#include "mappings/hl7v2/WorkflowApplication.h"
 
 namespace medbridge::mappings::hl7v2 {
 namespace {
@@ -31,15 +31,15 @@ std::string referenceDataId(MapState& s, const Segment& prd) {
   return "";
 }
 
-// The consultation application's parties: PRD-1 role, PRD-7 reference-data id, the referred-to
-// PRD-4.1 department; the suggested time from RF1-9.
-void consultationDetails(MapState& s, Value& sr) {
+// A workflow application's parties: PRD-1 role, PRD-7 reference-data id, the referred-to PRD-4.1
+// department; the suggested time from RF1-9.
+void applicationDetails(MapState& s, Value& sr, const std::string& kind) {
   std::vector<ApplicationParty> parties;
   for (const Segment* prd : s.msg.all("PRD"))
     parties.push_back(
         {s.msg.value(*prd, 1, 1), referenceDataId(s, *prd), s.dt.u(s.dt.comp(prd->field(4), 1))});
   std::string suggested = s.dt.dateTime(s.dt.comp(s.msg.first("RF1")->field(9), 1), "RF1-9");
-  consultationApplication(s, sr, suggested, parties);
+  workflowApplication(s, sr, kind, suggested, parties);
 }
 
 }  // namespace
@@ -98,10 +98,10 @@ void mapReferral(MapState& s) {
     setString(note, "text", s.msg.value(*nte, 3), a);
     if (note.HasMember("text")) push(sr, "note", std::move(note), a);
   }
-  bool consultation = isConsultationService(sr);
-  if (consultation) consultationDetails(s, sr);
+  std::string kind = applicationKind(sr);
+  if (!kind.empty()) applicationDetails(s, sr, kind);
   std::string srRef = s.bundle.add(std::move(sr));
-  if (consultation) return;
+  if (!kind.empty()) return;
 
   Value task = s.bundle.resource("Task", core::nameUuid("Task|referral|" + base));
   setString(task, "status", taskStatus(status), a);

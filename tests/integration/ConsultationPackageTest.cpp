@@ -12,6 +12,7 @@
 
 #include "tests/integration/ConsultationSupport.h"
 #include "tests/integration/DicomTestSupport.h"
+#include "tests/integration/ReferralSupport.h"
 
 namespace medbridge::testing {
 namespace {
@@ -608,6 +609,89 @@ TEST(ConsultationPackage, AnApplicationAsOmgO19OrAsAFhirTransactionWithItsTaskIs
   EXPECT_EQ(httpGet(r.county->httpPort(), "/fhir/ServiceRequest/tx2").first, 200);
   EXPECT_EQ(httpGet(r.county->httpPort(), "/fhir/Task/tx2").first, 404);
   EXPECT_FALSE(platformTask("tx2").IsObject());
+}
+
+// An upward referral that starts in the HIS as REF^I12 (RF1-3 a referral direction, an
+// emergency): the county gateway proposes it submitted, with the patient's records, consent and
+// images; both hospitals confirm through their gateways; the tertiary hospital holds the referral
+// form and the shared results and admits the patient.
+TEST(ConsultationPackage, AnEmergencyReferralFromTheHisRunsUntilThePatientIsAdmitted) {
+  PackageRegion r;
+  r.registerPatient();
+  ASSERT_EQ(
+      r.platform
+          ->put("OrganizationAffiliation/agreement1", agreement("agreement1", "tertiary", "county"))
+          .status,
+      201);
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  MllpClient his(r.county->mllpPort());
+  his.sendFrame(
+      "MSH|^~\\&|HIS|ZJYY|MEDBRIDGE|PLATFORM|20261124100000+0800||REF^I12|RF-2|P|2.5||||||"
+      "UNICODE UTF-8\r"
+      "RF1|P^Pending|S^STAT|upward^上转^MBREFDIR||O|ZZ-2026-007^ZJYY-REFERRALS|"
+      "20261124100000+0800|||severe-trauma-poisoning-critical^严重创伤^MBREFIND\r"
+      "PRD|RP|张^医生|||||doc^PractitionerRole\r"
+      "PRD|RT|三级^医院||03|||tertiary^Organization\r"
+      "PID|1||A1^^^ZJYY-HIS^MR~P100^^^ZJYY-PACS^PI||王^秀英||19491231|F\r");
+  ASSERT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
+  std::string id;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        auto [status, bundle] =
+            httpGet(r.county->httpPort(), "/fhir/ServiceRequest?identifier=ZZ-2026-007");
+        auto at = bundle.find(R"("resourceType":"ServiceRequest","id":")");
+        if (status != 200 || at == std::string::npos) return false;
+        id = bundle.substr(at + 38);
+        id = id.substr(0, id.find('"'));
+        return true;
+      },
+      std::chrono::seconds(30)));
+  ASSERT_TRUE(waitFor([&] { return httpGet(r.platformPort, "/fhir/Task/" + id).first == 200; },
+                      std::chrono::seconds(60)))
+      << r.county->log();
+  auto submitted = r.platform->read("Task/" + id);
+  EXPECT_EQ(field(submitted, "status"), "requested");
+  EXPECT_EQ(field(submitted["code"]["coding"][0], "code"), "referral");
+  EXPECT_EQ(field(submitted, "priority"), "stat");
+  // The package went with it: the consent and the fetched study are the application's.
+  auto application = r.platform->read("ServiceRequest/" + id);
+  std::set<std::string> carried;
+  for (const auto& s : application["supportingInfo"].GetArray())
+    carried.insert(field(s, "reference").substr(0, field(s, "reference").find('/')));
+  EXPECT_TRUE(carried.count("Consent") && carried.count("ImagingStudy")) << r.county->log();
+  // The tertiary hospital receives the referral with its form and shared results.
+  auto& t = *r.tertiary;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return httpGet(t.httpPort(), "/fhir/Task/" + id).first == 200 &&
+               httpGet(t.httpPort(), "/fhir/Task/" + id + "/$shared-results").first == 200 &&
+               httpGet(t.httpPort(), "/fhir/DocumentReference/referral-form-" + id).first == 200;
+      },
+      std::chrono::seconds(30)));
+  ASSERT_EQ(moveTask(t.httpPort(), id, "received", "received", "PractitionerRole/desk").status,
+            200);
+  ASSERT_EQ(op(t, id, "accept", refParam("PractitionerRole/desk")).status, 200);
+  // Both sides confirm before the patient moves (the county acts on its replica of the accepted
+  // version).
+  auto reaches = [&](const GatewayProcess& g, const std::string& status) {
+    return waitFor(
+        [&] {
+          return field(parsed(httpGet(g.httpPort(), "/fhir/Task/" + id).second), "status") ==
+                 status;
+        },
+        std::chrono::seconds(30));
+  };
+  ASSERT_TRUE(reaches(*r.county, "accepted"));
+  EXPECT_EQ(op(*r.county, id, "start", refParam("PractitionerRole/doc")).status, 409);
+  ASSERT_EQ(op(*r.county, id, "acknowledge", refParam("PractitionerRole/doc")).status, 200);
+  ASSERT_EQ(op(*r.county, id, "start", refParam("PractitionerRole/doc")).status, 200);
+  ASSERT_TRUE(reaches(t, "in-progress"));
+  auto admitted = op(t, id, "complete", refParam("PractitionerRole/desk"));
+  ASSERT_EQ(admitted.status, 200) << admitted.body;
+  EXPECT_EQ(field(parsed(admitted.body), "status"), "completed");
+  EXPECT_EQ(field(r.platform->read("Task/" + id)["businessStatus"]["coding"][0], "code"),
+            "admitted");
+  EXPECT_EQ(r.platform->received().schemaProblems(), "");
 }
 
 }  // namespace

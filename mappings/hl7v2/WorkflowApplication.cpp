@@ -1,4 +1,4 @@
-#include "mappings/hl7v2/ConsultationApplication.h"
+#include "mappings/hl7v2/WorkflowApplication.h"
 
 #include "gateway/workflow/WorkflowCodes.h"
 
@@ -8,19 +8,26 @@ using fhir::push;
 using fhir::reference;
 using fhir::setString;
 
-bool isConsultationService(const Value& sr) {
+std::string applicationKind(const Value& sr) {
   auto code = sr.FindMember("code");
-  return code != sr.MemberEnd() && code->value.HasMember("coding") &&
-         code->value["coding"].IsArray() && !code->value["coding"].Empty() &&
-         fhir::stringMember(code->value["coding"][0], "system") == workflow::kServiceTypeSystem;
+  if (code == sr.MemberEnd() || !code->value.HasMember("coding") ||
+      !code->value["coding"].IsArray() || code->value["coding"].Empty())
+    return "";
+  std::string system = fhir::stringMember(code->value["coding"][0], "system");
+  if (system == workflow::kServiceTypeSystem) return "consultation";
+  if (system == workflow::kReferralDirectionSystem) return "referral";
+  return "";
 }
 
-void consultationApplication(MapState& s, Value& sr, const std::string& suggested,
-                             const std::vector<ApplicationParty>& parties) {
+void workflowApplication(MapState& s, Value& sr, const std::string& kind,
+                         const std::string& suggested,
+                         const std::vector<ApplicationParty>& parties) {
   auto& a = s.a();
   Value category(rapidjson::kObjectType);
   push(category, "coding",
-       s.dt.coding("consultation", "Remote consultation", workflow::kTaskCodeSystem), a);
+       s.dt.coding(kind, kind == "referral" ? "Two-way referral" : "Remote consultation",
+                   workflow::kTaskCodeSystem),
+       a);
   if (sr.HasMember("category"))
     sr["category"].SetArray().PushBack(category, a);
   else

@@ -11,7 +11,10 @@
 #include "gateway/core/ErrorCode.h"
 #include "gateway/core/Hash.h"
 #include "gateway/core/Time.h"
+#include "gateway/workflow/ApplicationCheck.h"
 #include "gateway/workflow/ConsultationMachine.h"
+#include "gateway/workflow/ReferralCheck.h"
+#include "gateway/workflow/WorkflowCodes.h"
 #include "mappings/fhir/Json.h"
 #include "mappings/fhir/SearchQuery.h"
 #include "mappings/fhir/SearchValues.h"
@@ -134,10 +137,8 @@ void HisMessages::onReplica(store::IResourceTx& tx, const store::ResourceVersion
                             const std::optional<store::ResourceVersion>& previous) {
   if (v.type != "Task") return;
   rapidjson::Document task, before;
-  if (mappings::fhir::parseJson(v.json, task) || !ConsultationMachine::isConsultation(task) ||
-      ConsultationMachine::reference(task, "requester") !=
-          "Organization/" + config_.his.organization)
-    return;
+  if (mappings::fhir::parseJson(v.json, task) || !ConsultationMachine::isWorkflowTask(task)) return;
+  std::string here = "Organization/" + config_.his.organization;
   std::string was =
       previous && !previous->deleted && !mappings::fhir::parseJson(previous->json, before)
           ? ConsultationMachine::state(before)
@@ -145,6 +146,17 @@ void HisMessages::onReplica(store::IResourceTx& tx, const store::ResourceVersion
   std::string now = ConsultationMachine::state(task);
   if (now == was) return;
   bool queued = false;
+  if (ConsultationMachine::isReferral(task)) {
+    // The sending hospital hears of every new state; the receiving one of the patient on the way.
+    if (ConsultationMachine::reference(task, "requester") == here && config_.his.statusMessages)
+      queued = tx.queueHisMessage(v.id, v.version, "status", clock_.nowMillis());
+    if (ConsultationMachine::invitedOrganization(task) == here && config_.his.preAdmitReferrals &&
+        now == "in-progress/in-transit")
+      queued = tx.queueHisMessage(v.id, v.version, "preadmit", clock_.nowMillis()) || queued;
+    if (queued) loop_.wake();
+    return;
+  }
+  if (ConsultationMachine::reference(task, "requester") != here) return;
   if (stringMember(task, "status") == "completed" && was.rfind("completed/", 0) != 0) {
     queued = tx.queueHisMessage(v.id, v.version, "report", clock_.nowMillis());
     if (!config_.his.reportPacs.empty())
@@ -248,6 +260,9 @@ std::optional<std::string> HisMessages::compose(const store::HisMessage& m,
   if (request.HasMember("identifier") && request["identifier"].IsArray() &&
       !request["identifier"].Empty())
     orderId = stringMember(request["identifier"][0], "value");
+  if (ConsultationMachine::isReferral(task))
+    return m.kind == "preadmit" ? preAdmission(envelope, task, request, patient)
+                                : referralStatus(envelope, task, request, orderId);
   if (m.kind == "status") return statusMessage(envelope, task, orderId);
   return reportMessage(envelope, task, orderId, problem);
 }
@@ -371,6 +386,70 @@ std::optional<std::string> HisMessages::reportMessage(const mappings::hl7v2::His
   r.conclusion = stringMember(report, "conclusion");
   r.pdfBase64 = reportPdf(reportReference, report, r.authenticated);
   return mappings::hl7v2::buildReportMessage(r, config_.his.reportMessage);
+}
+
+std::string HisMessages::referralStatus(const mappings::hl7v2::HisEnvelope& envelope,
+                                        const rapidjson::Document& task,
+                                        const rapidjson::Document& request,
+                                        const std::string& referralId) {
+  mappings::hl7v2::ReferralStatus s;
+  static_cast<mappings::hl7v2::HisEnvelope&>(s) = envelope;
+  s.referralId = referralId;
+  std::string status = stringMember(task, "status");
+  s.referralStatus = status == "requested" || status == "received" || status == "draft" ? "P"
+                     : status == "rejected"                                             ? "R"
+                     : status == "cancelled" || status == "failed"                      ? "E"
+                                                                                        : "A";
+  s.priority = stringMember(task, "priority") == "stat" ? "S" : "R";
+  s.direction = workflow::referralDirection(request);
+  s.directionText = s.direction == "upward" ? "上转" : s.direction == "downward" ? "下转" : "";
+  s.changed = hl7Time(stringMember(task, "lastModified"));
+  s.receiving = ConsultationMachine::invitedOrganization(task);
+  rapidjson::Document receiving;
+  if (readStored(store_, s.receiving, receiving)) s.receivingName = stringMember(receiving, "name");
+  s.receiving = s.receiving.substr(s.receiving.find('/') + 1);
+  s.state = ConsultationMachine::state(task);
+  if (task.HasMember("statusReason") && task["statusReason"].HasMember("coding") &&
+      task["statusReason"]["coding"].IsArray() && !task["statusReason"]["coding"].Empty()) {
+    s.reasonCode = stringMember(task["statusReason"]["coding"][0], "code");
+    s.reasonText = stringMember(task["statusReason"]["coding"][0], "display");
+  }
+  return mappings::hl7v2::buildReferralStatus(s);
+}
+
+std::string HisMessages::preAdmission(const mappings::hl7v2::HisEnvelope& envelope,
+                                      const rapidjson::Document& task,
+                                      const rapidjson::Document& request,
+                                      const rapidjson::Document& patient) {
+  mappings::hl7v2::ReferralPreAdmission a;
+  static_cast<mappings::hl7v2::HisEnvelope&>(a) = envelope;
+  std::string gender = stringMember(patient, "gender");
+  a.gender = gender == "male"     ? "M"
+             : gender == "female" ? "F"
+             : gender == "other"  ? "O"
+             : gender.empty()     ? ""
+                                  : "U";
+  for (char c : stringMember(patient, "birthDate"))
+    if (c != '-') a.birthDate += c;
+  a.visitNumber = stringMember(task, "id");
+  a.admissionType = stringMember(task, "priority") == "stat" ? "E" : "R";
+  a.department = workflow::requestedDepartment(request);
+  std::string referring = ConsultationMachine::reference(request, "requester");
+  a.referringDoctor = referring.substr(referring.find('/') + 1);
+  if (request.HasMember("reasonCode") && request["reasonCode"].IsArray())
+    for (const auto& r : request["reasonCode"].GetArray())
+      if (auto code = mappings::fhir::codeIn(r, workflow::kReferralIndicationSystem);
+          !code.empty() && a.reason.empty())
+        a.reason = code;
+  a.expected = hl7Time(stringMember(task, "lastModified"));
+  if (task.HasMember("extension") && task["extension"].IsArray())
+    for (const auto& e : task["extension"].GetArray()) {
+      bool on =
+          e.HasMember("valueBoolean") && e["valueBoolean"].IsBool() && e["valueBoolean"].GetBool();
+      if (stringMember(e, "url") == workflow::kReferralPriorityExtension) a.priority = on;
+      if (stringMember(e, "url") == workflow::kFeeWaivedExtension) a.feeWaived = on;
+    }
+  return mappings::hl7v2::buildPreAdmission(a);
 }
 
 }  // namespace medbridge::app

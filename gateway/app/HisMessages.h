@@ -16,6 +16,10 @@
 
 namespace medbridge::app {
 
+// Referrals (docs/referral-workflow.md, "Answers to the HIS"): the sending hospital's HIS gets
+// every new state as RRI^I12 (his.statusMessages), the receiving one an ADT^A05 pre-admission when
+// the transfer starts (his.preAdmitReferrals); queued and sent the same way.
+//
 // Consultation messages for the inviting hospital's HIS (his.*): when the platform's version of
 // a consultation this hospital requested (Task.requester = Organization/<his.organization>) is
 // applied here, what the HIS is told is queued in the same transaction (his_outbox): the report
@@ -53,6 +57,14 @@ class HisMessages {
   std::string storePdf(const store::HisMessage& m);
   std::string statusMessage(const mappings::hl7v2::HisEnvelope& envelope,
                             const rapidjson::Document& task, const std::string& orderId);
+  // RRI^I12: a referral's new state for the sending hospital's HIS.
+  std::string referralStatus(const mappings::hl7v2::HisEnvelope& envelope,
+                             const rapidjson::Document& task, const rapidjson::Document& request,
+                             const std::string& referralId);
+  // ADT^A05: the referred patient on the way, for the receiving hospital's HIS.
+  std::string preAdmission(const mappings::hl7v2::HisEnvelope& envelope,
+                           const rapidjson::Document& task, const rapidjson::Document& request,
+                           const rapidjson::Document& patient);
   std::optional<std::string> reportMessage(const mappings::hl7v2::HisEnvelope& envelope,
                                            const rapidjson::Document& task,
                                            const std::string& orderId, std::string& problem);

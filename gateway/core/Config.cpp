@@ -219,6 +219,8 @@ const std::map<std::string, Setter>& schema() {
        [](auto& c, auto& k, auto& v) { c.his.reportMessage = oneOf(k, v, {"MDM^T02", "ORU^R01"}); }},
       {"his.statusMessages",
        [](auto& c, auto& k, auto& v) { c.his.statusMessages = asBool(k, v); }},
+      {"his.preAdmitReferrals",
+       [](auto& c, auto& k, auto& v) { c.his.preAdmitReferrals = asBool(k, v); }},
       {"his.reportPacs",
        [](auto& c, auto& k, auto& v) { c.his.reportPacs = asString(k, v, true); }},
       {"his.receivingApplication",

@@ -172,8 +172,10 @@ struct HisConfig {
   int port = 0;
   std::string organization;               // this hospital's Organization id (Task.requester)
   std::string reportMessage = "MDM^T02";  // or "ORU^R01"
-  bool statusMessages = false;            // OSU^O51 on every new state of its consultations
-  std::string reportPacs;  // AE title in dicom.peers: the report's PDF as Encapsulated PDF
+  bool statusMessages = false;     // OSU^O51 / RRI^I12 on every new state of its consultations /
+                                   // referrals
+  bool preAdmitReferrals = false;  // ADT^A05 when a patient referred here is on the way
+  std::string reportPacs;          // AE title in dicom.peers: the report's PDF as Encapsulated PDF
   std::string receivingApplication = "HIS", receivingFacility;  // MSH-5, MSH-6
   int timeoutSeconds = 30;                                      // per connection and ACK
 };

@@ -1,5 +1,8 @@
 #include "mappings/hl7v2/ReportMessage.h"
 
+#include <map>
+#include <tuple>
+
 #include "mappings/hl7v2/Ack.h"
 
 namespace medbridge::mappings::hl7v2 {
@@ -46,6 +49,17 @@ std::string observations(const ConsultationReport& r, bool pdfFirst) {
   return out;
 }
 
+// A segment from its non-empty fields by position (already escaped).
+std::string segment(const std::string& name, const std::map<int, std::string>& fields) {
+  std::string out = name;
+  int last = fields.empty() ? 0 : fields.rbegin()->first;
+  for (int i = 1; i <= last; ++i) {
+    auto it = fields.find(i);
+    out += "|" + (it == fields.end() ? std::string() : it->second);
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string buildReportMessage(const ConsultationReport& r, const std::string& messageType) {
@@ -64,6 +78,48 @@ std::string buildStatusMessage(const ConsultationStatus& s) {
   return msh(s, "OSU^O51^OSU_O51") + "\r" + pid(s) + "\rORC|SC|" + e(s.orderId) + "|" +
          e(s.taskId) + "||" + s.orderStatus + "||||" + s.changed + "|||||||" + e(s.reasonCode) +
          "^" + e(s.reasonText) + "^" + e(s.reasonSystem);
+}
+
+std::string buildReferralStatus(const ReferralStatus& s) {
+  std::string out =
+      msh(s, "RRI^I12^RRI_I12") + "\r" +
+      segment("RF1", {{1, s.referralStatus},
+                      {2, s.priority},
+                      {3, e(s.direction) + "^" + e(s.directionText) + "^MBREFDIR"},
+                      {5, "O"},
+                      {6, e(s.referralId)},
+                      {7, s.changed}}) +
+      "\r" +
+      segment("PRD", {{1, "RT"}, {2, e(s.receivingName)}, {7, e(s.receiving) + "^Organization"}}) +
+      "\r" + pid(s) + "\r" + segment("NTE", {{1, "1"}, {3, e(s.state)}});
+  if (!s.reasonCode.empty())
+    out += "\r" +
+           segment("NTE",
+                   {{1, "2"},
+                    {3, e(s.reasonCode) + (s.reasonText.empty() ? "" : " " + e(s.reasonText))}});
+  return out;
+}
+
+std::string buildPreAdmission(const ReferralPreAdmission& a) {
+  std::string out = msh(a, "ADT^A05^ADT_A05") + "\rEVN|A05|" + a.timestamp + "\r" + pid(a) + "||" +
+                    a.birthDate + "|" + a.gender + "\r" +
+                    segment("PV1", {{1, "1"},
+                                    {2, "P"},
+                                    {4, a.admissionType},
+                                    {8, e(a.referringDoctor)},
+                                    {10, e(a.department)},
+                                    {19, e(a.visitNumber)}}) +
+                    "\r" + segment("PV2", {{3, e(a.reason)}, {8, a.expected}});
+  int n = 0;
+  for (auto [on, code, text] : {std::tuple{a.priority, "REFPRIO", "转诊患者优先"},
+                                std::tuple{a.feeWaived, "FEEWAIVED", "免挂号费"}})
+    if (on)
+      out += "\r" + segment("OBX", {{1, std::to_string(++n)},
+                                    {2, "CWE"},
+                                    {3, std::string(code) + "^" + text + "^MBFLAG"},
+                                    {5, "Y^Yes^HL70136"},
+                                    {11, "F"}});
+  return out;
 }
 
 }  // namespace medbridge::mappings::hl7v2

@@ -47,4 +47,34 @@ struct ConsultationStatus : HisEnvelope {
 // OSU^O51 (PID, ORC with order control SC), HL7 2.5.
 std::string buildStatusMessage(const ConsultationStatus& status);
 
+// A referral's new state for the sending hospital's HIS.
+struct ReferralStatus : HisEnvelope {
+  std::string referralId;      // RF1-6: the HIS's referral number, else the ServiceRequest id
+  std::string referralStatus;  // RF1-1, HL7 table 0283 (P pending, A accepted, R rejected, E ended)
+  std::string priority;        // RF1-2: S stat, R routine
+  std::string direction, directionText;  // RF1-3 (MBREFDIR)
+  std::string changed;                   // RF1-7: when the state changed
+  std::string receiving, receivingName;  // PRD RT: the receiving Organization id and name
+  std::string state;                     // NTE: the Task's status/businessStatus
+  std::string reasonCode, reasonText;    // NTE: a refusal's or cancellation's coded reason
+};
+
+// RRI^I12 (RF1, PRD RT, PID, NTE), HL7 2.5.
+std::string buildReferralStatus(const ReferralStatus& status);
+
+// A referred patient on the way, for the receiving hospital's HIS.
+struct ReferralPreAdmission : HisEnvelope {
+  std::string gender, birthDate;             // PID-8 (F/M/O/U), PID-7
+  std::string visitNumber;                   // PV1-19: the referral Task id
+  std::string admissionType;                 // PV1-4: E emergency, R routine
+  std::string department;                    // PV1-10: the requested department (MBDEPT)
+  std::string referringDoctor;               // PV1-8: the referring PractitionerRole id
+  std::string reason;                        // PV2-3: the indication
+  std::string expected;                      // PV2-8: expected admission (the transfer started)
+  bool priority = false, feeWaived = false;  // OBX REFPRIO / FEEWAIVED
+};
+
+// ADT^A05 pre-admission (EVN, PID, PV1 class P, PV2, OBX for the referral markers), HL7 2.5.
+std::string buildPreAdmission(const ReferralPreAdmission& admission);
+
 }  // namespace medbridge::mappings::hl7v2

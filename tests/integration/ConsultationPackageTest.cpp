@@ -39,6 +39,15 @@ std::string replace(std::string text, const std::string& from, const std::string
   return text;
 }
 
+// The HL7 messages a test HIS (his-listener.js) received, in order.
+std::vector<std::string> hisMessages(const std::string& file) {
+  std::vector<std::string> out;
+  std::string all = readFile(file);
+  for (std::size_t at = 0, end; (end = all.find('\n', at)) != std::string::npos; at = end + 1)
+    out.push_back(field(parsed(all.substr(at, end - at)), "message"));
+  return out;
+}
+
 struct PackageRegion {
   int platformPort = freeLoopbackPort(), pacsPort = freeLoopbackPort(),
       hisPort = freeLoopbackPort();
@@ -46,29 +55,44 @@ struct PackageRegion {
   int countyHttp = freeLoopbackPort(), countyDicom = freeLoopbackPort(),
       tertiaryHttp = freeLoopbackPort(), tertiaryDicom = freeLoopbackPort();
   TempDir countyDir, tertiaryDir, pacsDir;
-  std::unique_ptr<PeerProcess> his;  // the county's HIS, receiving reports
+  std::unique_ptr<PeerProcess> his;           // the county's HIS, receiving reports
+  std::unique_ptr<PeerProcess> receivingHis;  // the tertiary hospital's (tertiaryHis)
   std::unique_ptr<GatewayProcess> county, tertiary;
   std::unique_ptr<WorkflowPlatform> platform;
   std::unique_ptr<PeerProcess> pacs;
   std::vector<std::string> files;
 
   // stow: the county sends the images to the tertiary gateway by STOW-RS, else by C-STORE.
-  explicit PackageRegion(bool stow = false) {
+  // tertiaryHis: the tertiary hospital has a HIS too (tertiary-his.jsonl), told of referred
+  // patients on the way.
+  explicit PackageRegion(bool stow = false, bool tertiaryHis = false) {
     his = std::make_unique<PeerProcess>(
         std::vector<std::string>{"node", peersDir() + "/his-listener.js", std::to_string(hisPort),
                                  pacsDir.file("his.jsonl")},
         pacsDir.file("his.log"));
     EXPECT_TRUE(waitForListener(hisPort, std::chrono::seconds(10)));
     std::string platformUrl = "http://127.0.0.1:" + std::to_string(platformPort) + "/fhir";
-    tertiary = std::make_unique<GatewayProcess>(
-        tertiaryDir.path(),
-        std::vector<std::string>{
-            "regional.urls=" + platformUrl,
-            "regional.resourceTypes=Patient,Appointment,DiagnosticReport,DocumentReference,"
-            "Provenance",
-            "dicom.aet=TERTIARY", "dicom.stableSeconds=1",
-            "http.port=" + std::to_string(tertiaryHttp),
-            "dicom.port=" + std::to_string(tertiaryDicom)});
+    std::vector<std::string> tertiarySets{
+        "regional.urls=" + platformUrl,
+        "regional.resourceTypes=Patient,Appointment,DiagnosticReport,DocumentReference,"
+        "Provenance",
+        "dicom.aet=TERTIARY",
+        "dicom.stableSeconds=1",
+        "http.port=" + std::to_string(tertiaryHttp),
+        "dicom.port=" + std::to_string(tertiaryDicom)};
+    if (tertiaryHis) {
+      int port = freeLoopbackPort();
+      receivingHis = std::make_unique<PeerProcess>(
+          std::vector<std::string>{"node", peersDir() + "/his-listener.js", std::to_string(port),
+                                   pacsDir.file("tertiary-his.jsonl")},
+          pacsDir.file("tertiary-his.log"));
+      EXPECT_TRUE(waitForListener(port, std::chrono::seconds(10)));
+      for (std::string set : {"his.host=127.0.0.1", "his.organization=tertiary",
+                              "his.preAdmitReferrals=true", "his.receivingFacility=SRMYY"})
+        tertiarySets.push_back(set);
+      tertiarySets.push_back("his.port=" + std::to_string(port));
+    }
+    tertiary = std::make_unique<GatewayProcess>(tertiaryDir.path(), tertiarySets);
     tertiary->start();
     county = std::make_unique<GatewayProcess>(
         countyDir.path(),
@@ -377,13 +401,7 @@ TEST(ConsultationPackage, AnApplicationFromTheHisEndsWithItsReportInTheHisAsMdmT
 
   // The county's HIS got one MDM^T02: the patient by the HIS's own MRN, the document numbers,
   // the PDF and the conclusion (escaped); and an OSU^O51 for every new state, in order.
-  auto messages = [&] {
-    std::vector<std::string> out;
-    std::string all = readFile(r.pacsDir.file("his.jsonl"));
-    for (std::size_t at = 0, end; (end = all.find('\n', at)) != std::string::npos; at = end + 1)
-      out.push_back(field(parsed(all.substr(at, end - at)), "message"));
-    return out;
-  };
+  auto messages = [&] { return hisMessages(r.pacsDir.file("his.jsonl")); };
   ASSERT_TRUE(waitFor([&] { return messages().size() == 13; }, std::chrono::seconds(30)))
       << messages().size() << r.county->log();
   std::string message;
@@ -616,7 +634,7 @@ TEST(ConsultationPackage, AnApplicationAsOmgO19OrAsAFhirTransactionWithItsTaskIs
 // images; both hospitals confirm through their gateways; the tertiary hospital holds the referral
 // form and the shared results and admits the patient.
 TEST(ConsultationPackage, AnEmergencyReferralFromTheHisRunsUntilThePatientIsAdmitted) {
-  PackageRegion r;
+  PackageRegion r(/*stow=*/false, /*tertiaryHis=*/true);
   r.registerPatient();
   ASSERT_EQ(
       r.platform
@@ -691,6 +709,45 @@ TEST(ConsultationPackage, AnEmergencyReferralFromTheHisRunsUntilThePatientIsAdmi
   EXPECT_EQ(field(parsed(admitted.body), "status"), "completed");
   EXPECT_EQ(field(r.platform->read("Task/" + id)["businessStatus"]["coding"][0], "code"),
             "admitted");
+  // The county's HIS heard every state as RRI^I12 (RF1-1 referral status, NTE the state)…
+  std::vector<std::string> expected{"P requested/submitted",    "P received/received",
+                                    "A accepted/accepted",      "A accepted/acknowledged",
+                                    "A in-progress/in-transit", "A completed/admitted"};
+  auto told = [&] {
+    std::vector<std::string> states;
+    for (const auto& m : hisMessages(r.pacsDir.file("his.jsonl"))) {
+      auto rf1 = m.find("\rRF1|"), nte = m.find("\rNTE|1||");
+      if (m.find("|RRI^I12^RRI_I12|") == std::string::npos || rf1 == std::string::npos ||
+          nte == std::string::npos)
+        continue;
+      EXPECT_NE(m.find("|S|upward^上转^MBREFDIR||O|ZZ-2026-007|"), std::string::npos) << m;
+      EXPECT_NE(m.find("\rPID|1||A1^^^ZJYY-HIS^MR"), std::string::npos) << m;
+      states.push_back(m.substr(rf1 + 5, 1) + " " +
+                       m.substr(nte + 8, m.find('\r', nte + 1) - nte - 8));
+    }
+    return states;
+  };
+  ASSERT_TRUE(waitFor([&] { return told().size() == expected.size(); }, std::chrono::seconds(30)))
+      << ::testing::PrintToString(told());
+  EXPECT_EQ(told(), expected);
+  // … and the tertiary hospital's HIS the patient on the way, as an ADT^A05 pre-admission.
+  std::vector<std::string> announced;
+  ASSERT_TRUE(waitFor(
+      [&] {
+        announced = hisMessages(r.pacsDir.file("tertiary-his.jsonl"));
+        return !announced.empty();
+      },
+      std::chrono::seconds(30)));
+  ASSERT_EQ(announced.size(), 1u);
+  const std::string& a05 = announced[0];
+  EXPECT_NE(a05.find("|ADT^A05^ADT_A05|"), std::string::npos) << a05;
+  EXPECT_NE(a05.find("\rPV1|1|P||E||||doc||03|||||||||" + id + "\r"), std::string::npos) << a05;
+  EXPECT_NE(a05.find("\rPV2|||severe-trauma-poisoning-critical|"), std::string::npos) << a05;
+  EXPECT_NE(a05.find("\rOBX|1|CWE|REFPRIO^转诊患者优先^MBFLAG||Y^Yes^HL70136||||||F\rOBX|2|CWE|"
+                     "FEEWAIVED^免挂号费^MBFLAG||Y^Yes^HL70136||||||F"),
+            std::string::npos)
+      << a05;
+  EXPECT_NE(a05.find("||王^秀英||19491231|F\r"), std::string::npos) << a05;
   EXPECT_EQ(r.platform->received().schemaProblems(), "");
 }
 

@@ -168,10 +168,12 @@ TEST(Config, TheHisForReports) {
   EXPECT_EQ(shipped.his.host, "");
   EXPECT_EQ(shipped.his.reportMessage, "MDM^T02");
   EXPECT_FALSE(shipped.his.statusMessages);
-  GatewayConfig c =
-      parseConfig("{}", {"his.host=10.0.0.5", "his.port=2575", "his.organization=county",
-                         "his.reportMessage=ORU^R01", "his.statusMessages=true"});
+  EXPECT_FALSE(shipped.his.preAdmitReferrals);
+  GatewayConfig c = parseConfig(
+      "{}", {"his.host=10.0.0.5", "his.port=2575", "his.organization=county",
+             "his.reportMessage=ORU^R01", "his.statusMessages=true", "his.preAdmitReferrals=true"});
   EXPECT_TRUE(c.his.statusMessages);
+  EXPECT_TRUE(c.his.preAdmitReferrals);
   EXPECT_EQ(c.his.port, 2575);
   EXPECT_EQ(c.his.reportMessage, "ORU^R01");
   expectError("{}", {"his.host=10.0.0.5"}, ErrorCode::ConfigInvalid,

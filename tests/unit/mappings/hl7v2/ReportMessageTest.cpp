@@ -73,5 +73,53 @@ TEST(ReportMessage, OsuO51SaysTheOrderStatusAndTheReason) {
             "urn:medbridge:codesystem:workflow-reason");
 }
 
+TEST(ReportMessage, RriI12SaysTheReferralStatusAndTheCodedReason) {
+  ReferralStatus st;
+  static_cast<HisEnvelope&>(st) = sample();
+  st.referralId = "ZZ-7";
+  st.referralStatus = "R";
+  st.priority = "S";
+  st.direction = "upward";
+  st.directionText = "上转";
+  st.changed = "20261124110000+0800";
+  st.receiving = "tertiary";
+  st.receivingName = "省人民医院";
+  st.state = "rejected/refused";
+  st.reasonCode = "no-bed-available";
+  st.reasonText = "无床位";
+  EXPECT_EQ(buildReferralStatus(st),
+            "MSH|^~\\&|MEDBRIDGE|county|HIS|ZJYY|20261125104500+0800||RRI^I12^RRI_I12|MB7|P|2.5|"
+            "|||||UNICODE UTF-8\r"
+            "RF1|R|S|upward^上转^MBREFDIR||O|ZZ-7|20261124110000+0800\r"
+            "PRD|RT|省人民医院|||||tertiary^Organization\r"
+            "PID|1||A1^^^ZJYY-HIS^MR~330102194912310022^^^CHN-NID^NNCHN||王^秀英\r"
+            "NTE|1||rejected/refused\r"
+            "NTE|2||no-bed-available 无床位");
+}
+
+TEST(ReportMessage, AdtA05AnnouncesTheReferredPatientWithItsMarkers) {
+  ReferralPreAdmission a;
+  static_cast<HisEnvelope&>(a) = sample();
+  a.gender = "F";
+  a.birthDate = "19491231";
+  a.visitNumber = "r1";
+  a.admissionType = "E";
+  a.department = "03";
+  a.referringDoctor = "doc";
+  a.reason = "severe-trauma-poisoning-critical";
+  a.expected = "20261124120000+0800";
+  a.priority = true;
+  a.feeWaived = true;
+  EXPECT_EQ(buildPreAdmission(a),
+            "MSH|^~\\&|MEDBRIDGE|county|HIS|ZJYY|20261125104500+0800||ADT^A05^ADT_A05|MB7|P|2.5|"
+            "|||||UNICODE UTF-8\r"
+            "EVN|A05|20261125104500+0800\r"
+            "PID|1||A1^^^ZJYY-HIS^MR~330102194912310022^^^CHN-NID^NNCHN||王^秀英||19491231|F\r"
+            "PV1|1|P||E||||doc||03|||||||||r1\r"
+            "PV2|||severe-trauma-poisoning-critical|||||20261124120000+0800\r"
+            "OBX|1|CWE|REFPRIO^转诊患者优先^MBFLAG||Y^Yes^HL70136||||||F\r"
+            "OBX|2|CWE|FEEWAIVED^免挂号费^MBFLAG||Y^Yes^HL70136||||||F");
+}
+
 }  // namespace
 }  // namespace medbridge::mappings::hl7v2

@@ -102,6 +102,26 @@ void ReferralSubmission::findUnstableFlag(store::IResourceTx& tx, const std::str
   }
 }
 
+// The consultation Tasks a basedOn entry names: the consultation's application (a ServiceRequest
+// by reference, or by identifier as the HIS knows it) and so its Task, or the Task itself.
+std::vector<std::string> ReferralSubmission::consultationsNamed(store::IResourceTx& tx,
+                                                                const rapidjson::Value& basedOn) {
+  std::vector<std::string> requests, tasks;
+  std::string ref = text(basedOn, "reference");
+  if (ref.rfind("Task/", 0) == 0) return {ref};
+  if (ref.rfind("ServiceRequest/", 0) == 0) requests.push_back(ref);
+  if (auto it = basedOn.FindMember("identifier"); it != basedOn.MemberEnd() && it->value.IsObject())
+    for (const auto& id : tx.search(mappings::fhir::parseSearch(
+             "ServiceRequest",
+             {{"identifier", text(it->value, "system") + "|" + text(it->value, "value")}}, true)))
+      requests.push_back("ServiceRequest/" + id);
+  for (const auto& request : requests)
+    for (const auto& id :
+         tx.search(mappings::fhir::parseSearch("Task", {{"focus", request}}, true)))
+      tasks.push_back("Task/" + id);
+  return tasks;
+}
+
 void ReferralSubmission::findPriorConsultation(store::IResourceTx& tx, std::int64_t now) {
   auto& r = referral_;
   if (!r.request) return;
@@ -109,27 +129,33 @@ void ReferralSubmission::findPriorConsultation(store::IResourceTx& tx, std::int6
   if (it == request_.MemberEnd() || !it->value.IsArray()) return;
   std::int64_t since = now - std::int64_t(r.priorConsultDays) * 86'400'000;
   for (const auto& b : it->value.GetArray()) {
-    std::string ref = text(b, "reference");
-    rapidjson::Document task;
-    std::string why;
-    if (ref.rfind("Task/", 0) != 0 || !readCurrent(tx, ref, task) ||
-        !ConsultationMachine::isConsultation(task)) {
-      why = ref + " is not a consultation known here";
-    } else if (text(task, "status") != "completed") {
-      why = ref + " is " + text(task, "status") + ", not completed";
-    } else if (ConsultationMachine::reference(task, "for") != r.patient) {
-      why = ref + " is about another patient";
-    } else {
-      auto ended = mappings::fhir::dateRange(text(task, "lastModified"));
-      if (!ended || ended->from < since) {
-        why = ref + " ended before the last " + std::to_string(r.priorConsultDays) + " days";
-      } else {
-        r.priorConsultation = ref;
-        r.priorConsultationProblem.clear();
-        return;
-      }
+    auto named = consultationsNamed(tx, b);
+    if (named.empty() && r.priorConsultationProblem.empty()) {
+      std::string what = text(b, "reference");
+      if (what.empty() && b.HasMember("identifier")) what = text(b["identifier"], "value");
+      r.priorConsultationProblem = "no consultation known here is " + what;
     }
-    if (r.priorConsultationProblem.empty()) r.priorConsultationProblem = why;
+    for (const auto& ref : named) {
+      rapidjson::Document task;
+      std::string why;
+      if (!readCurrent(tx, ref, task) || !ConsultationMachine::isConsultation(task)) {
+        why = ref + " is not a consultation known here";
+      } else if (text(task, "status") != "completed") {
+        why = ref + " is " + text(task, "status") + ", not completed";
+      } else if (ConsultationMachine::reference(task, "for") != r.patient) {
+        why = ref + " is about another patient";
+      } else {
+        auto ended = mappings::fhir::dateRange(text(task, "lastModified"));
+        if (!ended || ended->from < since) {
+          why = ref + " ended before the last " + std::to_string(r.priorConsultDays) + " days";
+        } else {
+          r.priorConsultation = ref;
+          r.priorConsultationProblem.clear();
+          return;
+        }
+      }
+      if (r.priorConsultationProblem.empty()) r.priorConsultationProblem = why;
+    }
   }
 }
 

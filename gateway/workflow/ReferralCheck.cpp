@@ -101,7 +101,9 @@ std::vector<Problem> checkReferral(const Referral& r) {
   if (direction == "upward" && !r.emergency && r.priorConsultation.empty())
     problem("an upward referral follows a completed remote consultation of the patient within " +
                 std::to_string(r.priorConsultDays) +
-                " days, named in ServiceRequest.basedOn (or is an emergency: Task.priority stat)" +
+                " days, its application named in ServiceRequest.basedOn (or is an emergency: "
+                "Task.priority "
+                "stat)" +
                 (r.priorConsultationProblem.empty() ? "" : "; " + r.priorConsultationProblem),
             "ServiceRequest.basedOn");
   if (direction == "downward" && !r.carePlan)

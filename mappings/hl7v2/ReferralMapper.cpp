@@ -32,14 +32,26 @@ std::string referenceDataId(MapState& s, const Segment& prd) {
 }
 
 // A workflow application's parties: PRD-1 role, PRD-7 reference-data id, the referred-to PRD-4.1
-// department; the suggested time from RF1-9.
+// department; the suggested time from RF1-9; a referral's prior consultation from RF1-11.
 void applicationDetails(MapState& s, Value& sr, const std::string& kind) {
   std::vector<ApplicationParty> parties;
   for (const Segment* prd : s.msg.all("PRD"))
     parties.push_back(
         {s.msg.value(*prd, 1, 1), referenceDataId(s, *prd), s.dt.u(s.dt.comp(prd->field(4), 1))});
-  std::string suggested = s.dt.dateTime(s.dt.comp(s.msg.first("RF1")->field(9), 1), "RF1-9");
+  const Segment* rf1 = s.msg.first("RF1");
+  std::string suggested = s.dt.dateTime(s.dt.comp(rf1->field(9), 1), "RF1-9");
   workflowApplication(s, sr, kind, suggested, parties);
+  // A referral's originating referral (RF1-11): the consultation it follows, by the HIS's order
+  // number of that consultation's application.
+  std::string origin = s.dt.u(s.dt.comp(rf1->field(11), 1));
+  if (kind == "referral" && !origin.empty()) {
+    auto& a = s.a();
+    Value ident(rapidjson::kObjectType), ref(rapidjson::kObjectType);
+    setString(ident, "system", s.dt.identifierSystem(s.dt.comp(rf1->field(11), 2)), a);
+    setString(ident, "value", origin, a);
+    ref.AddMember("identifier", ident, a);
+    push(sr, "basedOn", std::move(ref), a);
+  }
 }
 
 }  // namespace

@@ -48,7 +48,8 @@ TEST(ReferralWorkflow, AnUpwardReferralFollowsACompletedConsultationUnlessItIsAn
   EXPECT_EQ(refused.status, 422);
   EXPECT_EQ(issues(refused.body),
             "an upward referral follows a completed remote consultation of the patient within 30 "
-            "days, named in ServiceRequest.basedOn (or is an emergency: Task.priority stat)\n");
+            "days, its application named in ServiceRequest.basedOn (or is an emergency: "
+            "Task.priority stat)\n");
   EXPECT_EQ(p.gateway().log().find("Task/u1"), std::string::npos);
   EXPECT_EQ(httpGet(p.gateway().httpPort(), "/fhir/Task/u1").first, 404);
 
@@ -59,7 +60,8 @@ TEST(ReferralWorkflow, AnUpwardReferralFollowsACompletedConsultationUnlessItIsAn
 
   // A consultation still open does not count; once completed it does.
   p.submit("c1", "regular");
-  std::string basedOn = R"(,"basedOn":[{"reference":"Task/c1"}])";
+  // The consultation is named by its application (c1's focus), as R4's basedOn allows.
+  std::string basedOn = R"(,"basedOn":[{"reference":"ServiceRequest/regular"}])";
   ASSERT_EQ(p.put("ServiceRequest/up2", referralRequest("up2", "upward", "treatment-ineffective",
                                                         "tertiary", basedOn + kConsent))
                 .status,
@@ -68,7 +70,8 @@ TEST(ReferralWorkflow, AnUpwardReferralFollowsACompletedConsultationUnlessItIsAn
   EXPECT_EQ(open.status, 422);
   EXPECT_EQ(issues(open.body),
             "an upward referral follows a completed remote consultation of the patient within 30 "
-            "days, named in ServiceRequest.basedOn (or is an emergency: Task.priority stat); "
+            "days, its application named in ServiceRequest.basedOn (or is an emergency: "
+            "Task.priority stat); "
             "Task/c1 is requested, not completed\n");
   ASSERT_EQ(p.move("c1", "received", "received", "PractitionerRole/desk").status, 200);
   ASSERT_EQ(p.operation("c1", "accept", {{"actor", "PractitionerRole/desk"}}).status, 200);
@@ -89,13 +92,38 @@ TEST(ReferralWorkflow, AnUpwardReferralFollowsACompletedConsultationUnlessItIsAn
   auto after = p.put("Task/u3", referralTask("u3", "up2"));
   ASSERT_EQ(after.status, 201) << after.body;
 
+  // The HIS names the consultation by its own order number (REF^I12 RF1-11).
+  std::string numbered = serviceRequest("regular", "regular");
+  numbered.insert(numbered.find(R"("status")"),
+                  R"("identifier":[{"system":"urn:medbridge:aa:ZJYY-ORDERS","value":"ZX-1"}],)");
+  ASSERT_EQ(p.put("ServiceRequest/regular", numbered).status, 200);
+  for (const auto& [sr, number] :
+       std::vector<std::pair<std::string, std::string>>{{"up3", "ZX-1"}, {"up4", "ZX-404"}}) {
+    std::string basedOn =
+        R"(,"basedOn":[{"identifier":{"system":"urn:medbridge:aa:ZJYY-ORDERS","value":")" + number +
+        R"("}}])";
+    ASSERT_EQ(p.put("ServiceRequest/" + sr, referralRequest(sr, "upward", "treatment-ineffective",
+                                                            "tertiary", basedOn + kConsent))
+                  .status,
+              201);
+  }
+  auto byNumber = p.put("Task/u5", referralTask("u5", "up3"));
+  EXPECT_EQ(byNumber.status, 201) << byNumber.body;
+  auto unknown = p.put("Task/u6", referralTask("u6", "up4"));
+  EXPECT_EQ(unknown.status, 422);
+  EXPECT_EQ(issues(unknown.body),
+            "an upward referral follows a completed remote consultation of the patient within 30 "
+            "days, its application named in ServiceRequest.basedOn (or is an emergency: "
+            "Task.priority stat); no consultation known here is ZX-404\n");
+
   // 31 days later the same consultation is too old.
   p.setClock("2026-12-26T03:00:00Z");
   auto late = p.put("Task/u4", referralTask("u4", "up2"));
   EXPECT_EQ(late.status, 422);
   EXPECT_EQ(issues(late.body),
             "an upward referral follows a completed remote consultation of the patient within 30 "
-            "days, named in ServiceRequest.basedOn (or is an emergency: Task.priority stat); "
+            "days, its application named in ServiceRequest.basedOn (or is an emergency: "
+            "Task.priority stat); "
             "Task/c1 ended before the last 30 days\n");
   EXPECT_EQ(p.received().schemaProblems(), "");
 }

@@ -58,7 +58,8 @@ TEST(ReferralCheck, AnUpwardReferralAfterAConsultationOrInAnEmergencyPasses) {
   EXPECT_EQ(messages(f.r),
             std::vector<std::string>{
                 "ServiceRequest.basedOn: an upward referral follows a completed remote "
-                "consultation of the patient within 30 days, named in ServiceRequest.basedOn (or "
+                "consultation of the patient within 30 days, its application named in "
+                "ServiceRequest.basedOn (or "
                 "is an emergency: Task.priority stat); Task/c1 is about another patient"});
 }
 

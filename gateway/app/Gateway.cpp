@@ -26,6 +26,7 @@
 #include "gateway/app/PlatformInbound.h"
 #include "gateway/app/PlatformPoller.h"
 #include "gateway/app/RegionalSender.h"
+#include "gateway/app/RepeatOrderAdvice.h"
 #include "gateway/app/ReportSigning.h"
 #include "gateway/app/ScopeCheck.h"
 #include "gateway/app/WorkflowProxy.h"
@@ -186,6 +187,7 @@ void Gateway::start() {
         200, "text/plain; version=0.0.4; charset=utf-8", metrics_.render(extra), {}};
   });
   fhir_ = std::make_unique<fhir::FhirServer>(*store_, clock_);
+  adviseRepeatOrders(*fhir_, *store_, config_, clock_);
   imaging_ = std::make_unique<ImagingStudyPublisher>(*store_, *systems_, clock_,
                                                      config_.dicom.stableSeconds);
   fetcher_ = std::make_unique<ImageFetcher>(config_.dicom, *store_, *archive_, *imaging_);

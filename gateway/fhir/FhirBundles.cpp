@@ -183,6 +183,16 @@ FhirResponse FhirServer::bundle(const FhirRequest& r) {
     }
     runTransaction(r, d, entries);
     if (auto refused = runClaimed(r, entries)) return *refused;
+    for (auto& e : entries) {
+      if (e.claimed || e.location.empty() || (e.method != "POST" && e.method != "PUT")) continue;
+      auto v = store_.readResource(
+          e.type,
+          e.location.substr(e.type.size() + 1, e.location.find("/_history") - e.type.size() - 1));
+      std::vector<OutcomeIssue> issues;
+      if (v)
+        for (const auto& w : advice(*v)) issues.push_back({"warning", "business-rule", w, ""});
+      if (!issues.empty()) e.outcome = operationOutcome(issues);
+    }
   } else {
     runBatch(r, entries);
   }
@@ -237,11 +247,15 @@ void FhirServer::runBatch(const FhirRequest& r, std::vector<Entry>& entries) {
                            {}}
             : handle(single);
     e.status = reason(answer.status);
+    std::vector<OutcomeIssue> warnings;
     for (const auto& [k, v] : answer.headers) {
       if (k == "Location") e.location = v;
       if (k == "ETag") e.etag = v;
+      if (k == "Warning")  // 299 medbridge "text"
+        warnings.push_back(
+            {"warning", "business-rule", v.substr(15, v.size() > 16 ? v.size() - 16 : 0), ""});
     }
-    e.outcome = answer.body;
+    e.outcome = answer.body.empty() && !warnings.empty() ? operationOutcome(warnings) : answer.body;
   }
 }
 

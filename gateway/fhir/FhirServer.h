@@ -72,6 +72,12 @@ class FhirServer {
       std::function<bool(store::IResourceTx&, const std::optional<store::ResourceVersion>&,
                          rapidjson::Document& proposed)>;
   void guardWrites(const std::string& type, WriteGuard guard);
+  // Runs after a create or update of `type` is stored: warnings for the client (a repeat order
+  // of a recognised result), given with the answer — issues of severity warning with Prefer:
+  // return=OperationOutcome, Warning headers (299) otherwise, the entry's outcome in a batch or
+  // transaction.
+  using WriteAdvisor = std::function<std::vector<std::string>(const store::ResourceVersion&)>;
+  void adviseWrites(const std::string& type, WriteAdvisor advisor);
   // Runs before a create, update or delete of `type` (operations excluded): an answer it returns
   // is the request's answer (a hospital proposes workflow Tasks to the platform); nullopt lets
   // the server go on.
@@ -157,6 +163,8 @@ class FhirServer {
   std::map<std::string, WriteGuard> guards_;
   std::map<std::string, WriteInterceptor> interceptors_;
   std::map<std::string, EntryClaim> claims_;
+  std::map<std::string, WriteAdvisor> advisors_;
+  std::vector<std::string> advice(const store::ResourceVersion& v) const;
   std::map<std::string, std::string> shipped_;  // "Type/id" -> JSON
   // w as the guard of its type completes it; nullopt when the guard keeps the current version.
   std::optional<PreparedWrite> guarded(store::IResourceTx& tx,

@@ -97,14 +97,19 @@ FhirResponse FhirServer::written(const FhirRequest& r, const store::ResourceVers
       {"Last-Modified", httpDate(v.lastUpdated)},
       {"Location", r.base + "/" + v.type + "/" + v.id + "/_history/" + std::to_string(v.version)}};
   const std::string& prefer = r.header("prefer");
-  if (prefer.find("return=minimal") != std::string::npos) return out;
+  auto warnings = v.deleted ? std::vector<std::string>() : advice(v);
   if (prefer.find("return=OperationOutcome") != std::string::npos) {
-    out.body = operationOutcome({{"information", "informational",
-                                  v.type + "/" + v.id + " version " + std::to_string(v.version) +
-                                      (status == 201 ? " created" : " stored"),
-                                  ""}});
+    std::vector<OutcomeIssue> issues{{"information", "informational",
+                                      v.type + "/" + v.id + " version " +
+                                          std::to_string(v.version) +
+                                          (status == 201 ? " created" : " stored"),
+                                      ""}};
+    for (const auto& w : warnings) issues.push_back({"warning", "business-rule", w, ""});
+    out.body = operationOutcome(issues);
     return out;
   }
+  for (const auto& w : warnings) out.headers.push_back({"Warning", "299 medbridge \"" + w + "\""});
+  if (prefer.find("return=minimal") != std::string::npos) return out;
   out.body = served(v);
   return out;
 }
@@ -222,6 +227,15 @@ void FhirServer::guardWrites(const std::string& type, WriteGuard guard) {
 
 void FhirServer::ship(const std::string& type, const std::string& id, std::string json) {
   shipped_[type + "/" + id] = std::move(json);
+}
+
+void FhirServer::adviseWrites(const std::string& type, WriteAdvisor advisor) {
+  advisors_[type] = std::move(advisor);
+}
+
+std::vector<std::string> FhirServer::advice(const store::ResourceVersion& v) const {
+  auto it = advisors_.find(v.type);
+  return it == advisors_.end() ? std::vector<std::string>() : it->second(v);
 }
 
 void FhirServer::interceptWrites(const std::string& type, WriteInterceptor interceptor,

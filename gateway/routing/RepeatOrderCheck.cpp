@@ -16,7 +16,7 @@ namespace {
 
 using mappings::hl7v2::Message;
 using mappings::hl7v2::Segment;
-using Code = std::pair<std::string, std::string>;  // system ("" = not said), code
+using Code = OrderedCode;
 
 constexpr auto text = mappings::fhir::stringMember;
 
@@ -69,6 +69,58 @@ bool read(store::IStore& store, const std::string& reference, rapidjson::Documen
 
 }  // namespace
 
+std::string RecognisedResult::describe() const {
+  return "'" + code + "' was done on " + when.substr(0, 10) + " (" + item + ", shared with List/" +
+         list + ")";
+}
+
+std::optional<RecognisedResult> findRecognisedResult(store::IStore& store,
+                                                     const std::set<std::string>& patients,
+                                                     const std::vector<OrderedCode>& codes,
+                                                     std::int64_t now, int validityDays) {
+  std::int64_t since = now - std::int64_t(validityDays) * 86'400'000;
+  for (const auto& patient : patients)
+    for (const auto& listId : store.search(mappings::fhir::parseSearch(
+             "List",
+             {{"subject", patient},
+              {"code", std::string(workflow::kRecognitionSystem) + "|shared-results"}},
+             true))) {
+      rapidjson::Document list;
+      if (!read(store, "List/" + listId, list) || !list.HasMember("entry")) continue;
+      for (const auto& entry : list["entry"].GetArray()) {
+        if (!entry.HasMember("flag") ||
+            mappings::fhir::codeIn(entry["flag"], workflow::kRecognitionSystem) != "recognised" ||
+            !entry.HasMember("item"))
+          continue;
+        std::string item = text(entry["item"], "reference");
+        rapidjson::Document result;
+        if (!read(store, item, result)) continue;
+        auto [made, when] = describe(result);
+        auto range = mappings::fhir::dateRange(when);
+        if (!range || range->from < since) continue;
+        for (const auto& wanted : codes)
+          for (const auto& have : made)
+            if (same(wanted, have)) return RecognisedResult{wanted.second, when, item, listId};
+      }
+    }
+  return std::nullopt;
+}
+
+std::set<std::string> samePatients(store::IStore& store, const std::string& patient) {
+  std::set<std::string> out{patient};
+  rapidjson::Document d;
+  if (!read(store, patient, d) || !d.HasMember("identifier") || !d["identifier"].IsArray())
+    return out;
+  for (const auto& i : d["identifier"].GetArray()) {
+    std::string system = text(i, "system"), value = text(i, "value");
+    if (system.empty() || value.empty()) continue;
+    for (const auto& id : store.search(
+             mappings::fhir::parseSearch("Patient", {{"identifier", system + "|" + value}}, true)))
+      out.insert("Patient/" + id);
+  }
+  return out;
+}
+
 std::optional<IdentityFinding> checkRepeatOrder(
     const Message& msg, const std::string& trigger, store::IStore& store,
     const mappings::identity::IdentifierSystems& systems, std::int64_t now, int validityDays) {
@@ -88,36 +140,11 @@ std::optional<IdentityFinding> checkRepeatOrder(
              "Patient", {{"identifier", system->system + "|" + value}}, true)))
       patients.insert("Patient/" + id);
   }
-  std::int64_t since = now - std::int64_t(validityDays) * 86'400'000;
-  for (const auto& patient : patients)
-    for (const auto& listId : store.search(mappings::fhir::parseSearch(
-             "List",
-             {{"subject", patient},
-              {"code", std::string(workflow::kRecognitionSystem) + "|shared-results"}},
-             true))) {
-      rapidjson::Document list;
-      if (!read(store, "List/" + listId, list) || !list.HasMember("entry")) continue;
-      for (const auto& entry : list["entry"].GetArray()) {
-        if (!entry.HasMember("flag") ||
-            mappings::fhir::codeIn(entry["flag"], workflow::kRecognitionSystem) != "recognised" ||
-            !entry.HasMember("item"))
-          continue;
-        std::string item = text(entry["item"], "reference");
-        rapidjson::Document result;
-        if (!read(store, item, result)) continue;
-        auto [codes, when] = describe(result);
-        auto made = mappings::fhir::dateRange(when);
-        if (!made || made->from < since) continue;
-        for (std::size_t i = 0; i < obrs.size(); ++i)
-          for (const auto& wanted : ordered(msg, obrs[i]->field(4)))
-            for (const auto& have : codes)
-              if (same(wanted, have))
-                return IdentityFinding{core::ErrorCode::RecognisedResultExists,
-                                       "'" + wanted.second + "' was done on " + when.substr(0, 10) +
-                                           " (" + item + ", shared with List/" + listId + ")",
-                                       "OBR-4"};
-      }
-    }
+  std::vector<OrderedCode> codes;
+  for (const Segment* obr : obrs)
+    for (const auto& c : ordered(msg, obr->field(4))) codes.push_back(c);
+  if (auto found = findRecognisedResult(store, patients, codes, now, validityDays))
+    return IdentityFinding{core::ErrorCode::RecognisedResultExists, found->describe(), "OBR-4"};
   return std::nullopt;
 }
 

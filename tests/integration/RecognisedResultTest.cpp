@@ -2,7 +2,7 @@
 // examination over MLLP (ORM^O01); when a referral shared a recognised result of it for the
 // patient within referral.resultValidityDays, the order is taken (AA) with an ERR of severity W
 // pointing at that result; a result not recognised, another examination or an old result gives a
-// plain AA.
+// plain AA. The same over FHIR: the order is stored, the answer carries the warning.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -82,6 +82,47 @@ TEST(RecognisedResult, ARepeatOrderOfARecognisedResultIsTakenWithAWarning) {
   // The orders were all taken.
   EXPECT_TRUE(waitForQueueDrained(tertiary, std::chrono::seconds(30)));
   EXPECT_EQ(sqliteQuery(tertiary.dbPath(), "SELECT COUNT(*) FROM messages")[0][0], "5");
+
+  // The same over FHIR: the order is stored and the answer carries the warning.
+  std::string warning =
+      "MB-6001 a recognised result of this examination exists (same-level result recognition); "
+      "repeat it only when clinically needed: '24627-2' was done on " +
+      daysAgo(10) + " (DiagnosticReport/ct, shared with List/shared-results-r1)";
+  put("Patient/local-p1",
+      R"({"resourceType":"Patient","id":"local-p1","identifier":[{"system":"urn:oid:2.16.156.10011.1.3","value":"11010519491231002X"}]})");
+  auto fhirOrder = [](const std::string& id, const std::string& code) {
+    return R"({"resourceType":"ServiceRequest","id":")" + id +
+           R"(","status":"active","intent":"order","code":{"coding":[{"system":"http://loinc.org","code":")" +
+           code + R"("}]},"subject":{"reference":"Patient/local-p1"}})";
+  };
+  auto headers = kFhirJson;
+  headers.push_back({"Prefer", "return=OperationOutcome"});
+  auto outcome = httpRequest(tertiary.httpPort(), "PUT", "/fhir/ServiceRequest/o6",
+                             fhirOrder("o6", "24627-2"), headers);
+  ASSERT_EQ(outcome.status, 201) << outcome.body;
+  auto issues = parsed(outcome.body)["issue"].GetArray();
+  ASSERT_EQ(issues.Size(), 2u) << outcome.body;
+  EXPECT_EQ(field(issues[1], "severity"), "warning");
+  EXPECT_EQ(field(issues[1], "diagnostics"), warning);
+  auto plain = httpRequest(tertiary.httpPort(), "PUT", "/fhir/ServiceRequest/o7",
+                           fhirOrder("o7", "24627-2"), kFhirJson);
+  ASSERT_EQ(plain.status, 201);
+  EXPECT_EQ(plain.header("warning"), "299 medbridge \"" + warning + "\"");
+  EXPECT_EQ(field(parsed(plain.body), "id"), "o7");
+  auto other = httpRequest(tertiary.httpPort(), "PUT", "/fhir/ServiceRequest/o8",
+                           fhirOrder("o8", "58410-2"), kFhirJson);
+  EXPECT_EQ(other.status, 201);
+  EXPECT_EQ(other.header("warning"), "");
+  // In a transaction, the entry's outcome.
+  auto bundle =
+      httpRequest(tertiary.httpPort(), "POST", "/fhir",
+                  R"({"resourceType":"Bundle","type":"transaction","entry":[{"resource":)" +
+                      fhirOrder("o9", "24627-2") +
+                      R"(,"request":{"method":"PUT","url":"ServiceRequest/o9"}}]})",
+                  kFhirJson);
+  ASSERT_EQ(bundle.status, 200) << bundle.body;
+  auto entry = parsed(bundle.body)["entry"][0]["response"].GetObject();
+  EXPECT_EQ(field(entry["outcome"]["issue"][0], "diagnostics"), warning);
 }
 
 }  // namespace

@@ -212,6 +212,24 @@ struct PackageRegion {
         201);
   }
   std::string localPatient, platformPatient;
+  // The id of the application the HIS numbered `number` (RF1-6, ORC-2), once the county gateway
+  // has mapped it; "" (and a test failure) when it does not come.
+  std::string applicationId(const std::string& number) {
+    std::string id;
+    EXPECT_TRUE(waitFor(
+        [&] {
+          auto [status, bundle] =
+              httpGet(county->httpPort(), "/fhir/ServiceRequest?identifier=" + number);
+          auto at = bundle.find(R"("resourceType":"ServiceRequest","id":")");
+          if (status != 200 || at == std::string::npos) return false;
+          id = bundle.substr(at + 38);
+          id = id.substr(0, id.find('"'));
+          return true;
+        },
+        std::chrono::seconds(30)))
+        << number;
+    return id;
+  }
   static std::string inbound(const GatewayProcess& g) {
     return "http://127.0.0.1:" + std::to_string(g.httpPort()) + "/regional/inbound";
   }
@@ -512,6 +530,39 @@ TEST(ConsultationPackage, AnApplicationFromTheHisEndsWithItsReportInTheHisAsMdmT
       },
       std::chrono::seconds(10)))
       << ::testing::PrintToString(outbox);
+
+  // The consultation did not settle it: the HIS refers the patient upward, naming the
+  // consultation by its own order number (RF1-11); the platform finds it completed and takes the
+  // referral, which is not an emergency.
+  ASSERT_EQ(
+      r.platform
+          ->put("OrganizationAffiliation/agreement1", agreement("agreement1", "tertiary", "county"))
+          .status,
+      201);
+  MllpClient referrer(r.county->mllpPort());  // the county restarted since the first message
+  referrer.sendFrame(
+      "MSH|^~\\&|HIS|ZJYY|MEDBRIDGE|PLATFORM|20261125110000+0800||REF^I12|RF-3|P|2.5||||||"
+      "UNICODE UTF-8\r"
+      "RF1|P^Pending|R^Routine|upward^上转^MBREFDIR||O|ZZ-2026-008^ZJYY-REFERRALS|"
+      "20261125110000+0800|||undiagnosed-after-consultation^会诊后仍未明确诊断^MBREFIND|"
+      "ZX-2026-001^ZJYY-ORDERS\r"
+      "PRD|RP|张^医生|||||doc^PractitionerRole\r"
+      "PRD|RT|三级^医院||03|||tertiary^Organization\r"
+      "PID|1||A1^^^ZJYY-HIS^MR~P100^^^ZJYY-PACS^PI||王^秀英||19491231|F\r");
+  ASSERT_EQ(ackField(referrer.readFrame(), "MSA", 1), "AA");
+  std::string referral = r.applicationId("ZZ-2026-008");
+  ASSERT_TRUE(
+      waitFor([&] { return httpGet(r.platformPort, "/fhir/Task/" + referral).first == 200; },
+              std::chrono::seconds(60)))
+      << r.county->log();
+  auto referred = r.platform->read("Task/" + referral);
+  EXPECT_EQ(
+      field(referred, "status") + "/" + field(referred["businessStatus"]["coding"][0], "code"),
+      "requested/submitted");
+  EXPECT_EQ(field(referred, "priority"), "routine");
+  EXPECT_EQ(
+      field(r.platform->read("ServiceRequest/" + referral)["basedOn"][0]["identifier"], "value"),
+      "ZX-2026-001");
 }
 
 // The other two ways an application comes from the HIS: OMG^O19 (the parties in PRT segments)
@@ -643,6 +694,28 @@ TEST(ConsultationPackage, AnEmergencyReferralFromTheHisRunsUntilThePatientIsAdmi
       201);
   ASSERT_FALSE(::testing::Test::HasFailure());
   MllpClient his(r.county->mllpPort());
+  // Without a consultation before it and not an emergency, the platform refuses the referral:
+  // the gateway logs why, and nothing is proposed.
+  his.sendFrame(
+      "MSH|^~\\&|HIS|ZJYY|MEDBRIDGE|PLATFORM|20261124093000+0800||REF^I12|RF-1|P|2.5||||||"
+      "UNICODE UTF-8\r"
+      "RF1|P^Pending|R^Routine|upward^上转^MBREFDIR||O|ZZ-2026-006^ZJYY-REFERRALS|"
+      "20261124093000+0800|||treatment-ineffective^治疗效果不佳^MBREFIND\r"
+      "PRD|RP|张^医生|||||doc^PractitionerRole\r"
+      "PRD|RT|三级^医院||03|||tertiary^Organization\r"
+      "PID|1||A1^^^ZJYY-HIS^MR~P100^^^ZJYY-PACS^PI||王^秀英||19491231|F\r");
+  ASSERT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
+  std::string refused = r.applicationId("ZZ-2026-006");
+  ASSERT_TRUE(waitFor(
+      [&] {
+        return r.county->log().find("the platform refused the referral of ServiceRequest/" +
+                                    refused + " (HTTP 422)") != std::string::npos;
+      },
+      std::chrono::seconds(60)))
+      << r.county->log();
+  EXPECT_NE(r.county->log().find("an upward referral follows a completed remote consultation"),
+            std::string::npos);
+  EXPECT_EQ(httpGet(r.platformPort, "/fhir/Task/" + refused).first, 404);
   his.sendFrame(
       "MSH|^~\\&|HIS|ZJYY|MEDBRIDGE|PLATFORM|20261124100000+0800||REF^I12|RF-2|P|2.5||||||"
       "UNICODE UTF-8\r"
@@ -652,18 +725,7 @@ TEST(ConsultationPackage, AnEmergencyReferralFromTheHisRunsUntilThePatientIsAdmi
       "PRD|RT|三级^医院||03|||tertiary^Organization\r"
       "PID|1||A1^^^ZJYY-HIS^MR~P100^^^ZJYY-PACS^PI||王^秀英||19491231|F\r");
   ASSERT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
-  std::string id;
-  ASSERT_TRUE(waitFor(
-      [&] {
-        auto [status, bundle] =
-            httpGet(r.county->httpPort(), "/fhir/ServiceRequest?identifier=ZZ-2026-007");
-        auto at = bundle.find(R"("resourceType":"ServiceRequest","id":")");
-        if (status != 200 || at == std::string::npos) return false;
-        id = bundle.substr(at + 38);
-        id = id.substr(0, id.find('"'));
-        return true;
-      },
-      std::chrono::seconds(30)));
+  std::string id = r.applicationId("ZZ-2026-007");
   ASSERT_TRUE(waitFor([&] { return httpGet(r.platformPort, "/fhir/Task/" + id).first == 200; },
                       std::chrono::seconds(60)))
       << r.county->log();
@@ -700,6 +762,11 @@ TEST(ConsultationPackage, AnEmergencyReferralFromTheHisRunsUntilThePatientIsAdmi
         std::chrono::seconds(30));
   };
   ASSERT_TRUE(reaches(*r.county, "accepted"));
+  // All three restart between the acceptance and its acknowledgement.
+  for (auto* g : {r.county.get(), r.tertiary.get(), &r.platform->gateway()}) {
+    ASSERT_EQ(g->terminate(), 0);
+    g->start();
+  }
   EXPECT_EQ(op(*r.county, id, "start", refParam("PractitionerRole/doc")).status, 409);
   ASSERT_EQ(op(*r.county, id, "acknowledge", refParam("PractitionerRole/doc")).status, 200);
   ASSERT_EQ(op(*r.county, id, "start", refParam("PractitionerRole/doc")).status, 200);

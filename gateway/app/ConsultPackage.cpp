@@ -24,12 +24,8 @@ Poco::Logger& log() {
 
 // The record types a package carries, with the search parameter of their clinical date.
 const std::vector<std::pair<std::string, std::string>> kRecordTypes = {
-    {"Encounter", "date"},
-    {"Observation", "date"},
-    {"DiagnosticReport", "date"},
-    {"DocumentReference", "date"},
-    {"ImagingStudy", "started"},
-    {"Consent", "date"}};
+    {"Encounter", "date"},         {"Observation", "date"},     {"DiagnosticReport", "date"},
+    {"DocumentReference", "date"}, {"ImagingStudy", "started"}, {"Consent", "date"}};
 
 }  // namespace
 

@@ -7,7 +7,6 @@
 #include "gateway/app/ReferralSubmission.h"
 #include "gateway/app/ReportSigning.h"
 #include "gateway/app/SharedResults.h"
-#include "gateway/app/StoreReads.h"
 #include "gateway/app/TaskOperations.h"
 
 #include <Poco/Logger.h>
@@ -19,6 +18,7 @@
 #include "gateway/core/Time.h"
 #include "gateway/fhir/ResourceJson.h"
 #include "gateway/routing/Processor.h"
+#include "gateway/store/ResourceReads.h"
 #include "gateway/workflow/ActorRoles.h"
 #include "gateway/workflow/ApplicationCheck.h"
 #include "gateway/workflow/ExpertPool.h"
@@ -41,7 +41,7 @@ Poco::Logger& log() {
 
 constexpr auto text = mappings::fhir::stringMember;
 
-constexpr auto readIn = readCurrent;
+constexpr auto readIn = store::readCurrent;
 
 std::string extensionCode(const Value& resource, const char* url) {
   if (auto it = resource.FindMember("extension"); it != resource.MemberEnd() && it->value.IsArray())
@@ -408,25 +408,22 @@ void ConsultationWorkflow::sharePackage(store::IResourceTx& tx, const rapidjson:
 void ConsultationWorkflow::storeReferralPapers(store::IResourceTx& tx,
                                                const rapidjson::Document& task) {
   ResourceReader read = [&tx](const std::string& reference, rapidjson::Document& out) {
-    return readCurrent(tx, reference, out);
+    return store::readCurrent(tx, reference, out);
   };
   std::string now = core::instantOf(clock_.nowMillis());
-  std::string json = referralFormDocument(task, referralFormHtml(task, read, today()), now);
-  rapidjson::Document d;
-  mappings::fhir::parseJson(json, d);
+  // Each paper is the next version of its resource, named after the Task.
+  auto keep = [&](const std::string& type, const std::string& id, const std::string& json) {
+    rapidjson::Document d;
+    mappings::fhir::parseJson(json, d);
+    auto current = tx.current(type, id);
+    auto w = fhir_.prepare(d, type, id);
+    fhir_.putVersion(tx, {type, id, w.json, now, current ? current->version + 1 : 1, false}, w);
+  };
   std::string id = "referral-form-" + text(task, "id");
-  auto current = tx.current("DocumentReference", id);
-  auto w = fhir_.prepare(d, "DocumentReference", id);
-  fhir_.putVersion(
-      tx, {"DocumentReference", id, w.json, now, current ? current->version + 1 : 1, false}, w);
-  std::string listJson = sharedResultsList(task, read, config_.referral.recognisedLevels, now);
-  rapidjson::Document list;
-  mappings::fhir::parseJson(listJson, list);
   std::string listId = "shared-results-" + text(task, "id");
-  auto currentList = tx.current("List", listId);
-  auto l = fhir_.prepare(list, "List", listId);
-  fhir_.putVersion(
-      tx, {"List", listId, l.json, now, currentList ? currentList->version + 1 : 1, false}, l);
+  keep("DocumentReference", id,
+       referralFormDocument(task, referralFormHtml(task, read, today()), now));
+  keep("List", listId, sharedResultsList(task, read, config_.referral.recognisedLevels, now));
   for (const char* side : {"requester", "owner"})
     shareWith(tx, ConsultationMachine::reference(task, side), task,
               {"DocumentReference/" + id, "List/" + listId});

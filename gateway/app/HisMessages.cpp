@@ -11,6 +11,7 @@
 #include "gateway/core/ErrorCode.h"
 #include "gateway/core/Hash.h"
 #include "gateway/core/Time.h"
+#include "gateway/store/ResourceReads.h"
 #include "gateway/workflow/ApplicationCheck.h"
 #include "gateway/workflow/ConsultationMachine.h"
 #include "gateway/workflow/ReferralCheck.h"
@@ -28,13 +29,6 @@ using workflow::ConsultationMachine;
 
 Poco::Logger& log() {
   return Poco::Logger::get("medbridge.his.reports");
-}
-
-bool readStored(store::IStore& store, const std::string& reference, rapidjson::Document& out) {
-  std::size_t slash = reference.find('/');
-  if (slash == std::string::npos) return false;
-  auto v = store.readResource(reference.substr(0, slash), reference.substr(slash + 1));
-  return v && !v->deleted && !mappings::fhir::parseJson(v->json, out) && out.IsObject();
 }
 
 // The patient's first name as family and given name (the whole name as family when it has only
@@ -232,8 +226,8 @@ std::optional<std::string> HisMessages::compose(const store::HisMessage& m,
     return std::nullopt;
   }
   std::string focus = ConsultationMachine::reference(task, "focus");
-  if (!readStored(store_, focus, request) ||
-      !readStored(store_, ConsultationMachine::reference(request, "subject"), patient)) {
+  if (!store::readStored(store_, focus, request) ||
+      !store::readStored(store_, ConsultationMachine::reference(request, "subject"), patient)) {
     problem = "the application " + focus + " or its patient is not here";
     return std::nullopt;
   }
@@ -275,11 +269,11 @@ std::string HisMessages::reportPdf(const std::string& reportReference,
   for (const auto& id : store_.search(
            mappings::fhir::parseSearch("Provenance", {{"target", reportReference}}, true))) {
     rapidjson::Document provenance, document;
-    if (!readStored(store_, "Provenance/" + id, provenance)) continue;
+    if (!store::readStored(store_, "Provenance/" + id, provenance)) continue;
     authenticated = authenticated || provenance.HasMember("signature");
     if (!provenance.HasMember("target") || !provenance["target"].IsArray()) continue;
     for (const auto& t : provenance["target"].GetArray())
-      if (pdf.empty() && readStored(store_, stringMember(t, "reference"), document) &&
+      if (pdf.empty() && store::readStored(store_, stringMember(t, "reference"), document) &&
           stringMember(document, "resourceType") == "DocumentReference" &&
           document.HasMember("content"))
         pdf = pdfOf(document["content"], "attachment");
@@ -293,9 +287,9 @@ std::string HisMessages::storePdf(const store::HisMessage& m) {
   if (!version || mappings::fhir::parseJson(version->json, task))
     return "Task/" + m.taskId + " version " + std::to_string(m.taskVersion) + " is gone";
   std::string reportReference = ConsultationMachine::inputReference(task, "output", "report");
-  if (!readStored(store_, ConsultationMachine::reference(task, "focus"), request) ||
-      !readStored(store_, ConsultationMachine::reference(request, "subject"), patient) ||
-      !readStored(store_, reportReference, report))
+  if (!store::readStored(store_, ConsultationMachine::reference(task, "focus"), request) ||
+      !store::readStored(store_, ConsultationMachine::reference(request, "subject"), patient) ||
+      !store::readStored(store_, reportReference, report))
     return "the application, its patient or the report " + reportReference + " is not here yet";
   bool authenticated = false;
   adapters::pacs_dicom::EncapsulatedPdf d;
@@ -368,7 +362,7 @@ std::optional<std::string> HisMessages::reportMessage(const mappings::hl7v2::His
                                                       std::string& problem) {
   std::string reportReference = ConsultationMachine::inputReference(task, "output", "report");
   rapidjson::Document report;
-  if (!readStored(store_, reportReference, report)) {
+  if (!store::readStored(store_, reportReference, report)) {
     problem = "the report " + reportReference + " has not arrived from the platform yet";
     return std::nullopt;
   }
@@ -381,7 +375,7 @@ std::optional<std::string> HisMessages::reportMessage(const mappings::hl7v2::His
   std::string owner = ConsultationMachine::reference(task, "owner");
   r.expertId = owner.substr(owner.find('/') + 1);
   rapidjson::Document role;
-  if (readStored(store_, owner, role) && role.HasMember("practitioner"))
+  if (store::readStored(store_, owner, role) && role.HasMember("practitioner"))
     r.expertName = stringMember(role["practitioner"], "display");
   r.conclusion = stringMember(report, "conclusion");
   r.pdfBase64 = reportPdf(reportReference, report, r.authenticated);
@@ -406,7 +400,8 @@ std::string HisMessages::referralStatus(const mappings::hl7v2::HisEnvelope& enve
   s.changed = hl7Time(stringMember(task, "lastModified"));
   s.receiving = ConsultationMachine::invitedOrganization(task);
   rapidjson::Document receiving;
-  if (readStored(store_, s.receiving, receiving)) s.receivingName = stringMember(receiving, "name");
+  if (store::readStored(store_, s.receiving, receiving))
+    s.receivingName = stringMember(receiving, "name");
   s.receiving = s.receiving.substr(s.receiving.find('/') + 1);
   s.state = ConsultationMachine::state(task);
   if (task.HasMember("statusReason") && task["statusReason"].HasMember("coding") &&

@@ -1,6 +1,7 @@
 #include "gateway/app/ReferralForm.h"
 
 #include "gateway/core/Hash.h"
+#include "gateway/store/ResourceReads.h"
 #include "gateway/workflow/ConsultationMachine.h"
 #include "gateway/workflow/ReferralCheck.h"
 #include "gateway/workflow/WorkflowCodes.h"
@@ -53,19 +54,6 @@ std::string chinese(const char* table, const std::string& code) {
   return code;
 }
 
-std::string nameOf(const Value& resource) {
-  if (auto name = text(resource, "name"); !name.empty()) return name;  // Organization
-  auto it = resource.FindMember("name");
-  if (it == resource.MemberEnd() || !it->value.IsArray() || it->value.Empty()) return "";
-  const auto& n = it->value[0];
-  if (auto t = text(n, "text"); !t.empty()) return t;
-  std::string out = text(n, "family");
-  if (n.HasMember("given") && n["given"].IsArray())
-    for (const auto& g : n["given"].GetArray())
-      if (g.IsString()) out += g.GetString();
-  return out;
-}
-
 std::string level(const Value& organization) {
   if (auto it = organization.FindMember("extension");
       it != organization.MemberEnd() && it->value.IsArray())
@@ -79,7 +67,7 @@ std::string institution(const std::string& reference, const ResourceReader& read
   rapidjson::Document org;
   if (!read(reference, org)) return escape(reference);
   std::string grade = level(org);
-  return escape(nameOf(org)) + (grade.empty() ? "" : "（" + escape(grade) + "）");
+  return escape(nameText(org)) + (grade.empty() ? "" : "（" + escape(grade) + "）");
 }
 
 std::string row(const std::string& a, const std::string& b, const std::string& c = "",
@@ -89,6 +77,19 @@ std::string row(const std::string& a, const std::string& b, const std::string& c
 }
 
 }  // namespace
+
+std::string nameText(const Value& resource) {
+  if (auto name = text(resource, "name"); !name.empty()) return name;  // Organization
+  auto it = resource.FindMember("name");
+  if (it == resource.MemberEnd() || !it->value.IsArray() || it->value.Empty()) return "";
+  const auto& n = it->value[0];
+  if (auto t = text(n, "text"); !t.empty()) return t;
+  std::string out = text(n, "family");
+  if (n.HasMember("given") && n["given"].IsArray())
+    for (const auto& g : n["given"].GetArray())
+      if (g.IsString()) out += g.GetString();
+  return out;
+}
 
 std::string referralFormHtml(const Value& task, const ResourceReader& read,
                              const std::string& date) {
@@ -100,7 +101,7 @@ std::string referralFormHtml(const Value& task, const ResourceReader& read,
   read(patientRef, patient);
   std::string name, gender, birth, nationalId;
   if (patient.IsObject()) {
-    name = nameOf(patient);
+    name = nameText(patient);
     std::string g = text(patient, "gender");
     gender = g == "male" ? "男" : g == "female" ? "女" : g == "other" ? "其他" : "未知";
     birth = text(patient, "birthDate");
@@ -201,10 +202,7 @@ void registerReferralForm(fhir::FhirServer& fhir, store::IStore& store,
             !ConsultationMachine::isReferral(task))
           throw fhir::FhirError(404, "not-found", "Task/" + o.id + " is not a referral known here");
         ResourceReader read = [&store](const std::string& reference, rapidjson::Document& out) {
-          auto slash = reference.find('/');
-          if (slash == std::string::npos) return false;
-          auto v = store.readResource(reference.substr(0, slash), reference.substr(slash + 1));
-          return v && !v->deleted && !mappings::fhir::parseJson(v->json, out) && out.IsObject();
+          return store::readStored(store, reference, out);
         };
         return fhir::FhirResponse{200,
                                   referralFormHtml(task, read, today()),

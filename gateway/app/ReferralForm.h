@@ -14,6 +14,10 @@ namespace medbridge::app {
 // Reads the current version of a "Type/id" reference; false when there is none.
 using ResourceReader = std::function<bool(const std::string& reference, rapidjson::Document& out)>;
 
+// A resource's name as one text: an Organization's name, a Patient's first name (its text, else
+// family and given names run together as Chinese names are written).
+std::string nameText(const rapidjson::Value& resource);
+
 // The referral form (双向转诊单) of a referral Task: a printable HTML page in Chinese with the
 // patient, both institutions (name and level), direction, emergency, indications and purpose,
 // the prior consultation, what travels with the patient, and the signatures block. `date`: the

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <vector>
 
+#include "gateway/app/ReferralForm.h"
 #include "gateway/fhir/ResourceJson.h"
+#include "gateway/store/ResourceReads.h"
 #include "gateway/workflow/ConsultationMachine.h"
 #include "gateway/workflow/ReferralCheck.h"
 #include "gateway/workflow/WorkflowCodes.h"
@@ -25,27 +27,11 @@ struct Row {
       state, emergency;
 };
 
+// The current version of `reference`, an empty object when there is none.
 rapidjson::Document read(store::IStore& store, const std::string& reference) {
   rapidjson::Document d;
-  auto slash = reference.find('/');
-  auto v = slash == std::string::npos
-               ? std::nullopt
-               : store.readResource(reference.substr(0, slash), reference.substr(slash + 1));
-  if (!v || v->deleted || mappings::fhir::parseJson(v->json, d) || !d.IsObject()) d.SetObject();
+  if (!store::readStored(store, reference, d)) d.SetObject();
   return d;
-}
-
-std::string nameOf(const Value& resource) {
-  if (auto name = text(resource, "name"); !name.empty()) return name;  // Organization
-  auto it = resource.FindMember("name");
-  if (it == resource.MemberEnd() || !it->value.IsArray() || it->value.Empty()) return "";
-  const auto& n = it->value[0];
-  if (auto t = text(n, "text"); !t.empty()) return t;
-  std::string out = text(n, "family");
-  if (n.HasMember("given") && n["given"].IsArray())
-    for (const auto& g : n["given"].GetArray())
-      if (g.IsString()) out += g.GetString();
-  return out;
 }
 
 // A CSV field: quoted when it holds a comma, a quote or a line break.
@@ -91,7 +77,7 @@ std::vector<Row> rows(store::IStore& store, const std::string& organization,
     r.state = ConsultationMachine::state(task);
     r.emergency = text(task, "priority") == "stat" ? "yes" : "no";
     r.patient = ConsultationMachine::reference(task, "for");
-    r.patientName = nameOf(read(store, r.patient));
+    r.patientName = nameText(read(store, r.patient));
     auto request = read(store, ConsultationMachine::reference(task, "focus"));
     r.direction = workflow::referralDirection(request);
     if (auto it = request.FindMember("reasonCode");
@@ -115,9 +101,9 @@ std::string asCsv(store::IStore& store, const std::vector<Row>& rows) {
   for (const auto& r : rows)
     out += csv(r.authored) + "," + r.entry + "," + r.direction + ",Task/" + csv(r.task.id) + "," +
            csv(r.patient) + "," + csv(r.patientName) + "," + csv(r.sending) + "," +
-           csv(nameOf(read(store, r.sending))) + "," + csv(r.receiving) + "," +
-           csv(nameOf(read(store, r.receiving))) + "," + csv(r.indications) + "," + r.state + "," +
-           r.emergency + "\r\n";
+           csv(nameText(read(store, r.sending))) + "," + csv(r.receiving) + "," +
+           csv(nameText(read(store, r.receiving))) + "," + csv(r.indications) + "," + r.state +
+           "," + r.emergency + "\r\n";
   return out;
 }
 

@@ -1,7 +1,7 @@
 #include "gateway/app/ReferralSubmission.h"
 
-#include "gateway/app/StoreReads.h"
 #include "gateway/core/Time.h"
+#include "gateway/store/ResourceReads.h"
 #include "gateway/workflow/WorkflowCodes.h"
 #include "mappings/fhir/Json.h"
 #include "mappings/fhir/SearchQuery.h"
@@ -49,14 +49,14 @@ ReferralSubmission::ReferralSubmission(store::IResourceTx& tx, const rapidjson::
   if (r.receiving.empty()) r.receiving = ConsultationMachine::reference(task, "owner");
   r.emergency = text(task, "priority") == "stat";
   r.priorConsultDays = priorConsultDays;
-  if (readCurrent(tx, ConsultationMachine::reference(task, "focus"), request_)) {
+  if (store::readCurrent(tx, ConsultationMachine::reference(task, "focus"), request_)) {
     r.request = &request_;
     if (auto it = request_.FindMember("supportingInfo");
         it != request_.MemberEnd() && it->value.IsArray())
       for (const auto& s : it->value.GetArray()) {
         std::string ref = text(s, "reference");
         rapidjson::Document found;
-        if (!readCurrent(tx, ref, found)) continue;
+        if (!store::readCurrent(tx, ref, found)) continue;
         std::string type = ref.substr(0, ref.find('/'));
         if (type == "Consent" && !r.consent) {
           consent_.CopyFrom(found, consent_.GetAllocator());
@@ -81,7 +81,7 @@ void ReferralSubmission::findAgreement(store::IResourceTx& tx, const std::string
     for (const auto& id : tx.search(mappings::fhir::parseSearch(
              "OrganizationAffiliation", {{"primary-organization", primary}}, true))) {
       rapidjson::Document a;
-      if (!readCurrent(tx, "OrganizationAffiliation/" + id, a)) continue;
+      if (!store::readCurrent(tx, "OrganizationAffiliation/" + id, a)) continue;
       bool active = !a.HasMember("active") || (a["active"].IsBool() && a["active"].GetBool());
       if (active && covers(a, today) &&
           ConsultationMachine::reference(a, "participatingOrganization") == participating &&
@@ -94,7 +94,7 @@ void ReferralSubmission::findUnstableFlag(store::IResourceTx& tx, const std::str
   for (const auto& id :
        tx.search(mappings::fhir::parseSearch("Flag", {{"patient", referral_.patient}}, true))) {
     rapidjson::Document flag;
-    if (readCurrent(tx, "Flag/" + id, flag) && text(flag, "status") == "active" &&
+    if (store::readCurrent(tx, "Flag/" + id, flag) && text(flag, "status") == "active" &&
         covers(flag, today) && coded(flag, "code", workflow::kPatientFlagSystem, "unstable")) {
       referral_.unstableFlag = "Flag/" + id;
       return;
@@ -138,7 +138,7 @@ void ReferralSubmission::findPriorConsultation(store::IResourceTx& tx, std::int6
     for (const auto& ref : named) {
       rapidjson::Document task;
       std::string why;
-      if (!readCurrent(tx, ref, task) || !ConsultationMachine::isConsultation(task)) {
+      if (!store::readCurrent(tx, ref, task) || !ConsultationMachine::isConsultation(task)) {
         why = ref + " is not a consultation known here";
       } else if (text(task, "status") != "completed") {
         why = ref + " is " + text(task, "status") + ", not completed";

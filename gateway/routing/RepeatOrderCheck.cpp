@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "gateway/store/ResourceReads.h"
 #include "gateway/workflow/WorkflowCodes.h"
 #include "mappings/fhir/Json.h"
 #include "mappings/fhir/SearchQuery.h"
@@ -60,13 +61,6 @@ std::pair<std::vector<Code>, std::string> describe(const rapidjson::Value& resul
   return {codes, when};
 }
 
-bool read(store::IStore& store, const std::string& reference, rapidjson::Document& out) {
-  auto slash = reference.find('/');
-  if (slash == std::string::npos) return false;
-  auto v = store.readResource(reference.substr(0, slash), reference.substr(slash + 1));
-  return v && !v->deleted && !mappings::fhir::parseJson(v->json, out) && out.IsObject();
-}
-
 }  // namespace
 
 std::string RecognisedResult::describe() const {
@@ -86,7 +80,7 @@ std::optional<RecognisedResult> findRecognisedResult(store::IStore& store,
               {"code", std::string(workflow::kRecognitionSystem) + "|shared-results"}},
              true))) {
       rapidjson::Document list;
-      if (!read(store, "List/" + listId, list) || !list.HasMember("entry")) continue;
+      if (!store::readStored(store, "List/" + listId, list) || !list.HasMember("entry")) continue;
       for (const auto& entry : list["entry"].GetArray()) {
         if (!entry.HasMember("flag") ||
             mappings::fhir::codeIn(entry["flag"], workflow::kRecognitionSystem) != "recognised" ||
@@ -94,7 +88,7 @@ std::optional<RecognisedResult> findRecognisedResult(store::IStore& store,
           continue;
         std::string item = text(entry["item"], "reference");
         rapidjson::Document result;
-        if (!read(store, item, result)) continue;
+        if (!store::readStored(store, item, result)) continue;
         auto [made, when] = describe(result);
         auto range = mappings::fhir::dateRange(when);
         if (!range || range->from < since) continue;
@@ -109,7 +103,8 @@ std::optional<RecognisedResult> findRecognisedResult(store::IStore& store,
 std::set<std::string> samePatients(store::IStore& store, const std::string& patient) {
   std::set<std::string> out{patient};
   rapidjson::Document d;
-  if (!read(store, patient, d) || !d.HasMember("identifier") || !d["identifier"].IsArray())
+  if (!store::readStored(store, patient, d) || !d.HasMember("identifier") ||
+      !d["identifier"].IsArray())
     return out;
   for (const auto& i : d["identifier"].GetArray()) {
     std::string system = text(i, "system"), value = text(i, "value");

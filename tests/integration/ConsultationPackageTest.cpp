@@ -338,18 +338,8 @@ TEST(ConsultationPackage, AnApplicationFromTheHisEndsWithItsReportInTheHisAsMdmT
       "PRD|RT|三级^医院||03.01|||tertiary^Organization\r"
       "PID|1||A1^^^ZJYY-HIS^MR~P100^^^ZJYY-PACS^PI||王^秀英||19491231|F\r");
   ASSERT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
-  std::string id;
-  ASSERT_TRUE(waitFor(
-      [&] {
-        auto [status, bundle] =
-            httpGet(r.county->httpPort(), "/fhir/ServiceRequest?identifier=ZX-2026-001");
-        auto at = bundle.find(R"("resourceType":"ServiceRequest","id":")");
-        if (status != 200 || at == std::string::npos) return false;
-        id = bundle.substr(at + 38);
-        id = id.substr(0, id.find('"'));
-        return true;
-      },
-      std::chrono::seconds(30)));
+  std::string id = r.applicationId("ZX-2026-001");
+  ASSERT_FALSE(id.empty());
   // The county gateway proposes its draft to the platform by itself.
   ASSERT_TRUE(
       waitFor([&] { return httpGet(r.county->httpPort(), "/fhir/Task/" + id).first == 200; },
@@ -593,18 +583,8 @@ TEST(ConsultationPackage, AnApplicationAsOmgO19OrAsAFhirTransactionWithItsTaskIs
       "PRT||AD||RT^Referred to Provider^HL70912|||03.01^呼吸内科^MBDEPT|"
       "三级医院^^^^^^Organization^^^tertiary\r");
   ASSERT_EQ(ackField(his.readFrame(), "MSA", 1), "AA");
-  std::string id;
-  ASSERT_TRUE(waitFor(
-      [&] {
-        auto [status, bundle] =
-            httpGet(r.county->httpPort(), "/fhir/ServiceRequest?identifier=ZX-2026-003");
-        auto at = bundle.find(R"("resourceType":"ServiceRequest","id":")");
-        if (status != 200 || at == std::string::npos) return false;
-        id = bundle.substr(at + 38);
-        id = id.substr(0, id.find('"'));
-        return true;
-      },
-      std::chrono::seconds(30)));
+  std::string id = r.applicationId("ZX-2026-003");
+  ASSERT_FALSE(id.empty());
   ASSERT_TRUE(waitFor([&] { return platformTask(id).IsObject(); }, std::chrono::seconds(30)))
       << r.county->log();
   auto draft = platformTask(id);
